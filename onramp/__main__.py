@@ -1,0 +1,7 @@
+"""`python -m onramp` is the `onramp` console script."""
+
+import sys
+
+from onramp.cli import main
+
+sys.exit(main())
