@@ -13,7 +13,7 @@ from collections.abc import Sequence
 
 from onramp.errors import UsageError
 
-COMMAND_MODULES: tuple[str, ...] = ()
+COMMAND_MODULES: tuple[str, ...] = ("costmodel.cli",)
 
 
 class _Parser(argparse.ArgumentParser):

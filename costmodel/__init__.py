@@ -1,0 +1,1 @@
+"""onramp's cost model: dated price catalog, usage files, an exact Decimal cost engine."""

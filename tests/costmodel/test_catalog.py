@@ -1,0 +1,89 @@
+"""The price catalog: every region loads, every price is sourced, dated and rated."""
+
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+import yaml
+
+from costmodel.catalog import available_regions, load_catalog, load_catalog_file
+from costmodel.free_tier import allowances, free_quantity
+from onramp.errors import UsageError
+
+
+def test_three_regions_ship() -> None:
+    assert {"us-east-1", "eu-west-1", "eu-central-1"} <= set(available_regions())
+
+
+@pytest.mark.parametrize("region", ["us-east-1", "eu-west-1", "eu-central-1"])
+def test_every_price_is_sourced_dated_and_rated(region: str) -> None:
+    catalog = load_catalog(region)
+    assert catalog.region == region
+    for (service, item), price in catalog.prices.items():
+        assert price.source_url.startswith("https://"), (service, item)
+        date.fromisoformat(price.effective_date)
+        assert price.confidence in ("C", "S", "U")
+        if price.confidence != "C":
+            assert price.note, f"{region} {service}.{item}: uncertain price without a note"
+        assert price.tiers[-1][0] is None or service == "ses", (service, item)
+
+
+def test_regions_price_the_same_items() -> None:
+    items = {r: set(load_catalog(r).prices) for r in available_regions()}
+    assert items["eu-west-1"] == items["us-east-1"] == items["eu-central-1"]
+
+
+def test_known_us_east_1_prices() -> None:
+    catalog = load_catalog("us-east-1")
+    assert catalog.price("lambda", "requests").unit_price == Decimal("0.0000002")
+    assert catalog.price("dynamodb", "write_request_units").unit_price == Decimal("0.000000625")
+    assert catalog.price("dynamodb", "write_request_units").effective_date == "2024-11-01"
+    assert catalog.price("http_api", "requests").tiers == [
+        (Decimal(300_000_000), Decimal("0.0000010")),
+        (None, Decimal("0.0000009")),
+    ]
+    assert catalog.price("ses", "recipients").unit_price * 1000 == Decimal("0.1")
+
+
+def test_unknown_region_names_it() -> None:
+    with pytest.raises(UsageError, match="ap-mars-1"):
+        load_catalog("ap-mars-1")
+
+
+def test_unknown_price_names_service_and_item() -> None:
+    with pytest.raises(UsageError, match=r"lambda\.gpu_seconds"):
+        load_catalog("us-east-1").price("lambda", "gpu_seconds")
+
+
+def test_split_across_tiers_continues_from_earlier_usage() -> None:
+    price = load_catalog("us-east-1").price("http_api", "requests")
+    parts = price.split(Decimal(250_000_000), Decimal(100_000_000))
+    assert parts == [
+        (0, Decimal(50_000_000), Decimal("0.0000010")),
+        (1, Decimal(50_000_000), Decimal("0.0000009")),
+    ]
+
+
+def test_bounded_last_tier_refuses_more(tmp_path: Path) -> None:
+    price = load_catalog("us-east-1").price("ses", "essentials_emails")
+    with pytest.raises(UsageError, match="essentials_emails"):
+        price.split(Decimal(0), Decimal(10_000_001))
+
+
+def test_malformed_catalog_names_entry_and_key(tmp_path: Path) -> None:
+    data = yaml.safe_load(Path(load_catalog("us-east-1").path).read_text())
+    del data["services"]["sqs"]["requests"]["source_url"]
+    path = tmp_path / "broken.yaml"
+    path.write_text(yaml.safe_dump(data))
+    with pytest.raises(UsageError, match=r"sqs\.requests.*source_url"):
+        load_catalog_file(path)
+
+
+def test_free_tier_profiles() -> None:
+    assert allowances("none") == ()
+    assert free_quantity("always-free", "lambda", "duration_arm64") == 400_000
+    assert free_quantity("always-free", "http_api", "requests") == 0
+    assert free_quantity("legacy-12-month", "http_api", "requests") == 1_000_000
+    with pytest.raises(UsageError, match="forever"):
+        allowances("forever")
