@@ -1,0 +1,129 @@
+"""Every stream filter in the template is valid and matches exactly the records it should.
+
+Records have the shape DynamoDB Streams delivers to Lambda (eventVersion 1.1, typed
+NewImage/OldImage, eventSourceARN), one per step of the status machine.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from onramp.event_filter import parse_filter_criteria, passes
+from onramp.sam_template import functions
+
+STREAM_ARN = (
+    "arn:aws:dynamodb:us-east-1:123456789012:table/onramp-staging-UsersTable-X/stream/"
+    "2026-01-01T00:00:00.000"
+)
+ARCHITECTURE_PATTERNS = {
+    "EnrichFunction": {
+        "eventName": ["INSERT"],
+        "dynamodb": {"NewImage": {"status": {"S": ["pending"]}}},
+    },
+    "ProvisionFunction": {
+        "eventName": ["MODIFY"],
+        "dynamodb": {
+            "NewImage": {"status": {"S": ["processing"]}},
+            "OldImage": {"status": {"S": ["pending"]}},
+        },
+    },
+    "DataLakeFunction": {
+        "eventName": ["MODIFY"],
+        "dynamodb": {
+            "NewImage": {"status": {"S": ["completed"]}},
+            "OldImage": {"status": {"S": [{"anything-but": ["completed"]}]}},
+        },
+    },
+}
+
+
+def image(status: str, **extra: str) -> dict[str, Any]:
+    """A typed user item image with the given status."""
+    item = {"user_id": {"S": "u-1"}, "email": {"S": "ada@example.com"}, "status": {"S": status}}
+    return item | {key: {"S": value} for key, value in extra.items()}
+
+
+def stream_record(event_name: str, old: str | None, new: str | None) -> dict[str, Any]:
+    """One DynamoDB Streams record as Lambda receives it (NEW_AND_OLD_IMAGES)."""
+    body: dict[str, Any] = {
+        "ApproximateCreationDateTime": 1767225600.0,
+        "Keys": {"user_id": {"S": "u-1"}},
+        "SequenceNumber": "100000000000000000001",
+        "SizeBytes": 180,
+        "StreamViewType": "NEW_AND_OLD_IMAGES",
+    }
+    if new is not None:
+        body["NewImage"] = image(new)
+    if old is not None:
+        body["OldImage"] = image(old)
+    return {
+        "eventID": "c4ca4238a0b923820dcc509a6f75849b",
+        "eventName": event_name,
+        "eventVersion": "1.1",
+        "eventSource": "aws:dynamodb",
+        "awsRegion": "us-east-1",
+        "dynamodb": body,
+        "eventSourceARN": STREAM_ARN,
+    }
+
+
+RECORDS = {
+    "insert pending": stream_record("INSERT", None, "pending"),
+    "insert processing (never written by the code)": stream_record("INSERT", None, "processing"),
+    "pending -> processing": stream_record("MODIFY", "pending", "processing"),
+    "pending -> failed": stream_record("MODIFY", "pending", "failed"),
+    "processing -> completed": stream_record("MODIFY", "processing", "completed"),
+    "processing -> failed": stream_record("MODIFY", "processing", "failed"),
+    "processing -> processing (lookup detail rewrite)": stream_record(
+        "MODIFY", "processing", "processing"
+    ),
+    "completed -> completed (identical rewrite)": stream_record("MODIFY", "completed", "completed"),
+    "pending -> pending (rewrite)": stream_record("MODIFY", "pending", "pending"),
+    "remove completed (TTL)": stream_record("REMOVE", "completed", None),
+    "remove pending": stream_record("REMOVE", "pending", None),
+}
+EXPECTED = {
+    "EnrichFunction": {"insert pending"},
+    "ProvisionFunction": {"pending -> processing"},
+    "DataLakeFunction": {"processing -> completed"},
+}
+
+
+def template_filters(sam_template: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
+    """Parsed FilterCriteria of each stream event source, by function logical id."""
+    found = {}
+    for spec in functions(sam_template):
+        for event in spec.events.values():
+            if event["Type"] == "DynamoDB":
+                criteria = event["Properties"]["FilterCriteria"]
+                found[spec.logical_id] = parse_filter_criteria(criteria)
+    return found
+
+
+def test_every_stream_function_has_a_filter(sam_template: dict[str, Any]) -> None:
+    assert set(template_filters(sam_template)) == set(EXPECTED)
+
+
+@pytest.mark.parametrize("function", sorted(EXPECTED))
+def test_filters_are_the_documented_patterns(sam_template: dict[str, Any], function: str) -> None:
+    assert template_filters(sam_template)[function] == [ARCHITECTURE_PATTERNS[function]]
+
+
+@pytest.mark.parametrize("function", sorted(EXPECTED))
+def test_filter_matches_exactly_the_expected_records(
+    sam_template: dict[str, Any], function: str
+) -> None:
+    filters = template_filters(sam_template)[function]
+    delivered = {name for name, record in RECORDS.items() if passes(filters, record)}
+    assert delivered == EXPECTED[function]
+
+
+def test_translated_filters_are_json_strings(resources: dict[str, dict[str, Any]]) -> None:
+    mappings = [r for r in resources.values() if r["Type"] == "AWS::Lambda::EventSourceMapping"]
+    assert len(mappings) == len(EXPECTED)
+    for mapping in mappings:
+        for entry in mapping["Properties"]["FilterCriteria"]["Filters"]:
+            assert isinstance(json.loads(entry["Pattern"]), dict)

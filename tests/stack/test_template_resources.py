@@ -1,0 +1,271 @@
+"""The template translates offline into the resources docs/architecture.md promises."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from onramp.sam_template import Resolver
+
+FUNCTIONS = {
+    "RegisterFunction": "onboarding.register.handler",
+    "EnrichFunction": "onboarding.enrich.handler",
+    "ProvisionFunction": "onboarding.provision.handler",
+    "DataLakeFunction": "onboarding.datalake.handler",
+}
+STREAM_FUNCTIONS = ("EnrichFunction", "ProvisionFunction", "DataLakeFunction")
+OUTPUTS = {
+    "ApiUrl",
+    "UsersTableName",
+    "AuditTableName",
+    "DeadLetterQueueUrl",
+    "DeadLetterQueueName",
+    "UserSpacesBucketName",
+    "AlarmTopicArn",
+}
+TAG_KEYS = {"onramp:stack", "onramp:stage"}
+
+
+def of_type(resources: dict[str, dict[str, Any]], type_name: str) -> dict[str, dict[str, Any]]:
+    return {k: v for k, v in resources.items() if v["Type"] == type_name}
+
+
+def tag_keys(tags: Any) -> set[str]:
+    """Tag keys from either CloudFormation shape: a list of Key/Value or a plain map."""
+    return {t["Key"] for t in tags} if isinstance(tags, list) else set(tags)
+
+
+@pytest.mark.parametrize(("logical_id", "handler"), FUNCTIONS.items())
+def test_functions_are_python313_arm64_with_own_log_group_and_role(
+    resources: dict[str, dict[str, Any]], logical_id: str, handler: str
+) -> None:
+    props = resources[logical_id]["Properties"]
+    assert resources[logical_id]["Type"] == "AWS::Lambda::Function"
+    assert props["Handler"] == handler
+    assert props["Runtime"] == "python3.13"
+    assert props["Architectures"] == ["arm64"]
+    assert props["MemorySize"] == 256
+    assert 1 <= props["Timeout"] <= 60
+    assert props["TracingConfig"] == {"Mode": "Active"}
+    assert props["Role"] == {"Fn::GetAtt": [f"{logical_id}Role", "Arn"]}
+    logging = props["LoggingConfig"]
+    assert logging["LogFormat"] == "JSON"
+    log_group = resources[logging["LogGroup"]["Ref"]]
+    assert log_group["Type"] == "AWS::Logs::LogGroup"
+    assert log_group["Properties"]["RetentionInDays"] == {"Ref": "LogRetentionDays"}
+    assert tag_keys(props["Tags"]) >= TAG_KEYS
+
+
+def test_data_lake_is_off_by_default_and_conditional(
+    sam_template: dict[str, Any], resources: dict[str, dict[str, Any]]
+) -> None:
+    assert sam_template["Parameters"]["EnableDataLake"]["Default"] == "false"
+    conditional = {k for k, v in resources.items() if v.get("Condition") == "DataLakeEnabled"}
+    assert {
+        "DataLakeFunction",
+        "DataLakeFunctionUsersStream",
+        "DataLakeFunctionRole",
+        "DataLakeBucket",
+        "DataLakeLogGroup",
+        "DataLakeErrorRateAlarm",
+        "DataLakeDurationAlarm",
+    } <= conditional
+
+
+def test_environment_variables_follow_the_contract(resources: dict[str, dict[str, Any]]) -> None:
+    env = {k: resources[k]["Properties"]["Environment"]["Variables"] for k in FUNCTIONS}
+    common = {"USERS_TABLE", "AUDIT_TABLE", "AUDIT_TTL_DAYS", "POWERTOOLS_SERVICE_NAME"}
+    assert all(common <= set(variables) for variables in env.values())
+    assert {"ALLOWED_EMAIL_DOMAINS", "LOOKUP_PROVIDER", "LOOKUP_TIMEOUT_MS"} <= set(
+        env["EnrichFunction"]
+    )
+    assert {"USER_SPACES_BUCKET", "USER_POLICY_PATH", "SENDER_EMAIL"} <= set(
+        env["ProvisionFunction"]
+    )
+    assert {"DATA_LAKE_BUCKET", "DATA_LAKE_PREFIX"} <= set(env["DataLakeFunction"])
+
+
+@pytest.mark.parametrize("function", STREAM_FUNCTIONS)
+def test_stream_event_sources_are_bounded_and_dead_lettered(
+    resources: dict[str, dict[str, Any]], function: str
+) -> None:
+    mapping = resources[f"{function}UsersStream"]
+    assert mapping["Type"] == "AWS::Lambda::EventSourceMapping"
+    props = mapping["Properties"]
+    assert props["EventSourceArn"] == {"Fn::GetAtt": ["UsersTable", "StreamArn"]}
+    assert props["FunctionName"] == {"Ref": function}
+    assert props["BisectBatchOnFunctionError"] is True
+    assert 0 <= props["MaximumRetryAttempts"] <= 10  # never the unbounded default (-1)
+    assert 60 <= props["MaximumRecordAgeInSeconds"] <= 86_400
+    assert props["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+    assert props["BatchSize"] >= 1
+    assert "MaximumBatchingWindowInSeconds" in props
+    destination = props["DestinationConfig"]["OnFailure"]["Destination"]
+    assert destination == {"Fn::GetAtt": ["DeadLetterQueue", "Arn"]}
+    [only_filter] = props["FilterCriteria"]["Filters"]
+    assert isinstance(json.loads(only_filter["Pattern"]), dict)
+
+
+def test_users_table_is_on_demand_streamed_recoverable_encrypted_with_ttl(
+    resources: dict[str, dict[str, Any]],
+) -> None:
+    props = resources["UsersTable"]["Properties"]
+    assert props["BillingMode"] == "PAY_PER_REQUEST"
+    assert props["KeySchema"] == [{"AttributeName": "user_id", "KeyType": "HASH"}]
+    assert props["StreamSpecification"] == {"StreamViewType": "NEW_AND_OLD_IMAGES"}
+    assert props["PointInTimeRecoverySpecification"] == {"PointInTimeRecoveryEnabled": True}
+    assert props["SSESpecification"]["SSEEnabled"] is True
+    assert props["TimeToLiveSpecification"] == {"AttributeName": "expires_at", "Enabled": True}
+
+
+def test_audit_table_is_keyed_by_user_and_event_and_denies_changes(
+    resources: dict[str, dict[str, Any]],
+) -> None:
+    audit = resources["AuditTable"]
+    props = audit["Properties"]
+    assert audit["DeletionPolicy"] == "Retain"
+    assert props["KeySchema"] == [
+        {"AttributeName": "user_id", "KeyType": "HASH"},
+        {"AttributeName": "event_id", "KeyType": "RANGE"},
+    ]
+    assert props["TimeToLiveSpecification"] == {"AttributeName": "expires_at", "Enabled": True}
+    assert "StreamSpecification" not in props
+    [deny] = props["ResourcePolicy"]["PolicyDocument"]["Statement"]
+    assert deny["Effect"] == "Deny"
+    assert {"dynamodb:UpdateItem", "dynamodb:DeleteItem"} <= set(deny["Action"])
+
+
+def test_audit_table_grants_are_put_only(resources: dict[str, dict[str, Any]]) -> None:
+    audit_arn = {"Fn::GetAtt": ["AuditTable", "Arn"]}
+    for role in of_type(resources, "AWS::IAM::Role").values():
+        for policy in role["Properties"].get("Policies", []):
+            for statement in policy["PolicyDocument"]["Statement"]:
+                if statement["Resource"] == audit_arn:
+                    assert statement["Action"] == "dynamodb:PutItem"
+
+
+def test_user_spaces_bucket_is_private_encrypted_and_tls_only(
+    resources: dict[str, dict[str, Any]],
+) -> None:
+    props = resources["UserSpacesBucket"]["Properties"]
+    assert set(props["PublicAccessBlockConfiguration"].values()) == {True}
+    assert props["BucketEncryption"]["ServerSideEncryptionConfiguration"]
+    [statement] = resources["UserSpacesBucketPolicy"]["Properties"]["PolicyDocument"]["Statement"]
+    assert statement["Effect"] == "Deny"
+    assert statement["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
+
+
+def test_dead_letter_queue_is_encrypted(resources: dict[str, dict[str, Any]]) -> None:
+    assert resources["DeadLetterQueue"]["Properties"]["SqsManagedSseEnabled"] is True
+
+
+def test_http_api_route_throttling_cors_and_access_logs(
+    resources: dict[str, dict[str, Any]],
+) -> None:
+    body = resources["HttpApi"]["Properties"]["Body"]
+    integration = body["paths"]["/register"]["post"]["x-amazon-apigateway-integration"]
+    assert integration["payloadFormatVersion"] == "2.0"
+    assert "RegisterFunction.Arn" in integration["uri"]["Fn::Sub"]
+    assert body["x-amazon-apigateway-cors"]["allowMethods"] == ["POST", "OPTIONS"]
+    stage = resources["HttpApiApiGatewayDefaultStage"]["Properties"]
+    assert set(stage["RouteSettings"]["POST /register"]) == {
+        "ThrottlingRateLimit",
+        "ThrottlingBurstLimit",
+    }
+    assert stage["DefaultRouteSettings"]["ThrottlingRateLimit"] == {"Ref": "RegisterRateLimit"}
+    assert stage["AccessLogSettings"]["DestinationArn"] == {
+        "Fn::GetAtt": ["ApiAccessLogGroup", "Arn"]
+    }
+    json.loads(stage["AccessLogSettings"]["Format"])  # a JSON access-log line
+    permission = resources["RegisterFunctionRegisterPermission"]["Properties"]
+    assert permission["Principal"] == "apigateway.amazonaws.com"
+
+
+JWT_SECURITY = [{"OnrampJwt": []}]
+
+
+@pytest.mark.parametrize(("auth_mode", "security"), [("public", None), ("jwt", JWT_SECURITY)])
+def test_auth_mode_switches_the_route_authorizer(
+    translated: dict[str, Any], auth_mode: str, security: Any
+) -> None:
+    resolver = Resolver(
+        translated,
+        {"AuthMode": auth_mode, "JwtIssuer": "https://id.example.com/", "JwtAudience": "onramp"},
+        {"RegisterFunction.Arn": "arn:aws:lambda:us-east-1:123456789012:function:register"},
+    )
+    body = resolver.resolve(translated["Resources"]["HttpApi"]["Properties"]["Body"])
+    assert body["paths"]["/register"]["post"].get("security") == security
+    jwt = body["components"]["securitySchemes"]["OnrampJwt"]["x-amazon-apigateway-authorizer"]
+    assert jwt["type"] == "jwt"
+    if auth_mode == "jwt":
+        assert jwt["jwtConfiguration"] == {
+            "issuer": "https://id.example.com/",
+            "audience": ["onramp"],
+        }
+
+
+def test_alarms_cover_errors_duration_writes_and_dead_letters(
+    resources: dict[str, dict[str, Any]],
+) -> None:
+    alarms = of_type(resources, "AWS::CloudWatch::Alarm")
+    for function in FUNCTIONS:
+        short = function.removesuffix("Function")
+        rate = alarms[f"{short}ErrorRateAlarm"]["Properties"]
+        expression = next(m["Expression"] for m in rate["Metrics"] if "Expression" in m)
+        assert "FILL(errors, 0)" in expression and "IF(invocations > 0" in expression
+        assert rate["Threshold"] == 5
+        duration = alarms[f"{short}DurationAlarm"]["Properties"]
+        assert (duration["MetricName"], duration["ExtendedStatistic"]) == ("Duration", "p99")
+        assert duration["Threshold"] == 1000
+    anomaly = alarms["UsersTableWriteAnomalyAlarm"]["Properties"]
+    band = next(m for m in anomaly["Metrics"] if m["Id"] == anomaly["ThresholdMetricId"])
+    assert band["Expression"].startswith("ANOMALY_DETECTION_BAND(")
+    writes = next(m for m in anomaly["Metrics"] if "MetricStat" in m)
+    assert writes["MetricStat"]["Metric"]["MetricName"] == "ConsumedWriteCapacityUnits"
+    dlq = alarms["DeadLetterQueueAlarm"]["Properties"]
+    assert (dlq["MetricName"], dlq["Threshold"]) == ("ApproximateNumberOfMessagesVisible", 0)
+    for alarm in alarms.values():
+        assert alarm["Properties"]["AlarmActions"] == [{"Ref": "AlarmTopic"}]
+
+
+def test_budget_alerts_at_80_actual_and_100_forecast(
+    sam_template: dict[str, Any], resources: dict[str, dict[str, Any]]
+) -> None:
+    assert sam_template["Parameters"]["MonthlyBudgetUsd"]["Default"] == 100
+    props = resources["MonthlyBudget"]["Properties"]
+    assert props["Budget"]["BudgetLimit"] == {"Amount": {"Ref": "MonthlyBudgetUsd"}, "Unit": "USD"}
+    notifications = {
+        (n["Notification"]["NotificationType"], n["Notification"]["Threshold"])
+        for n in props["NotificationsWithSubscribers"]
+    }
+    assert notifications == {("ACTUAL", 80), ("FORECASTED", 100)}
+    topic_policy = resources["AlarmTopicPolicy"]["Properties"]["PolicyDocument"]["Statement"]
+    principals = {s["Principal"].get("Service") for s in topic_policy if s["Effect"] == "Allow"}
+    assert {"budgets.amazonaws.com", "cloudwatch.amazonaws.com"} <= principals
+
+
+def test_outputs(translated: dict[str, Any]) -> None:
+    assert set(translated["Outputs"]) >= OUTPUTS
+
+
+def test_every_taggable_resource_carries_cost_allocation_tags(
+    resources: dict[str, dict[str, Any]],
+) -> None:
+    untagged_types = {
+        "AWS::S3::BucketPolicy",
+        "AWS::SQS::QueuePolicy",
+        "AWS::SNS::TopicPolicy",
+        "AWS::SNS::Subscription",
+        "AWS::Lambda::Permission",
+        "AWS::Lambda::EventSourceMapping",
+        "AWS::Budgets::Budget",
+    }
+    for logical_id, resource in resources.items():
+        if resource["Type"] in untagged_types:
+            continue
+        props = resource["Properties"]
+        tags = props.get("Tags") or {t["name"] for t in props.get("Body", {}).get("tags", [])}
+        keys = tags if isinstance(tags, set) else tag_keys(tags)
+        assert keys >= TAG_KEYS, logical_id
