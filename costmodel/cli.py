@@ -6,7 +6,11 @@ import argparse
 import importlib
 from typing import Any
 
-COST_COMMAND_MODULES: tuple[str, ...] = ("costmodel.cli_price",)
+COST_COMMAND_MODULES: tuple[str, ...] = (
+    "costmodel.cli_price",
+    "costmodel.cli_analysis",
+    "onramp.staging.cli_actuals",
+)
 
 
 def register(subparsers: Any) -> None:

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 
 from onramp.errors import UsageError
 
-COMMAND_MODULES: tuple[str, ...] = ("costmodel.cli",)
+COMMAND_MODULES: tuple[str, ...] = ("costmodel.cli", "onramp.staging.cli")
 
 
 class _Parser(argparse.ArgumentParser):

@@ -1,0 +1,283 @@
+"""Assemble a measurement.json (source ``cloudwatch``) for a deployed stack and a window.
+
+The stack's resources come from CloudFormation, the figures from CloudWatch metrics and
+from the functions' REPORT lines (Logs Insights). What CloudWatch cannot tell is derived
+and said so in the measurement's ``notes`` (also printed on stderr).
+
+Example::
+
+    aws = AwsSession.open("eu-west-1", profile=None)
+    measurement = collect_measurement(aws, "onramp-staging", window, run_id="20261129T...")
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlparse
+
+from onramp.errors import UsageError
+from onramp.measurement import finalise, write_measurement
+from onramp.staging import cloudwatch as cw
+from onramp.staging.logs_insights import ReportUsage, report_usage
+from onramp.staging.outputs import Stack, describe_stack
+from onramp.staging.rundir import new_run_dir
+from onramp.staging.session import AwsSession, aws_errors
+from onramp.staging.summary import measurement_summary, window_cost_summary
+from onramp.staging.timewindow import Window, iso, parse_window
+from onramp.staging.window_cost import WindowCost, window_cost
+
+
+@dataclass(frozen=True)
+class DeployedFunction:
+    """One Lambda function of the stack, as deployed."""
+
+    key: str
+    name: str
+    memory_mb: int
+    architecture: str
+    timeout_s: int
+    log_group: str
+
+
+def collect_measurement(
+    aws: AwsSession,
+    stack_name: str,
+    window: Window,
+    run_id: str,
+    sleep: Callable[[float], None] = time.sleep,
+) -> dict[str, Any]:
+    """The finalised measurement of ``stack_name`` over ``window`` (widened to whole minutes)."""
+    stack = describe_stack(aws.client("cloudformation"), stack_name, aws.region)
+    functions = deployed_functions(aws.client("lambda"), stack)
+    if not functions:
+        raise UsageError(f"stack {stack_name} in {aws.region} has no Lambda function")
+    window, _ = cw.metric_period(window)
+    metrics = cw.fetch_metrics(
+        aws.client("cloudwatch"), metric_plan(stack, functions), window, sleep
+    )
+    reports = report_usage(
+        aws.client("logs"), {f.key: f.log_group for f in functions}, window, sleep=sleep
+    )
+    notes = [f"GetMetricData: {message}" for message in metrics.messages]
+    totals = _totals(stack, functions, metrics, reports, window, notes)
+    totals["run_id"] = run_id
+    return finalise(totals)
+
+
+def deployed_functions(lambda_client: Any, stack: Stack) -> list[DeployedFunction]:
+    """Every AWS::Lambda::Function of the stack with its deployed configuration."""
+    functions = []
+    for logical_id, resource in sorted(stack.of_type("AWS::Lambda::Function").items()):
+        config = lambda_client.get_function_configuration(FunctionName=resource.physical_id)
+        log_group = (config.get("LoggingConfig") or {}).get("LogGroup")
+        functions.append(
+            DeployedFunction(
+                key=logical_id.removesuffix("Function").lower(),
+                name=resource.physical_id,
+                memory_mb=int(config["MemorySize"]),
+                architecture=(config.get("Architectures") or ["x86_64"])[0],
+                timeout_s=int(config.get("Timeout", 3)),
+                log_group=log_group or f"/aws/lambda/{resource.physical_id}",
+            )
+        )
+    return functions
+
+
+def metric_plan(stack: Stack, functions: list[DeployedFunction]) -> list[cw.MetricSpec]:
+    """Every CloudWatch statistic the measurement needs for this stack's resources."""
+    specs: list[cw.MetricSpec] = []
+    for fn in functions:
+        specs += cw.lambda_metrics(fn.key, fn.name)
+        specs += cw.log_group_metrics(fn.key, fn.log_group)
+    specs += cw.api_metrics(http_api_id(stack))
+    for logical_id, table in stack.of_type("AWS::DynamoDB::Table").items():
+        specs += cw.table_metrics(_table_key(logical_id), table.physical_id)
+    for queue in stack.of_type("AWS::SQS::Queue").values():
+        specs += cw.queue_metrics(queue.physical_id.rstrip("/").rsplit("/", 1)[-1])
+    for bucket in stack.of_type("AWS::S3::Bucket").values():
+        specs += cw.bucket_metrics(bucket.physical_id)
+    return specs + cw.ses_metrics()
+
+
+def http_api_id(stack: Stack) -> str:
+    """The HTTP API's id: its AWS::ApiGatewayV2::Api resource, else the ApiUrl output's host."""
+    apis = stack.of_type("AWS::ApiGatewayV2::Api")
+    if apis:
+        return next(iter(apis.values())).physical_id
+    host = urlparse(stack.output("ApiUrl")).hostname or ""
+    return host.split(".", 1)[0]
+
+
+def _table_key(logical_id: str) -> str:
+    return logical_id.removesuffix("Table").lower()
+
+
+def _totals(
+    stack: Stack,
+    functions: list[DeployedFunction],
+    metrics: cw.MetricResults,
+    reports: dict[str, ReportUsage],
+    window: Window,
+    notes: list[str],
+) -> dict[str, Any]:
+    requests = metrics.count("api", "count")
+    invocations = sum(metrics.count(fn.key, "invocations") for fn in functions)
+    if requests == 0 and invocations == 0:
+        raise UsageError(
+            f"no data for stack {stack.name} in {stack.region} between {iso(window.start)}"
+            f" and {iso(window.end)}: no API request and no Lambda invocation"
+        )
+    missing = [f"{s.owner} {s.name}" for s in metrics.missing()]
+    if missing:
+        notes.append("no CloudWatch datapoints (counted as 0 or null): " + ", ".join(missing))
+    function_blocks = {
+        fn.key: _function(fn, metrics, reports.get(fn.key), notes) for fn in functions
+    }
+    api, onboardings = _api_and_onboardings(metrics, notes)
+    if onboardings["accepted"] == 0:
+        raise UsageError(
+            f"stack {stack.name}: no accepted onboarding (API 2xx) between {iso(window.start)}"
+            f" and {iso(window.end)}, so no per-onboarding figures"
+        )
+    emails = metrics.count("ses", "send")
+    for note in notes:
+        print(f"onramp measure: note: {note}", file=sys.stderr)
+    return {
+        "schema_version": 1,
+        "source": "cloudwatch",
+        "region": stack.region,
+        "window": window.as_dict(),
+        "onboardings": onboardings,
+        "api": api,
+        "functions": function_blocks,
+        "dynamodb": {
+            _table_key(logical_id): {
+                "write_request_units": metrics.total(_table_key(logical_id), "write_units") or 0,
+                "read_request_units": metrics.total(_table_key(logical_id), "read_units") or 0,
+            }
+            for logical_id in stack.of_type("AWS::DynamoDB::Table")
+        },
+        "s3": {
+            "put_requests": metrics.count("s3", "put"),
+            "get_requests": metrics.count("s3", "get"),
+            "list_requests": metrics.count("s3", "list"),
+        },
+        "iam": {"policies_created": onboardings["completed"]},
+        "ses": {"messages": emails, "recipients": emails},
+        "sqs": {
+            "requests": sum(
+                metrics.count("dlq", name)
+                for name in ("sent", "received", "deleted", "empty_receives")
+            ),
+            "messages_sent": metrics.count("dlq", "sent"),
+            "dead_letters": metrics.count("dlq", "sent"),
+        },
+        "logs": {"bytes_ingested": sum(block["log_bytes"] for block in function_blocks.values())},
+        "notes": notes,
+    }
+
+
+def _function(
+    fn: DeployedFunction, metrics: cw.MetricResults, report: ReportUsage | None, notes: list[str]
+) -> dict[str, Any]:
+    invocations = metrics.count(fn.key, "invocations")
+    if report is None:
+        report = ReportUsage(0, metrics.total(fn.key, "duration_sum") or 0.0, 0.0, 0, None)
+        if invocations:
+            notes.append(
+                f"{fn.key}: no REPORT line in {fn.log_group}; billed ms taken from the Duration"
+                " sum (a lower bound), cold starts and init ms unknown (0)"
+            )
+    return {
+        "memory_mb": fn.memory_mb,
+        "architecture": fn.architecture,
+        "timeout_s": fn.timeout_s,
+        "invocations": invocations,
+        "errors": metrics.count(fn.key, "errors"),
+        "throttles": metrics.count(fn.key, "throttles"),
+        "cold_starts": report.cold_starts,
+        "init_ms_total": report.init_ms_total,
+        "duration_ms": _distribution(metrics, fn.key, "duration"),
+        "billed_ms_total": report.billed_ms_total,
+        "max_memory_used_mb": report.max_memory_used_mb,
+        "log_bytes": metrics.count(fn.key, "log_bytes"),
+    }
+
+
+def _api_and_onboardings(
+    metrics: cw.MetricResults, notes: list[str]
+) -> tuple[dict[str, Any], dict[str, int]]:
+    requests = metrics.count("api", "count")
+    client_errors, server_errors = metrics.count("api", "4xx"), metrics.count("api", "5xx")
+    accepted = max(requests - client_errors - server_errors, 0)
+    completed = metrics.count("ses", "send")
+    lost = metrics.count("dlq", "sent")
+    notes.append(
+        "onboardings derived from metrics: accepted = API 2xx, rejected = API 4xx, completed ="
+        " SES sends (one welcome email each), lost = dead letters, failed = the rest;"
+        " API request bytes = DataProcessed (request + response: an upper bound)"
+    )
+    api = {
+        "type": "http",
+        "requests": requests,
+        "metered_requests": requests,
+        "request_bytes_total": metrics.count("api", "data_processed"),
+        "status_counts": {"2xx": accepted, "4xx": client_errors, "5xx": server_errors},
+        "latency_ms": _distribution(metrics, "api", "latency"),
+    }
+    onboardings = {
+        "accepted": accepted,
+        "completed": min(completed, accepted),
+        "failed": max(accepted - completed - lost, 0),
+        "rejected": client_errors,
+        "lost": lost,
+    }
+    return api, onboardings
+
+
+def _distribution(metrics: cw.MetricResults, owner: str, prefix: str) -> dict[str, float | None]:
+    return {
+        name: metrics.peak(owner, f"{prefix}_{name}") for name in ("mean", *cw.PERCENTILES, "max")
+    }
+
+
+def measure_to_run_dir(
+    stack: str, start: str, end: str, region: str | None, profile: str | None, out_dir: Path
+) -> tuple[dict[str, Any], Path]:
+    """Parse the window, collect, and write ``out_dir/<run id>/measurement.json``."""
+    window = parse_window(start, end)
+    with aws_errors(region):
+        aws = AwsSession.open(region, profile)
+        run_id, run_dir = new_run_dir(out_dir)
+        try:
+            measurement = collect_measurement(aws, stack, window, run_id)
+        except BaseException:
+            run_dir.rmdir()
+            raise
+    return measurement, write_measurement(measurement, run_dir / "measurement.json")
+
+
+def measure_after_load(
+    stack: str,
+    start: str,
+    end: str,
+    region: str | None,
+    profile: str | None,
+    out_dir: Path,
+) -> tuple[Path, WindowCost]:
+    """After a staging load test: measure its own window, write the run, price it, print both.
+
+    ``start``/``end`` take what ``--start``/``--end`` take (ISO-8601 or ``-1h``); returns the
+    measurement.json path and the modelled cost of the window.
+    """
+    measurement, path = measure_to_run_dir(stack, start, end, region, profile, out_dir)
+    cost = window_cost(path)
+    print(measurement_summary(measurement))
+    print(window_cost_summary(cost))
+    print(f"measurement: {path}")
+    return path, cost

@@ -1,0 +1,36 @@
+"""The article's breakdown against the true bill at 1,000 users a month."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from scenario_fixtures import fixture_scenario
+
+from costmodel.article import compare_with_article
+
+
+def test_side_by_side_at_the_seed_scenario() -> None:
+    rows = {row["line"]: row for row in compare_with_article(1000, fixture_scenario())}
+    assert list(rows) == [
+        "API Gateway",
+        "Lambda",
+        "DynamoDB",
+        "SES",
+        "CloudWatch",
+        "Miscellaneous",
+        "TOTAL",
+    ]
+    api = rows["API Gateway"]
+    assert api["article_usd"] == Decimal("0.004")
+    assert api["true_exact_usd"] == Decimal("0.0011")  # 1,100 requests at $1.00 per million
+    assert "$1.00 per million" in api["reason"] and "1,000x" in api["reason"]
+    assert rows["SES"]["true_usd"] == Decimal("0.10")  # not <1 cent: $0.10 per 1,000
+    assert "$0.10 per 1,000 recipients" in rows["SES"]["reason"]
+    assert rows["CloudWatch"]["true_usd"] == Decimal("2.40")  # 8 custom metrics, no free tier
+    assert rows["Miscellaneous"]["true_usd"] == Decimal("0.81")  # 8 alarm metrics + S3 PUTs
+    assert "8 alarm metrics" in rows["Miscellaneous"]["reason"]
+    assert "0.0625 cents per 1,000" in rows["DynamoDB"]["reason"]
+    total = rows["TOTAL"]
+    assert total["true_usd"] == fixture_scenario("none").bill(1000).total == Decimal("3.33")
+    assert total["true_usd_always_free"] == Decimal("0.11")
+    assert total["true_usd"] > total["article_usd"]

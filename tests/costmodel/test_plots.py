@@ -1,0 +1,35 @@
+"""The figures draw the data they are given (Agg, no display)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from scenario_fixtures import fixture_scenario
+
+from costmodel.breakeven import breakeven, cost_curve
+from costmodel.plots import breakeven_curve, cost_by_service, projection_band, tornado
+from costmodel.projection import project
+from costmodel.sensitivity import sensitivity
+
+
+def test_every_figure_renders(tmp_path: Path) -> None:
+    scenario = fixture_scenario("none")
+    bills = {f"{n:,}": scenario.bill(n) for n in (1000, 1_000_000)}
+    stacked = cost_by_service(bills)
+    assert len(stacked.axes[0].patches) == len(bills) * len(bills["1,000,000"].by_service())
+    users = [1000, 100_000, 1_000_000]
+    curve = breakeven_curve(
+        users, cost_curve(scenario, users), 100, breakeven(scenario).within_budget
+    )
+    assert list(curve.axes[0].lines[0].get_xdata()) == users
+    result = project(6, 100_000, 0.5, scenario=scenario, simulations=200)
+    band = projection_band(result)
+    assert list(band.axes[0].lines[0].get_ydata()) == [float(r["p50"]) for r in result.rows]
+    rows = sensitivity(500_000, scenario)
+    bars = tornado(rows).axes[0].patches
+    widths = [bar.get_width() for bar in bars][::-1]
+    assert widths == pytest.approx([float(r["swing"]) for r in rows])
+    for index, figure in enumerate((stacked, curve, band)):
+        figure.savefig(tmp_path / f"{index}.png")
+        assert (tmp_path / f"{index}.png").stat().st_size > 1000
