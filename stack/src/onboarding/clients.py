@@ -1,0 +1,23 @@
+"""boto3 clients, created on first use and then reused across warm invocations.
+
+Lazy creation means a moto mock or ``AWS_ENDPOINT_URL`` set before the first call applies.
+Tests that start a fresh mock call ``client.cache_clear()``.
+"""
+
+import functools
+from typing import Any
+
+
+@functools.cache
+def client(service: str) -> Any:
+    """The shared boto3 client for ``service`` (standard retry mode)."""
+    import boto3
+    from botocore.config import Config
+
+    return boto3.client(service, config=Config(retries={"mode": "standard", "max_attempts": 3}))
+
+
+def error_code(error: Exception) -> str:
+    """The AWS error code of a botocore ``ClientError`` (empty for other exceptions)."""
+    response = getattr(error, "response", None) or {}
+    return str(response.get("Error", {}).get("Code", ""))

@@ -1,0 +1,93 @@
+"""DataLake (optional; DynamoDB stream: users that became ``completed``): one JSON-lines object
+per batch and day at ``s3://DATA_LAKE_BUCKET/DATA_LAKE_PREFIX/dt=YYYY-MM-DD/<batch-id>.jsonl``.
+
+Rows carry no PII: no email address, name or phone, only the user id (pseudonymous), the
+email domain, the phone's region, the lookup outcome and the lifecycle timestamps. ``dt`` is
+the stream record's creation date (UTC). ``<batch-id>`` hashes the batch's event ids, so a
+retried identical batch overwrites its own object. Only rows before the first failed record
+are written: Lambda resumes a stream from the lowest failed sequence number, so the records
+after it come again. Delivery is at least once: deduplicate on ``user_id``.
+"""
+
+import hashlib
+import json
+from datetime import UTC, datetime
+from typing import Any
+
+from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType
+from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from onboarding import config
+from onboarding.clients import client
+from onboarding.observability import instrumented, logger
+from onboarding.stream import MalformedRecord, user_image
+
+LAKE_FIELDS = (
+    "user_id",
+    "status",
+    "created_at",
+    "enriched_at",
+    "completed_at",
+    "email_domain",
+    "phone_region",
+)
+
+processor = BatchProcessor(event_type=EventType.DynamoDBStreams)
+
+
+def lake_row(record: DynamoDBRecord) -> tuple[str, dict[str, Any]]:
+    """The record's partition date (``YYYY-MM-DD``) and its PII-free row."""
+    user = user_image(record)
+    created = record.dynamodb.approximate_creation_date_time if record.dynamodb else None
+    if created is None:
+        raise MalformedRecord(f"stream record {record.event_id} has no ApproximateCreationDateTime")
+    row = {field: user[field] for field in LAKE_FIELDS if field in user}
+    lookup = user.get("lookup") or {}
+    row["lookup_status"] = lookup.get("status")
+    row["has_mx"] = lookup.get("has_mx")
+    return datetime.fromtimestamp(created, UTC).date().isoformat(), row
+
+
+def batch_id(records: list[dict[str, Any]]) -> str:
+    """A deterministic id for the batch: a hash of its event ids."""
+    event_ids = "\n".join(str(record.get("eventID", "")) for record in records)
+    return hashlib.sha256(event_ids.encode()).hexdigest()[:24]
+
+
+def _rows_before_first_failure(
+    rows: dict[str, tuple[str, dict[str, Any]]], records: list[dict[str, Any]]
+) -> dict[str, list[dict[str, Any]]]:
+    by_day: dict[str, list[dict[str, Any]]] = {}
+    for record in records:
+        sequence = record.get("dynamodb", {}).get("SequenceNumber")
+        if sequence not in rows:
+            break
+        day, row = rows[sequence]
+        by_day.setdefault(day, []).append(row)
+    return by_day
+
+
+@instrumented
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    """Lambda entry point (``onboarding.datalake.handler``); partial batch response."""
+    records = event.get("Records", [])
+    rows: dict[str, tuple[str, dict[str, Any]]] = {}
+
+    def collect(record: DynamoDBRecord) -> None:
+        rows[str(record.dynamodb.sequence_number)] = lake_row(record)
+
+    with processor(records=records, handler=collect):
+        processor.process()
+    logger.remove_keys(["user_id"])
+    bucket, prefix, name = config.data_lake_bucket(), config.data_lake_prefix(), batch_id(records)
+    for day, day_rows in _rows_before_first_failure(rows, records).items():
+        body = "".join(json.dumps(row, sort_keys=True, default=str) + "\n" for row in day_rows)
+        client("s3").put_object(
+            Bucket=bucket,
+            Key=f"{prefix}/dt={day}/{name}.jsonl",
+            Body=body.encode("utf-8"),
+            ContentType="application/x-ndjson",
+        )
+        logger.info("lake object written", extra={"dt": day, "rows": len(day_rows)})
+    return processor.response()

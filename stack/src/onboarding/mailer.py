@@ -1,0 +1,48 @@
+"""The welcome email, sent through SES (v1 ``SendEmail``) from ``SENDER_EMAIL``."""
+
+from onboarding import config
+from onboarding.clients import client, error_code
+
+# SES answers these when the message can never be sent as is: retrying cannot help.
+PERMANENT_ERRORS = frozenset(
+    {"MessageRejected", "MailFromDomainNotVerified", "MailFromDomainNotVerifiedException"}
+)
+
+
+class EmailRejected(Exception):
+    """SES refused the message permanently; ``code`` is the SES error code."""
+
+    def __init__(self, code: str) -> None:
+        super().__init__(code)
+        self.code = code
+
+
+def welcome_text(name: str) -> str:
+    """The welcome email body."""
+    return (
+        f"Hello {name},\n\n"
+        "Welcome aboard: your account is ready and your storage space has been created.\n"
+    )
+
+
+def send_welcome(to_address: str, name: str, sender: str | None = None) -> str:
+    """Send the welcome email and return the SES message id.
+
+    Raises :class:`EmailRejected` for a permanent refusal; other errors (throttling,
+    timeouts) propagate so that the stream record is retried.
+    """
+    try:
+        response = client("ses").send_email(
+            Source=sender or config.sender_email(),
+            Destination={"ToAddresses": [to_address]},
+            Message={
+                "Subject": {"Data": "Welcome aboard", "Charset": "UTF-8"},
+                "Body": {"Text": {"Data": welcome_text(name), "Charset": "UTF-8"}},
+            },
+        )
+    except Exception as error:
+        code = error_code(error)
+        if code in PERMANENT_ERRORS:
+            raise EmailRejected(code) from error
+        raise
+    return str(response["MessageId"])

@@ -1,0 +1,87 @@
+"""The Users table adapter: the pending row, conditional status updates, the welcome-email claim.
+
+Every write is conditional, so a redelivered stream record changes nothing the second time.
+"""
+
+from typing import Any
+
+from onboarding import config
+from onboarding.clients import client
+from onboarding.dynamo import Expression, from_item, is_condition_failure, to_item
+from onboarding.status import Status
+
+
+class UsersTable:
+    """Conditional writes on ``USERS_TABLE`` (partition key ``user_id``)."""
+
+    def __init__(self, name: str | None = None) -> None:
+        self.name = name or config.users_table()
+
+    def create_pending(self, user: dict[str, Any]) -> bool:
+        """Put a new pending user; False (nothing written) if the user id already exists."""
+        try:
+            client("dynamodb").put_item(
+                TableName=self.name,
+                Item=to_item({**user, "status": str(Status.PENDING)}),
+                ConditionExpression="attribute_not_exists(user_id)",
+            )
+        except Exception as error:
+            if is_condition_failure(error):
+                return False
+            raise
+        return True
+
+    def get(self, user_id: str) -> dict[str, Any] | None:
+        """The user's current item (strongly consistent read), or None."""
+        response = client("dynamodb").get_item(
+            TableName=self.name, Key=to_item({"user_id": user_id}), ConsistentRead=True
+        )
+        item = response.get("Item")
+        return from_item(item) if item else None
+
+    def _conditional_update(
+        self, user_id: str, update: str, condition: str, expression: Expression
+    ) -> bool:
+        try:
+            client("dynamodb").update_item(
+                TableName=self.name,
+                Key=to_item({"user_id": user_id}),
+                UpdateExpression=update,
+                ConditionExpression=condition,
+                **expression.arguments(),
+            )
+        except Exception as error:
+            if is_condition_failure(error):
+                return False
+            raise
+        return True
+
+    def update_status(
+        self, user_id: str, expected: Status, target: Status, fields: dict[str, Any]
+    ) -> bool:
+        """Set ``status = target`` plus ``fields`` only if the status is still ``expected``.
+
+        Returns False (nothing written) when the status has already moved on.
+        """
+        expression = Expression()
+        update = expression.set_clause({**fields, "status": str(target)})
+        condition = f"{expression.path('status')} = {expression.value(str(expected))}"
+        return self._conditional_update(user_id, update, condition, expression)
+
+    def claim_welcome_email(self, user_id: str, claim: dict[str, Any]) -> bool:
+        """Record ``welcome_email = claim`` unless an email was already claimed (or the user
+        is no longer processing). True means this caller, and only it, may send the email."""
+        expression = Expression()
+        update = expression.set_clause({"welcome_email": claim})
+        condition = (
+            f"attribute_not_exists({expression.path('welcome_email')}) AND "
+            f"{expression.path('status')} = {expression.value(str(Status.PROCESSING))}"
+        )
+        return self._conditional_update(user_id, update, condition, expression)
+
+    def release_welcome_email(self, user_id: str, token: str) -> bool:
+        """Drop this caller's claim (after a transient send failure) so a retry can send."""
+        expression = Expression()
+        claim = expression.path("welcome_email")
+        condition = f"{expression.path('welcome_email.token')} = {expression.value(token)}"
+        return self._conditional_update(user_id, f"REMOVE {claim}", condition, expression)
