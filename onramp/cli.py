@@ -13,7 +13,7 @@ from collections.abc import Sequence
 
 from onramp.errors import UsageError
 
-COMMAND_MODULES: tuple[str, ...] = ("costmodel.cli", "onramp.staging.cli")
+COMMAND_MODULES: tuple[str, ...] = ("costmodel.cli", "onramp.staging.cli", "loadtest.cli")
 
 
 class _Parser(argparse.ArgumentParser):

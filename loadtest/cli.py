@@ -1,0 +1,125 @@
+"""``onramp load``: run Locust against an onboarding API, print a summary, check thresholds.
+
+Exit codes: 0 all thresholds met, 1 a threshold breached (or Locust failed), 2 bad flags.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+from loadtest.payloads import DEFAULT_MIX_TEXT
+from loadtest.profiles import SHAPE_NAMES
+from loadtest.progress import ConsoleProgress
+from loadtest.results import LoadResult, RequestStats
+from loadtest.runner import LoadRunError, run_locust
+from loadtest.thresholds import Thresholds, parse_error_rate, parse_latency_ms, parse_rps
+from loadtest.units import parse_duration_s
+
+_COLUMNS = ("name", "requests", "failures", "fail %", "p50 ms", "p95 ms", "p99 ms", "max ms", "rps")
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add the ``load`` sub-command."""
+    parser = subparsers.add_parser(
+        "load",
+        help="run Locust against POST /register and check thresholds",
+        description="Run Locust against POST /register, print a summary, check thresholds.",
+    )
+    add_arguments(parser)
+    parser.set_defaults(func=run)
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """The load flags (values are validated when the command runs, as UsageError)."""
+    parser.add_argument("--host", required=True, help="API base URL, e.g. http://127.0.0.1:3000")
+    parser.add_argument("--shape", choices=SHAPE_NAMES, default="steady", help="load shape")
+    parser.add_argument("--users", type=int, help="peak users (default: 4 per registration/s)")
+    parser.add_argument("--rate", type=float, default=10.0, help="peak registrations/s")
+    parser.add_argument("--duration", default="60s", help="test length, e.g. 90s, 5m, 1h")
+    parser.add_argument("--processes", type=int, default=1, help="Locust processes (-1: per core)")
+    parser.add_argument("--out", type=Path, default=Path("runs"), help="runs directory")
+    parser.add_argument("--mix", default=DEFAULT_MIX_TEXT, help="bad-payload shares: kind=share,…")
+    thresholds = parser.add_argument_group("thresholds (a breach exits 1)")
+    thresholds.add_argument("--max-error-rate", help="largest share of failed requests, e.g. 1%%")
+    thresholds.add_argument("--p95", help="largest p95 latency, e.g. 800ms or 1.5s")
+    thresholds.add_argument("--min-rps", help="smallest overall requests/s, e.g. 10")
+
+
+def thresholds_from_args(args: argparse.Namespace) -> Thresholds:
+    """The thresholds given on the command line (UsageError naming a malformed flag)."""
+    return Thresholds(
+        max_error_rate=_optional(parse_error_rate, args.max_error_rate),
+        p95_ms=_optional(parse_latency_ms, args.p95),
+        min_rps=_optional(parse_rps, args.min_rps),
+    )
+
+
+def _optional(parse: Callable[[str], float], text: str | None) -> float | None:
+    return None if text is None else parse(text)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run the load test, print the summary and any threshold breach; the exit code."""
+    thresholds = thresholds_from_args(args)
+    duration_s = parse_duration_s(args.duration, "--duration")
+    progress = ConsoleProgress()
+    try:
+        result = run_locust(
+            args.host,
+            shape=args.shape,
+            users=args.users,
+            rate=args.rate,
+            duration_s=duration_s,
+            processes=args.processes,
+            out_dir=args.out,
+            progress=progress,
+            mix=args.mix,
+        )
+    except LoadRunError as exc:
+        print(f"onramp load: {exc}", file=sys.stderr)
+        return 1
+    finally:
+        progress.finish()
+    print(summary_table(result))
+    breaches = thresholds.breaches(result)
+    for message in breaches:
+        print(f"onramp load: threshold breached: {message}", file=sys.stderr)
+    return 1 if breaches else 0
+
+
+def summary_table(result: LoadResult) -> str:
+    """A plain-text table of per-kind and aggregated stats, with where the files are."""
+    rows = sorted(result.by_name.values(), key=lambda row: -row.requests)
+    cells = [_COLUMNS, *(_cells(row) for row in [*rows, result.aggregated])]
+    widths = [max(len(line[i]) for line in cells) for i in range(len(_COLUMNS))]
+    lines = ["  ".join(_align(line, widths)) for line in cells]
+    lines.insert(1, "-" * len(lines[0]))
+    lines.insert(len(lines) - 1, "-" * len(lines[0]))
+    lines.append(f"run {result.run_id}: {result.run_dir} (locust.html, CSVs, manifest.json)")
+    lines.append("Locust rounds latencies to 10 ms above 100 ms and to 100 ms above 1 s.")
+    return "\n".join(lines)
+
+
+def _cells(row: RequestStats) -> tuple[str, ...]:
+    rate = row.error_rate
+    return (
+        row.name,
+        str(row.requests),
+        str(row.failures),
+        "-" if rate is None else f"{rate:.2%}".removesuffix("%"),
+        *(_ms(ms) for ms in (row.p50_ms, row.p95_ms, row.p99_ms, row.max_ms)),
+        f"{row.rps:.2f}",
+    )
+
+
+def _align(cells: tuple[str, ...], widths: list[int]) -> list[str]:
+    """The name left-aligned, the figures right-aligned."""
+    figures = zip(cells[1:], widths[1:], strict=True)
+    return [cells[0].ljust(widths[0]), *(cell.rjust(width) for cell, width in figures)]
+
+
+def _ms(value: float | None) -> str:
+    return "-" if value is None else f"{value:.0f}"

@@ -1,0 +1,93 @@
+"""Real, short Locust runs (subprocess) against a local fake of the register API."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+import pytest
+from load_fake_api import FakeRegisterApi
+
+from loadtest.payloads import BAD_KINDS
+from loadtest.runner import run_locust
+from onramp.cli import main
+
+EVERY_BAD_KIND = ",".join(f"{kind}=0.12" for kind in BAD_KINDS)
+
+
+@pytest.fixture(autouse=True)
+def _no_ambient_token(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("ONRAMP_BEARER_TOKEN", raising=False)
+
+
+def test_run_writes_every_output_and_counts_expected_4xx_as_success(tmp_path: Path) -> None:
+    with FakeRegisterApi(bearer_token="staging-jwt") as api:
+        result = run_locust(
+            api.url,
+            rate=12.0,
+            duration_s=4.0,
+            processes=2,
+            out_dir=tmp_path,
+            env_extra={"ONRAMP_BEARER_TOKEN": "staging-jwt", "ONRAMP_SEED": "1"},
+            mix=EVERY_BAD_KIND,
+        )
+    run_dir = result.run_dir
+    assert run_dir.parent == tmp_path
+    for name in ("locust_stats.csv", "locust_stats_history.csv", "locust_failures.csv",
+                 "locust.html", "locust.json", "locust.log", "manifest.json"):  # fmt: skip
+        assert (run_dir / name).stat().st_size > 0, name
+    assert json.loads((run_dir / "locust.json").read_text())
+
+    total = result.aggregated
+    assert total.requests > 20 and total.failures == 0, (run_dir / "locust.log").read_text()
+    assert total.requests == sum(api.status_counts.values())
+    assert {400, 409, 413} <= set(api.status_counts) and 401 not in api.status_counts
+    assert {"POST /register [valid]", "POST /register [invalid_email]"} <= set(result.by_name)
+    assert all(row.failures == 0 for row in result.by_name.values())
+
+    with (run_dir / "locust_stats.csv").open(newline="") as handle:
+        csv_total = next(row for row in csv.DictReader(handle) if row["Name"] == "Aggregated")
+    assert int(csv_total["Request Count"]) == total.requests  # the fake API is never in flight
+    for column, ours in (("50%", total.p50_ms), ("95%", total.p95_ms), ("99%", total.p99_ms)):
+        assert float(csv_total[column]) == ours, column  # Locust's percentile rule, reproduced
+
+    assert sorted(result.accepted_ids()) == sorted(api.accepted)
+    assert len(list(run_dir.glob("accepted.*.txt"))) == 2  # one file per worker process
+
+    manifest = result.manifest
+    assert manifest["host"] == api.url and manifest["locust_exit_code"] == 0
+    assert manifest["parameters"]["processes"] == 2 and manifest["parameters"]["rate"] == 12.0
+    assert manifest["parameters"]["bearer_token"] is True
+    assert "staging-jwt" not in (run_dir / "manifest.json").read_text()
+    assert manifest["locust_version"] and manifest["started_at"] <= manifest["ended_at"]
+
+
+def test_cli_exits_1_on_unexpected_statuses_breaching_the_error_rate(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with FakeRegisterApi(bearer_token="needed") as api:  # no token sent: every reply is 401
+        argv = ["load", "--host", api.url, "--rate", "5", "--duration", "3s",
+                "--out", str(tmp_path), "--max-error-rate", "1%", "--p95", "10s"]  # fmt: skip
+        assert main(argv) == 1
+    out, err = capsys.readouterr()
+    assert "Aggregated" in out and "POST /register [valid]" in out
+    assert "threshold breached: error rate 100.00% > 1.00%" in err
+    assert "p95" not in err.split("threshold breached")[-1]
+    assert set(api.status_counts) == {401}
+    (run_dir,) = tmp_path.iterdir()
+    assert (run_dir / "locust.html").exists() and not list(run_dir.glob("accepted.*.txt"))
+
+
+def test_cli_bad_flags_exit_2_before_running(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    for flags, named in [
+        (["--host", "not-a-url"], "--host"),
+        (["--host", "http://127.0.0.1:9", "--duration", "abc"], "--duration"),
+        (["--host", "http://127.0.0.1:9", "--min-rps", "-3"], "--min-rps"),
+        (["--host", "http://127.0.0.1:9", "--processes", "0"], "--processes"),
+    ]:
+        assert main(["load", *flags, "--out", str(tmp_path)]) == 2
+        assert capsys.readouterr().err.startswith(f"onramp: error: {named}: ")
+    assert not tmp_path.exists() or not any(tmp_path.iterdir())
