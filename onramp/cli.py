@@ -13,7 +13,12 @@ from collections.abc import Sequence
 
 from onramp.errors import UsageError
 
-COMMAND_MODULES: tuple[str, ...] = ("costmodel.cli", "onramp.staging.cli", "loadtest.cli")
+COMMAND_MODULES: tuple[str, ...] = (
+    "costmodel.cli",
+    "loadtest.cli",
+    "onramp.staging.cli",
+    "onramp.local.cli",
+)
 
 
 class _Parser(argparse.ArgumentParser):

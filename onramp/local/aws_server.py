@@ -1,0 +1,128 @@
+"""moto's server on a free loopback port, in-process, with fake credentials.
+
+We build the server from moto's own WSGI pieces (``DomainDispatcherApplication``,
+``create_backend_app``, ``MotoRequestHandler``, as ``ThreadedMotoServer`` does) so that a
+WSGI middleware can watch every request, and so that stop closes keep-alive connections.
+
+Example::
+
+    server = MotoServer(observer=traffic_middleware)
+    server.start()
+    client = server.internal_client("dynamodb")   # not counted as pipeline traffic
+    server.stop()
+"""
+
+from __future__ import annotations
+
+import os
+import urllib.request
+from collections.abc import Callable
+from typing import Any
+
+import boto3
+from botocore.config import Config
+from moto.moto_server.werkzeug_app import (
+    DomainDispatcherApplication,
+    MotoRequestHandler,
+    create_backend_app,
+)
+from werkzeug.serving import ThreadedWSGIServer
+
+from onramp.local.loopback import LOOPBACK, ConnectionTrackingMixin, ServerThread
+
+REGION = "us-east-1"
+ACCOUNT_ID = "123456789012"
+INTERNAL_HEADER = "X-Onramp-Internal"
+FAKE_CREDENTIALS = {
+    "AWS_ACCESS_KEY_ID": "testing",
+    "AWS_SECRET_ACCESS_KEY": "testing",
+    "AWS_SESSION_TOKEN": "testing",
+}
+
+WsgiApp = Callable[..., Any]
+
+
+class _QuietRequestHandler(MotoRequestHandler):
+    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
+        """No per-request access line (the recorder meters requests)."""
+
+
+class _MotoWSGIServer(ConnectionTrackingMixin, ThreadedWSGIServer):
+    daemon_threads = False
+
+
+class MotoServer:
+    """moto's server on loopback; ``middleware`` (optional) wraps moto's WSGI app."""
+
+    def __init__(
+        self, port: int = 0, middleware: Callable[[WsgiApp], WsgiApp] | None = None
+    ) -> None:
+        self._port = port
+        self._middleware = middleware
+        self._thread: ServerThread | None = None
+        self._saved_env: dict[str, str | None] = {}
+
+    @property
+    def endpoint_url(self) -> str:
+        """``http://127.0.0.1:<port>``; valid after ``start()``."""
+        if self._thread is None:
+            raise RuntimeError("MotoServer is not started")
+        return f"http://{LOOPBACK}:{self._thread.port}"
+
+    def start(self) -> str:
+        """Serve, point this process's AWS SDK at the server, and return the endpoint URL."""
+        app: WsgiApp = DomainDispatcherApplication(create_backend_app)
+        if self._middleware is not None:
+            app = self._middleware(app)
+        server = _MotoWSGIServer(LOOPBACK, self._port, app, handler=_QuietRequestHandler)
+        self._thread = ServerThread(server, name="onramp-moto-server")
+        self._thread.start()
+        self._reset_state()
+        self._set_sdk_environment()
+        return self.endpoint_url
+
+    def stop(self) -> None:
+        """Stop serving, restore the SDK environment, leave no thread or port behind."""
+        if self._thread is not None:
+            self._thread.stop()
+            self._thread = None
+        for name, value in self._saved_env.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+        self._saved_env = {}
+
+    def internal_client(self, service: str) -> Any:
+        """A boto3 client of the runtime itself: its requests are marked and not metered."""
+        client = boto3.session.Session().client(
+            service,
+            endpoint_url=self.endpoint_url,
+            region_name=REGION,
+            aws_access_key_id=FAKE_CREDENTIALS["AWS_ACCESS_KEY_ID"],
+            aws_secret_access_key=FAKE_CREDENTIALS["AWS_SECRET_ACCESS_KEY"],
+            config=Config(retries={"max_attempts": 2, "mode": "standard"}),
+        )
+        client.meta.events.register("before-sign", _mark_internal)
+        return client
+
+    def _reset_state(self) -> None:
+        """moto's backends are per process: start from empty (one stack per process at a time)."""
+        reset = urllib.request.Request(f"{self.endpoint_url}/moto-api/reset", method="POST")
+        with urllib.request.urlopen(reset, timeout=10) as response:
+            response.read()
+
+    def _set_sdk_environment(self) -> None:
+        values = {
+            **FAKE_CREDENTIALS,
+            "AWS_ENDPOINT_URL": self.endpoint_url,
+            "AWS_DEFAULT_REGION": REGION,
+            "AWS_REGION": REGION,
+        }
+        for name, value in values.items():
+            self._saved_env.setdefault(name, os.environ.get(name))
+            os.environ[name] = value
+
+
+def _mark_internal(request: Any, **_: Any) -> None:
+    request.headers[INTERNAL_HEADER] = "1"

@@ -1,0 +1,291 @@
+"""Lambda's DynamoDB stream event source mapping, as rules (no threads, no HTTP).
+
+``StreamEventSource`` is one template ``Events`` entry of Type DynamoDB. ``lambda_record``
+turns a DynamoDB Streams record into the shape Lambda hands to the function. ``ShardDelivery``
+is the per-shard delivery state machine: batching window, BatchSize, MaximumRecordAge,
+ReportBatchItemFailures (resume from the lowest failed sequence number, later records
+come again), BisectBatchOnFunctionError, MaximumRetryAttempts and the OnFailure record.
+
+Bisecting a failed batch does not use a retry attempt (Lambda keeps splitting until the
+failing record is alone); retries are counted per batch head and reset when it advances.
+"""
+
+from __future__ import annotations
+
+import base64
+import math
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from onramp.event_filter import parse_filter_criteria, passes
+from onramp.local import capacity
+from onramp.local.invoker import Invocation
+
+INFINITE = -1
+
+
+@dataclass(frozen=True)
+class StreamEventSource:
+    """One DynamoDB event source mapping of a function, read from the template."""
+
+    function_logical_id: str
+    event_name: str
+    stream_arn: str
+    starting_position: str = "LATEST"
+    batch_size: int = 100
+    batching_window_s: float = 0.0
+    filters: list[dict[str, Any]] = field(default_factory=list)
+    report_batch_item_failures: bool = False
+    bisect_on_error: bool = False
+    max_retry_attempts: int = INFINITE
+    max_record_age_s: int = INFINITE
+    on_failure_arn: str | None = None
+    enabled: bool = True
+
+    @classmethod
+    def from_event(
+        cls, function_logical_id: str, event_name: str, properties: Mapping[str, Any]
+    ) -> StreamEventSource:
+        """Build from an Events entry's resolved Properties (SAM's names and defaults)."""
+        destination = properties.get("DestinationConfig", {}).get("OnFailure", {})
+        return cls(
+            function_logical_id=function_logical_id,
+            event_name=event_name,
+            stream_arn=str(properties["Stream"]),
+            starting_position=str(properties.get("StartingPosition", "LATEST")),
+            batch_size=int(properties.get("BatchSize", 100)),
+            batching_window_s=float(properties.get("MaximumBatchingWindowInSeconds", 0)),
+            filters=parse_filter_criteria(properties.get("FilterCriteria")),
+            report_batch_item_failures="ReportBatchItemFailures"
+            in properties.get("FunctionResponseTypes", []),
+            bisect_on_error=bool(properties.get("BisectBatchOnFunctionError", False)),
+            max_retry_attempts=int(properties.get("MaximumRetryAttempts", INFINITE)),
+            max_record_age_s=int(properties.get("MaximumRecordAgeInSeconds", INFINITE)),
+            on_failure_arn=destination.get("Destination"),
+            enabled=bool(properties.get("Enabled", True)),
+        )
+
+
+@dataclass(frozen=True)
+class PendingRecord:
+    """A record waiting for delivery: its sequence number, arrival time and Lambda payload."""
+
+    sequence: int
+    arrival: float
+    payload: dict[str, Any]
+
+
+def lambda_record(stream_record: Mapping[str, Any], stream_arn: str, region: str) -> PendingRecord:
+    """A DynamoDB Streams record (as boto3 returns it) in the shape Lambda delivers.
+
+    moto differs from AWS: eventVersion 1.0 (AWS 1.1), no eventSourceARN, a datetime
+    ApproximateCreationDateTime (AWS: epoch seconds) and an inflated SizeBytes.
+    """
+    source = stream_record["dynamodb"]
+    created = source.get("ApproximateCreationDateTime")
+    arrival = (
+        created.timestamp() if isinstance(created, datetime) else float(created or time.time())
+    )
+    dynamodb: dict[str, Any] = {
+        "ApproximateCreationDateTime": math.floor(arrival),
+        "Keys": _json_safe(source["Keys"]),
+        "SequenceNumber": str(source["SequenceNumber"]),
+        "SizeBytes": 0,
+        "StreamViewType": source.get("StreamViewType", "NEW_AND_OLD_IMAGES"),
+    }
+    for image in ("NewImage", "OldImage"):
+        if image in source:
+            dynamodb[image] = _json_safe(source[image])
+    dynamodb["SizeBytes"] = sum(
+        capacity.item_size(dynamodb.get(part)) for part in ("Keys", "NewImage", "OldImage")
+    )
+    payload = {
+        "eventID": stream_record["eventID"],
+        "eventName": stream_record["eventName"],
+        "eventVersion": "1.1",
+        "eventSource": "aws:dynamodb",
+        "awsRegion": region,
+        "dynamodb": dynamodb,
+        "eventSourceARN": stream_arn,
+    }
+    return PendingRecord(int(source["SequenceNumber"]), arrival, payload)
+
+
+class ShardDelivery:
+    """Deliver one shard's (already filtered) records to a function with Lambda's retry rules."""
+
+    def __init__(
+        self,
+        source: StreamEventSource,
+        shard_id: str,
+        invoke: Callable[[list[dict[str, Any]]], Invocation],
+        send_failure: Callable[[dict[str, Any]], None],
+        function_arn: str,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.source = source
+        self.shard_id = shard_id
+        self._invoke = invoke
+        self._send_failure = send_failure
+        self._function_arn = function_arn
+        self._clock = clock
+        self._pending: list[PendingRecord] = []
+        self._first_buffered_at: float | None = None
+        self._attempts = 0
+        self._limit = source.batch_size
+
+    @property
+    def pending(self) -> int:
+        """Records waiting (including a batch being retried)."""
+        return len(self._pending)
+
+    def add(self, records: list[PendingRecord]) -> int:
+        """Queue the records that pass the filters; return how many were filtered out."""
+        kept = [r for r in records if passes(self.source.filters, r.payload)]
+        if kept and not self._pending:
+            self._first_buffered_at = self._clock()
+        self._pending.extend(kept)
+        return len(records) - len(kept)
+
+    def ready(self) -> bool:
+        """A batch is due: BatchSize reached, the batching window elapsed, or a retry is waiting."""
+        if not self._pending:
+            return False
+        if self._attempts or len(self._pending) >= self._limit:
+            return True
+        waited = self._clock() - (self._first_buffered_at or self._clock())
+        return waited >= self.source.batching_window_s
+
+    def deliver(self) -> Invocation | None:
+        """Expire too-old records, then invoke the function on the next batch and settle it."""
+        self._expire_old_records()
+        if not self._pending:
+            return None
+        batch = self._pending[: self._limit]
+        invocation = self._invoke([r.payload for r in batch])
+        self._attempts += 1
+        if invocation.failed:
+            self._on_function_error(batch, invocation)
+        else:
+            self._on_success(batch, invocation)
+        return invocation
+
+    def _on_success(self, batch: list[PendingRecord], invocation: Invocation) -> None:
+        failed = self._reported_failures(batch, invocation.value)
+        if failed is None:  # an invalid response: the whole batch failed
+            self._retry_or_give_up(batch, invocation, function_error="")
+        elif not failed:
+            self._advance(len(batch))
+        else:
+            lowest = min(failed)
+            done = sum(1 for r in batch if r.sequence < lowest)
+            if done:
+                self._advance(done)
+                self._attempts = 1
+            self._retry_or_give_up(batch[done:], invocation, function_error="")
+
+    def _on_function_error(self, batch: list[PendingRecord], invocation: Invocation) -> None:
+        if self.source.bisect_on_error and len(batch) > 1:
+            self._limit = math.ceil(len(batch) / 2)
+            self._attempts -= 1
+            return
+        self._retry_or_give_up(batch, invocation, function_error="Unhandled")
+
+    def _retry_or_give_up(
+        self, batch: list[PendingRecord], invocation: Invocation, function_error: str
+    ) -> None:
+        retries = self._attempts - 1
+        limit = self.source.max_retry_attempts
+        if limit != INFINITE and retries >= limit:
+            self._send_failure(
+                self._failure_record(batch, "RetryAttemptsExhausted", function_error, invocation)
+            )
+            self._advance(len(batch))
+
+    def _expire_old_records(self) -> None:
+        limit = self.source.max_record_age_s
+        if limit == INFINITE:
+            return
+        now = self._clock()
+        expired = [r for r in self._pending if now - r.arrival > limit]
+        if expired:
+            self._send_failure(self._failure_record(expired, "RecordAgeExceeded", "", None))
+            self._pending = [r for r in self._pending if r not in expired]
+            self._attempts = 0
+
+    def _advance(self, count: int) -> None:
+        """Checkpoint past the first ``count`` pending records."""
+        del self._pending[:count]
+        self._attempts = 0
+        self._limit = self.source.batch_size
+        self._first_buffered_at = self._clock() if self._pending else None
+
+    @staticmethod
+    def _reported_failures(batch: list[PendingRecord], value: Any) -> set[int] | None:
+        """Sequence numbers reported failed; None when the response names an unknown record."""
+        if not isinstance(value, dict) or not value.get("batchItemFailures"):
+            return set()
+        sequences = {r.sequence for r in batch}
+        failed = set()
+        for failure in value["batchItemFailures"]:
+            identifier = failure.get("itemIdentifier") if isinstance(failure, dict) else None
+            if identifier is None or not str(identifier).isdigit():
+                return None
+            if int(identifier) not in sequences:
+                return None
+            failed.add(int(identifier))
+        return failed
+
+    def _failure_record(
+        self,
+        records: list[PendingRecord],
+        condition: str,
+        function_error: str,
+        invocation: Invocation | None,
+    ) -> dict[str, Any]:
+        """The record Lambda sends to an OnFailure destination for a stream batch."""
+        return {
+            "requestContext": {
+                "requestId": invocation.request_id if invocation else "",
+                "functionArn": self._function_arn,
+                "condition": condition,
+                "approximateInvokeCount": self._attempts,
+            },
+            "responseContext": {
+                "statusCode": 200 if invocation else 0,
+                "executedVersion": "$LATEST" if invocation else "",
+                "functionError": function_error,
+            },
+            "version": "1.0",
+            "timestamp": _iso(self._clock(), milliseconds=True),
+            "DDBStreamBatchInfo": {
+                "shardId": self.shard_id,
+                "startSequenceNumber": str(records[0].sequence),
+                "endSequenceNumber": str(records[-1].sequence),
+                "approximateArrivalOfFirstRecord": _iso(records[0].arrival),
+                "approximateArrivalOfLastRecord": _iso(records[-1].arrival),
+                "batchSize": len(records),
+                "streamArn": self.source.stream_arn,
+            },
+        }
+
+
+def _iso(epoch: float, milliseconds: bool = False) -> str:
+    moment = datetime.fromtimestamp(epoch, UTC)
+    if milliseconds:
+        return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _json_safe(value: Any) -> Any:
+    """boto3 decodes B/BS values to bytes; Lambda's JSON event carries them base64-encoded."""
+    if isinstance(value, bytes):
+        return base64.b64encode(value).decode()
+    if isinstance(value, dict):
+        return {k: _json_safe(v) for k, v in value.items()}
+    if isinstance(value, list | set):
+        return [_json_safe(v) for v in value]
+    return value

@@ -1,0 +1,344 @@
+"""``EmbeddedStack``: the whole pipeline of a SAM template running locally, no Docker, no account.
+
+moto's server on loopback, the template's resources created on it, the HTTP API served
+on loopback, one stream pump per DynamoDB event source, handlers invoked in-process, and
+every invocation, AWS call and API request recorded for the measurement.
+
+Example::
+
+    with EmbeddedStack() as stack:                     # stack/template.yaml
+        requests.post(stack.api_url + "/register", json={...})
+        stack.wait_until_drained(timeout=30)
+        print(stack.status())
+        m = stack.measurement("run-1")
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import os
+import sys
+import time
+from collections import Counter
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from pathlib import Path
+from types import TracebackType
+from typing import Any, TextIO
+
+from boto3.dynamodb.types import TypeDeserializer
+from moto.ses.models import ses_backends
+from moto.sqs.models import sqs_backends
+
+from onramp.local.api_payload import http_api_routes
+from onramp.local.aws_server import ACCOUNT_ID, REGION, MotoServer
+from onramp.local.aws_traffic import TrafficMeter
+from onramp.local.event_source import StreamEventSource
+from onramp.local.http_api import LocalHttpApi
+from onramp.local.invoker import FunctionRuntime, purge_modules, restore_environment
+from onramp.local.log_capture import LogCapture
+from onramp.local.recorder import Recorder, Window
+from onramp.local.resources import LocalResources, create_resources
+from onramp.local.stream_pump import StreamPump
+from onramp.measurement import finalise
+from onramp.sam_template import DEFAULT_TEMPLATE, FunctionSpec, functions, load_template
+
+# Template parameters for a local run: no real DNS lookups, a sender moto verifies.
+LOCAL_PARAMETERS = {
+    "Stage": "local",
+    "SenderEmail": "welcome@onramp.example.com",
+    "LookupProvider": "fake",
+}
+USERS_TABLE = "UsersTable"
+
+
+class EmbeddedStack:
+    """A SAM template's pipeline running in this process against moto's server."""
+
+    def __init__(
+        self,
+        template_path: Path | str = DEFAULT_TEMPLATE,
+        port: int = 0,
+        parameters: Mapping[str, Any] | None = None,
+        handler_log: TextIO | None = None,
+    ) -> None:
+        self.template_path = Path(template_path)
+        self._port = port
+        self._parameters = {**LOCAL_PARAMETERS, **(parameters or {})}
+        self.recorder = Recorder()
+        self._log_capture = LogCapture(sink=handler_log)
+        self._server = MotoServer(middleware=TrafficMeter(self.recorder.add_call).wrap)
+        self._api: LocalHttpApi | None = None
+        self._pumps: list[StreamPump] = []
+        self._specs: list[FunctionSpec] = []
+        self._local: LocalResources | None = None
+        self._clients: dict[str, Any] = {}
+        self._saved_environ: dict[str, str | None] = {}
+        self._started_at = 0.0
+
+    # ---------------------------------------------------------------- lifecycle
+    def start(self) -> str:
+        """Start everything; return the API's base URL (``http://127.0.0.1:<port>``)."""
+        template = load_template(self.template_path)
+        self._saved_environ = {k: os.environ.get(k) for k in os.environ}
+        self._log_capture.install()
+        self._server.start()
+        try:
+            self._build(template)
+        except BaseException:
+            self.stop()
+            raise
+        self._started_at = time.time()
+        return self.api_url
+
+    def _build(self, template: dict[str, Any]) -> None:
+        client = self._client
+        all_specs = functions(template, self.template_path.parent)
+        self._local = create_resources(template, client, all_specs, self._parameters)
+        resources = template["Resources"]
+        self._specs = [s for s in all_specs if self._local.enabled(resources[s.logical_id])]
+        purge_modules({spec.code_dir for spec in self._specs})
+        runtimes = {
+            spec.key: FunctionRuntime(
+                spec, self._local.environment(spec), self._log_capture, self.recorder.add_invocation
+            )
+            for spec in self._specs
+        }
+        for spec in self._specs:
+            for name, event in spec.events.items():
+                if event.get("Type") != "DynamoDB":
+                    continue
+                properties = self._local.resolver.resolve(event.get("Properties", {}))
+                source = StreamEventSource.from_event(spec.logical_id, name, properties)
+                if source.enabled:
+                    send = functools.partial(self._send_failure, source.on_failure_arn)
+                    streams = client("dynamodbstreams")
+                    self._pumps.append(
+                        StreamPump(source, runtimes[spec.key], streams, send, REGION)
+                    )
+        for pump in self._pumps:
+            pump.start()
+        self._api = LocalHttpApi(
+            http_api_routes(self._specs),
+            runtimes,
+            self.recorder.add_request,
+            admin={
+                "status": self.status,
+                "emails": self.sent_emails,
+                "users": self.users,
+                "dead-letters": self.dead_letters,
+            },
+        )
+        self._api.start(self._port)
+
+    def stop(self, drain_timeout: float = 0.0) -> None:
+        """Drain (up to ``drain_timeout`` seconds), then stop every thread and free the ports."""
+        if drain_timeout and self._api is not None:
+            self.wait_until_drained(drain_timeout)
+        if self._api is not None:
+            self._api.stop()
+            self._api = None
+        for pump in self._pumps:
+            pump.stop()
+        self._pumps = []
+        self._server.stop()
+        self._log_capture.uninstall()
+        restore_environment(self._saved_environ)
+        code_dirs = {str(spec.code_dir) for spec in self._specs}
+        sys.path[:] = [p for p in sys.path if p not in code_dirs]
+
+    def __enter__(self) -> EmbeddedStack:
+        self.start()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+    @property
+    def api_url(self) -> str:
+        """Base URL of the local HTTP API."""
+        if self._api is None:
+            raise RuntimeError("the embedded stack is not started")
+        return self._api.url
+
+    @property
+    def endpoint_url(self) -> str:
+        """moto's endpoint (what ``AWS_ENDPOINT_URL`` points at)."""
+        return self._server.endpoint_url
+
+    @property
+    def function_specs(self) -> list[FunctionSpec]:
+        """The template functions running locally (those whose Condition holds)."""
+        return list(self._specs)
+
+    @property
+    def pumps(self) -> list[StreamPump]:
+        """The stream pumps, one per DynamoDB event source."""
+        return list(self._pumps)
+
+    @property
+    def resources(self) -> LocalResources:
+        """Local names of the created resources."""
+        if self._local is None:
+            raise RuntimeError("the embedded stack is not started")
+        return self._local
+
+    def wait_until_drained(self, timeout: float = 30.0) -> bool:
+        """Wait until no request is in flight and every pump polled empty after the last work.
+
+        Returns False when ``timeout`` seconds passed first.
+        """
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            mark = time.time()
+            work_before = self._work_done()
+            while time.time() < deadline:
+                api_idle = self._api is None or self._api.in_flight == 0
+                if api_idle and all(p.idle_after(mark) for p in self._pumps):
+                    break
+                time.sleep(0.05)
+            else:
+                return False
+            if self._work_done() == work_before:
+                return True
+        return False
+
+    def _work_done(self) -> int:
+        counters = self.recorder.counters()
+        return sum(counters["invocations"].values()) + sum(p.failures_sent for p in self._pumps)
+
+    # ---------------------------------------------------------------- inspection
+    def users(self) -> list[dict[str, Any]]:
+        """Every item of the Users table as plain Python values."""
+        if self._local is None or USERS_TABLE not in self._local.table_names:
+            return []
+        return self._scan(self._local.table_names[USERS_TABLE])
+
+    def sent_emails(self) -> list[dict[str, Any]]:
+        """The emails SES accepted (moto's store): source, destinations, subject, body."""
+        emails = []
+        for message in list(ses_backends[ACCOUNT_ID][REGION].sent_messages):
+            destinations = getattr(message, "destinations", None) or {}
+            if isinstance(destinations, dict):
+                to = [a for addresses in destinations.values() for a in addresses]
+            else:
+                to = list(destinations)
+            emails.append(
+                {
+                    "source": getattr(message, "source", ""),
+                    "to": to,
+                    "subject": getattr(message, "subject", ""),
+                    "body": getattr(message, "body", getattr(message, "raw_data", "")),
+                }
+            )
+        return emails
+
+    def dead_letters(self) -> list[dict[str, Any]]:
+        """The failure records in every OnFailure queue (read from moto's store, left in place)."""
+        backend = sqs_backends[ACCOUNT_ID][REGION]
+        return [
+            json.loads(message.body)
+            for url in self.resources.queue_urls.values()
+            for message in list(backend.get_queue(url.rsplit("/", 1)[-1])._messages)
+        ]
+
+    def status(self) -> dict[str, Any]:
+        """Users by status, failure reasons, emails sent, dead letters, invocation counters."""
+        users = self.users()
+        return {
+            "api_url": self.api_url,
+            "uptime_s": round(time.time() - self._started_at, 1),
+            "users": dict(Counter(u.get("status", "?") for u in users)),
+            "failure_reasons": dict(
+                Counter(u["failure_reason"] for u in users if u.get("failure_reason"))
+            ),
+            "emails_sent": len(self.sent_emails()),
+            "dead_letter_messages": len(self.dead_letters()),
+            **self.recorder.counters(),
+            "pumps": {
+                f"{p.source.function_logical_id}.{p.source.event_name}": {
+                    "polls": p.polls,
+                    "records_seen": p.records_seen,
+                    "records_filtered": p.records_filtered,
+                    "invocations": p.invocations,
+                    "pending": p.pending,
+                    "failures_sent": p.failures_sent,
+                }
+                for p in self._pumps
+            },
+        }
+
+    def measurement(
+        self, run_id: str, window: tuple[datetime, datetime] | None = None
+    ) -> dict[str, Any]:
+        """The finalised measurement (schema: onramp/measurement.schema.json) of ``window``.
+
+        ``window`` defaults to the stack's start until now. Onboarding outcomes come from the
+        Users table; accepted and rejected from the API's 2xx and 4xx answers.
+        """
+        start, end = window or (
+            datetime.fromtimestamp(self._started_at, UTC),
+            datetime.now(UTC),
+        )
+        table_keys = {
+            name: logical_id.removesuffix("Table").lower()
+            for logical_id, name in self.resources.table_names.items()
+        }
+        totals = self.recorder.totals(
+            Window(start.timestamp(), end.timestamp()), self._specs, table_keys
+        )
+        statuses = totals["api"]["status_counts"]
+        accepted = sum(n for code, n in statuses.items() if code.startswith("2"))
+        users = self.users()
+        outcomes = Counter(u.get("status") for u in users)
+        reasons = Counter(u["failure_reason"] for u in users if u.get("failure_reason"))
+        totals.update(
+            schema_version=1,
+            source="embedded",
+            run_id=run_id,
+            region=REGION,
+            window={
+                "start": start.isoformat(),
+                "end": end.isoformat(),
+                "seconds": round((end - start).total_seconds(), 3),
+            },
+            onboardings={
+                "accepted": accepted,
+                "completed": outcomes["completed"],
+                "failed": outcomes["failed"],
+                "rejected": sum(n for code, n in statuses.items() if code.startswith("4")),
+                "lost": max(0, accepted - outcomes["completed"] - outcomes["failed"]),
+                "failure_reasons": dict(reasons),
+            },
+        )
+        return finalise(totals)
+
+    # ---------------------------------------------------------------- plumbing
+    def _client(self, service: str) -> Any:
+        if service not in self._clients:
+            self._clients[service] = self._server.internal_client(service)
+        return self._clients[service]
+
+    def _scan(self, table: str) -> list[dict[str, Any]]:
+        deserializer = TypeDeserializer()
+        items: list[dict[str, Any]] = []
+        paginator = self._client("dynamodb").get_paginator("scan")
+        for page in paginator.paginate(TableName=table):
+            items.extend(
+                {k: deserializer.deserialize(v) for k, v in item.items()} for item in page["Items"]
+            )
+        return items
+
+    def _send_failure(self, queue_arn: str | None, record: dict[str, Any]) -> None:
+        """Deliver a stream failure record to the OnFailure queue, as Lambda does."""
+        if queue_arn is None:
+            return
+        url = self.resources.queue_url_for_arn(queue_arn)
+        self._client("sqs").send_message(QueueUrl=url, MessageBody=json.dumps(record))
+        self.recorder.add_dead_letter(time.time())
