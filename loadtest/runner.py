@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import os
-import secrets
 import signal
 import subprocess
 import sys
@@ -28,6 +27,7 @@ from loadtest.profiles import LoadPlan, default_users
 from loadtest.progress import ProgressCallback, read_progress
 from loadtest.results import LoadResult
 from onramp.errors import UsageError
+from onramp.rundir import new_run_dir
 
 LOCUSTFILE = Path(__file__).with_name("locustfile.py")
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
@@ -48,18 +48,6 @@ def validate_host(host: str) -> str:
     return host.rstrip("/")
 
 
-def new_run_dir(out_dir: Path) -> Path:
-    """Create and return ``out_dir/<UTC timestamp>-<random>``, never an existing directory."""
-    while True:
-        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
-        run_dir = out_dir / f"{stamp}-{secrets.token_hex(2)}"
-        try:
-            run_dir.mkdir(parents=True)
-        except FileExistsError:
-            continue
-        return run_dir
-
-
 def run_locust(
     host: str,
     shape: str = "steady",
@@ -71,6 +59,7 @@ def run_locust(
     env_extra: Mapping[str, str] | None = None,
     progress: ProgressCallback | None = None,
     mix: str = DEFAULT_MIX_TEXT,
+    run_dir: Path | None = None,
 ) -> LoadResult:
     """Run Locust headless against ``host`` and return its parsed results.
 
@@ -79,7 +68,8 @@ def run_locust(
     uses Locust's ``--processes``. ``env_extra`` adds variables for the locustfile (e.g.
     ``ONRAMP_BEARER_TOKEN``; values are not recorded). Writes under ``out_dir/<run id>/``:
     Locust's CSVs (full history), HTML and JSON reports, its log, ``accepted.<pid>.txt``
-    files and ``manifest.json``. Bad parameters raise UsageError before anything starts;
+    files and ``manifest.json`` (or into ``run_dir``, an existing empty directory).
+    Bad parameters raise UsageError before anything starts;
     a Locust crash or hang raises LoadRunError. Example::
 
         result = run_locust("http://127.0.0.1:3000", rate=20, duration_s=60)
@@ -91,7 +81,8 @@ def run_locust(
     if processes < 1 and processes != -1:
         raise UsageError(f"--processes: {processes} must be at least 1 (or -1, one per core)")
     locust_version = _locust_version()
-    run_dir = new_run_dir(out_dir)
+    if run_dir is None:
+        run_dir = new_run_dir(out_dir)[1]
     command = _locust_command(host, run_dir, processes)
     manifest: dict[str, Any] = {
         "run_id": run_dir.name,

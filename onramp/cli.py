@@ -18,6 +18,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "loadtest.cli",
     "onramp.staging.cli",
     "onramp.local.cli",
+    "onramp.report_cli",
 )
 
 

@@ -22,10 +22,10 @@ from urllib.parse import urlparse
 
 from onramp.errors import UsageError
 from onramp.measurement import finalise, write_measurement
+from onramp.rundir import new_run_dir
 from onramp.staging import cloudwatch as cw
 from onramp.staging.logs_insights import ReportUsage, report_usage
 from onramp.staging.outputs import Stack, describe_stack
-from onramp.staging.rundir import new_run_dir
 from onramp.staging.session import AwsSession, aws_errors
 from onramp.staging.summary import measurement_summary, window_cost_summary
 from onramp.staging.timewindow import Window, iso, parse_window
