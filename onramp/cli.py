@@ -19,6 +19,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "onramp.staging.cli",
     "onramp.local.cli",
     "onramp.report_cli",
+    "onramp.demo_cli",
 )
 
 

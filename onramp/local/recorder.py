@@ -72,6 +72,12 @@ class Recorder:
         with self._lock:
             self._dead_letters.append(at)
 
+    def invocations(self, window: Window | None = None) -> list[Invocation]:
+        """The recorded invocations (those started in ``window``, if given), oldest first."""
+        with self._lock:
+            chosen = [i for i in self._invocations if window is None or i.started_at in window]
+        return sorted(chosen, key=lambda i: i.started_at)
+
     def counters(self) -> dict[str, Any]:
         """Live counters for the status view: invocations and errors by function, API status."""
         with self._lock:

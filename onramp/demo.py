@@ -1,0 +1,226 @@
+"""`onramp demo`: load the embedded pipeline, verify it, measure it, price it, report it.
+
+1. start the embedded stack (moto server, local HTTP API, stream pumps);
+2. run Locust against it (a subprocess) with the standard payload mix;
+3. drain, then verify every accepted registration ended well and nothing was sent twice;
+4. write measurement.json and invocations.csv into the Locust run directory;
+5. price the measurement (cost per 1,000, monthly at several volumes, break-even);
+6. check the Lambda duration alarm on server-side durations;
+7. write report.html and summary.json, and return the outcome for the summary table.
+
+Example::
+
+    outcome = run_demo(DemoOptions(duration_s=10, rate=10))
+    outcome.ok, outcome.run_dir / "report.html"
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import sys
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Any, TextIO
+
+from costmodel.breakeven import BreakEven, breakeven
+from costmodel.load_analysis import (
+    INVOCATIONS_CSV,
+    duration_alarm_ms,
+    duration_summary,
+    read_invocations,
+)
+from costmodel.scenario import Estimate, Scenario, estimate, load_scenario
+from loadtest.payloads import DEFAULT_EMAIL_DOMAINS, DEFAULT_MIX_TEXT
+from loadtest.progress import ConsoleProgress
+from loadtest.results import LoadResult
+from loadtest.runner import run_locust
+from onramp.local.invoker import Invocation
+from onramp.local.recorder import Window
+from onramp.local.stack import EmbeddedStack
+from onramp.measurement import write_measurement
+from onramp.sam_template import DEFAULT_TEMPLATE
+from onramp.verify import Verification, verify_run
+
+VOLUMES = (1_000, 10_000, 100_000, 1_000_000)
+"""Monthly onboardings the demo prices the measured run at."""
+MEASUREMENT_JSON = "measurement.json"
+SUMMARY_JSON = "summary.json"
+LOCAL_PARAMETERS = {"AllowedEmailDomains": ",".join(DEFAULT_EMAIL_DOMAINS)}
+"""The load mix's valid domains are allowed; its ``disallowed_domain`` share fails enrichment."""
+
+
+@dataclass(frozen=True)
+class DemoOptions:
+    """Everything `onramp demo` lets a user override."""
+
+    duration_s: float = 60.0
+    rate: float = 20.0
+    users_per_month: int = 1_000
+    budget: Decimal | None = None
+    free_tier: str = "always-free"
+    region: str | None = None
+    out: Path = Path("runs")
+    run_dir: Path | None = None
+    mix: str = DEFAULT_MIX_TEXT
+    template: Path = DEFAULT_TEMPLATE
+    drain_timeout_s: float = 120.0
+
+
+@dataclass
+class DemoOutcome:
+    """What the demo found: the verdict, the priced figures and the alarm check."""
+
+    run_dir: Path
+    drained: bool
+    verification: Verification
+    load: LoadResult
+    measurement: dict[str, Any]
+    scenario: Scenario
+    estimates: dict[int, Estimate]
+    headline: Estimate
+    breakeven: BreakEven
+    alarm_ms: float
+    alarm_rows: list[dict[str, Any]]
+    files: list[Path] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        """True when the pipeline drained and lost or duplicated nothing."""
+        return self.drained and self.verification.ok
+
+    @property
+    def problems(self) -> list[str]:
+        """Every reason the run is not ok, one line each."""
+        lines = [] if self.drained else ["the pipeline did not drain in time"]
+        return lines + self.verification.problems
+
+
+def run_demo(options: DemoOptions, stream: TextIO | None = None) -> DemoOutcome:
+    """Run the whole job; see the module docstring. Returns the outcome (never raises on loss).
+
+    Progress goes to ``stream`` (default: the current sys.stderr).
+    """
+    stream = stream or sys.stderr
+    with EmbeddedStack(template_path=options.template, parameters=LOCAL_PARAMETERS) as stack:
+        print(f"embedded stack up: {stack.api_url}", file=stream)
+        started = datetime.now(UTC)
+        progress = ConsoleProgress(stream)
+        load = run_locust(
+            stack.api_url,
+            rate=options.rate,
+            duration_s=options.duration_s,
+            out_dir=options.out,
+            run_dir=options.run_dir,
+            progress=progress,
+            mix=options.mix,
+        )
+        progress.finish()
+        print("load finished; draining the pipeline ...", file=stream)
+        drained = stack.wait_until_drained(timeout=options.drain_timeout_s)
+        ended = datetime.now(UTC)
+        verification = verify_run(
+            load.accepted_ids(), stack.users(), stack.sent_emails(), stack.dead_letters()
+        )
+        run_dir = load.run_dir
+        measurement = stack.measurement(run_dir.name, (started, ended))
+        write_measurement(measurement, run_dir / MEASUREMENT_JSON)
+        write_invocations_csv(
+            stack.recorder.invocations(Window(started.timestamp(), ended.timestamp())),
+            run_dir / INVOCATIONS_CSV,
+        )
+    return price_run(run_dir, options, drained, verification, load, measurement)
+
+
+def price_run(
+    run_dir: Path,
+    options: DemoOptions,
+    drained: bool,
+    verification: Verification,
+    load: LoadResult,
+    measurement: dict[str, Any],
+) -> DemoOutcome:
+    """Price a recorded run with the cost model and check the duration alarm."""
+    scenario = load_scenario(
+        run_dir / MEASUREMENT_JSON,
+        template=options.template,
+        region=options.region,
+        free_tier=options.free_tier,
+    )
+    alarm_ms = duration_alarm_ms(options.template)
+    outcome = DemoOutcome(
+        run_dir=run_dir,
+        drained=drained,
+        verification=verification,
+        load=load,
+        measurement=measurement,
+        scenario=scenario,
+        estimates={n: estimate(n, scenario) for n in VOLUMES},
+        headline=estimate(options.users_per_month, scenario),
+        breakeven=breakeven(scenario, options.budget),
+        alarm_ms=alarm_ms,
+        alarm_rows=with_margin(duration_summary(read_invocations(run_dir), alarm_ms), alarm_ms),
+    )
+    outcome.files.append(write_summary(outcome, run_dir / SUMMARY_JSON))
+    return outcome
+
+
+def with_margin(rows: list[dict[str, Any]], alarm_ms: float) -> list[dict[str, Any]]:
+    """Add each function's headroom under the alarm threshold (negative: over it)."""
+    return [{**row, "margin_ms": round(alarm_ms - row["p99_ms"], 2)} for row in rows]
+
+
+def write_invocations_csv(invocations: list[Invocation], path: Path) -> Path:
+    """One row per invocation: the columns costmodel.load_analysis reads."""
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(
+            ["function", "start", "duration_ms", "billed_ms", "init_ms", "cold_start", "outcome"]
+        )
+        for i in invocations:
+            start = datetime.fromtimestamp(i.started_at, UTC).isoformat(timespec="milliseconds")
+            writer.writerow(
+                [
+                    i.function,
+                    start,
+                    f"{i.duration_ms:.3f}",
+                    i.billed_ms,
+                    f"{i.init_ms:.3f}",
+                    str(i.cold_start).lower(),
+                    i.outcome,
+                ]
+            )
+    return path
+
+
+def summary(outcome: DemoOutcome) -> dict[str, Any]:
+    """The run's headline figures as plain JSON values (amounts as decimal strings)."""
+    m = outcome.measurement
+    return {
+        "run_id": outcome.run_dir.name,
+        "ok": outcome.ok,
+        "problems": outcome.problems,
+        "verification": outcome.verification.to_dict(),
+        "load": {
+            "requests": outcome.load.aggregated.requests,
+            "failures": outcome.load.aggregated.failures,
+            "rps": outcome.load.aggregated.rps,
+        },
+        "onboardings": m["onboardings"],
+        "per_onboarding": m["per_onboarding"],
+        "free_tier": outcome.scenario.free_tier,
+        "region": outcome.scenario.region,
+        "headline": outcome.headline.summary(),
+        "monthly": {str(n): e.summary() for n, e in outcome.estimates.items()},
+        "breakeven": outcome.breakeven.to_dict(),
+        "duration_alarm_ms": outcome.alarm_ms,
+        "duration_alarm": outcome.alarm_rows,
+    }
+
+
+def write_summary(outcome: DemoOutcome, path: Path) -> Path:
+    """summary.json beside measurement.json."""
+    path.write_text(json.dumps(summary(outcome), indent=2, default=str) + "\n", encoding="utf-8")
+    return path

@@ -1,0 +1,152 @@
+"""`onramp demo`: the README's first command (see onramp/demo.py for what it does)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from costmodel.catalog import available_regions
+from costmodel.cli_analysis import money, whole_number
+from costmodel.exports import render_text
+from costmodel.free_tier import PROFILES
+from loadtest.payloads import DEFAULT_MIX_TEXT
+from loadtest.units import parse_duration_s
+from onramp.demo import DemoOptions, DemoOutcome, run_demo
+from onramp.errors import UsageError
+from onramp.report_html import write_report
+from onramp.sam_template import DEFAULT_TEMPLATE, load_template
+
+MAX_RATE = 500.0
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add the ``demo`` sub-command."""
+    parser = subparsers.add_parser(
+        "demo",
+        help="run the pipeline locally under load, verify, measure, price and report it",
+        description=(
+            "Start the embedded stack, load it with Locust, drain, verify nothing was lost, "
+            "write runs/<id>/ (measurement.json, report.html, Locust CSV/HTML) and print a "
+            "summary. Exit 1 when a registration was lost or an email sent twice."
+        ),
+    )
+    parser.add_argument("--duration", default="60s", help="load duration (default 60s)")
+    parser.add_argument("--rate", default="20", help="registrations a second (default 20)")
+    parser.add_argument(
+        "--users-per-month", default="1000", help="volume for the headline bill (default 1000)"
+    )
+    parser.add_argument("--budget", default=None, help="USD a month (default: the template's)")
+    parser.add_argument("--free-tier", default="always-free", choices=PROFILES)
+    parser.add_argument("--region", default=None, help="price in this region (default: run's)")
+    parser.add_argument("--out", default="runs", help="runs root; each run gets a new folder")
+    parser.add_argument("--run-dir", default=None, help="exact, new run folder (e.g. a sample)")
+    parser.add_argument("--mix", default=DEFAULT_MIX_TEXT, help="bad-payload shares: kind=share")
+    parser.add_argument("--template", default=str(DEFAULT_TEMPLATE), help="SAM template")
+    parser.add_argument("--drain-timeout", default="120s", help="how long to wait for the drain")
+    parser.set_defaults(func=run)
+
+
+def options_from_args(args: argparse.Namespace) -> DemoOptions:
+    """Validate every flag before anything starts; UsageError names the bad one."""
+    rate = _rate(args.rate)
+    if args.region is not None and args.region not in available_regions():
+        raise UsageError(
+            f"--region: no price catalog for {args.region!r} "
+            f"(available: {', '.join(available_regions())})"
+        )
+    load_template(args.template)
+    run_dir = None
+    if args.run_dir:
+        run_dir = Path(args.run_dir)
+        if run_dir.exists() and any(run_dir.iterdir()):
+            raise UsageError(f"--run-dir: {run_dir} exists and is not empty")
+        run_dir.mkdir(parents=True, exist_ok=True)
+    return DemoOptions(
+        duration_s=parse_duration_s(args.duration, "--duration"),
+        rate=rate,
+        users_per_month=whole_number("--users-per-month", args.users_per_month, minimum=1),
+        budget=money("--budget", args.budget, Decimal(0)) if args.budget else None,
+        free_tier=args.free_tier,
+        region=args.region,
+        out=Path(args.out),
+        run_dir=run_dir,
+        mix=args.mix,
+        template=Path(args.template),
+        drain_timeout_s=parse_duration_s(args.drain_timeout, "--drain-timeout"),
+    )
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run the demo, write the report, print the summary; 1 when something was lost."""
+    options = options_from_args(args)
+    outcome = run_demo(options)
+    report = write_report(outcome)
+    print(summary_text(outcome))
+    print(f"\nreport: {report}\nrun:    {outcome.run_dir}")
+    if not outcome.ok:
+        print("\nLOST OR DUPLICATED:\n" + "\n".join(outcome.problems), file=sys.stderr)
+        return 1
+    return 0
+
+
+def summary_text(outcome: DemoOutcome) -> str:
+    """The terminal summary: verdict, volumes, break-even, the duration alarm."""
+    v = outcome.verification
+    h = outcome.headline
+    be = outcome.breakeven
+    lines = [
+        f"verdict: {'ok' if outcome.ok else 'PROBLEMS'} - {v.accepted} accepted, "
+        f"{v.completed} completed, {v.failed} failed with a reason, {v.emails} emails, "
+        f"{v.dead_letters} dead letters",
+        "",
+        f"monthly cost ({outcome.scenario.region}, free tier {outcome.scenario.free_tier}):",
+        render_text([_volume_row(n, e) for n, e in outcome.estimates.items()]),
+        "",
+        f"at {h.users:,} onboardings a month: ${h.total} (fixed ${h.fixed}, "
+        f"variable ${h.variable}), ${h.per_1000} per 1,000 onboardings",
+        f"budget ${be.budget}: holds up to {_count(be.within_budget)} onboardings a month, "
+        f"breaks at {_count(be.first_over)}",
+        "",
+        f"duration alarm (p99 > {outcome.alarm_ms:g} ms, server-side):",
+        render_text(
+            [
+                {
+                    "function": r["function"],
+                    "invocations": r["invocations"],
+                    "p99_ms": r["p99_ms"],
+                    "max_ms": r["max_ms"],
+                    "margin_ms": r["margin_ms"],
+                    "alarm": "BREACHED" if r["alarm_breached"] else "ok",
+                }
+                for r in outcome.alarm_rows
+            ]
+        ),
+    ]
+    return "\n".join(lines)
+
+
+def _volume_row(users: int, estimate: Any) -> dict[str, str]:
+    return {
+        "onboardings/month": f"{users:,}",
+        "total": f"${estimate.total}",
+        "fixed": f"${estimate.fixed}",
+        "variable": f"${estimate.variable}",
+        "per 1,000": f"${estimate.per_1000}",
+    }
+
+
+def _count(value: int | None) -> str:
+    return "never (search limit)" if value is None else f"{value:,}"
+
+
+def _rate(text: str) -> float:
+    try:
+        rate = float(text)
+    except ValueError:
+        raise UsageError(f"--rate: expected registrations a second, got {text!r}") from None
+    if not 0 < rate <= MAX_RATE:
+        raise UsageError(f"--rate: expected a rate above 0 and at most {MAX_RATE:g}, got {text!r}")
+    return rate

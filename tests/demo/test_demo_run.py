@@ -1,0 +1,85 @@
+"""A short `onramp demo` end to end: real embedded stack, real Locust, real cost model."""
+
+import json
+import subprocess
+import sys
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from costmodel.breakeven import breakeven
+from costmodel.scenario import estimate, load_scenario
+from onramp.cli import main
+from onramp.measurement import load_measurement
+
+pytestmark = pytest.mark.integration
+FIGURES = ("cost-by-service", "breakeven", "duration-ecdf", "load-over-time", "latency")
+
+
+@pytest.fixture(scope="module")
+def demo_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[int, Path]:
+    out = tmp_path_factory.mktemp("runs")
+    code = main(["demo", "--duration", "8s", "--rate", "8", "--out", str(out)])
+    (run_dir,) = out.iterdir()
+    return code, run_dir
+
+
+def test_demo_passes_its_invariants(demo_run: tuple[int, Path]) -> None:
+    code, run_dir = demo_run
+    summary = json.loads((run_dir / "summary.json").read_text())
+    assert code == 0, summary["problems"]
+    assert summary["ok"] and summary["verification"]["accepted"] > 20
+    verification = summary["verification"]
+    assert verification["completed"] + verification["failed"] == verification["accepted"]
+    assert verification["emails"] == verification["completed"]
+    assert verification["dead_letters"] == 0
+
+
+def test_measurement_validates_and_prices_like_the_cost_model(
+    demo_run: tuple[int, Path],
+) -> None:
+    _, run_dir = demo_run
+    measurement = load_measurement(run_dir)
+    assert measurement["source"] == "embedded"
+    assert measurement["onboardings"]["lost"] == 0
+    assert set(measurement["functions"]) >= {"register", "enrich", "provision"}
+    summary = json.loads((run_dir / "summary.json").read_text())
+    scenario = load_scenario(run_dir / "measurement.json", free_tier="always-free")
+    for users, figures in summary["monthly"].items():
+        assert Decimal(figures["total"]) == estimate(int(users), scenario).total
+    assert summary["breakeven"] == breakeven(scenario).to_dict()
+
+
+def test_report_has_every_plot_and_the_alarm_check(demo_run: tuple[int, Path]) -> None:
+    _, run_dir = demo_run
+    html = (run_dir / "report.html").read_text()
+    for figure in FIGURES:
+        assert f"<figure id='{figure}'><img alt='{figure}' src='data:image/png;base64," in html
+    summary = json.loads((run_dir / "summary.json").read_text())
+    rows = {row["function"]: row for row in summary["duration_alarm"]}
+    assert set(rows) == {"register", "enrich", "provision"}
+    for row in rows.values():
+        assert row["margin_ms"] == pytest.approx(summary["duration_alarm_ms"] - row["p99_ms"])
+    for name in ("locust_stats.csv", "locust.html", "locust.json", "manifest.json"):
+        assert (run_dir / name).exists(), name
+
+
+@pytest.mark.parametrize(
+    ("flags", "message"),
+    [
+        (["--duration", "soon"], "--duration"),
+        (["--rate", "0"], "--rate"),
+        (["--region", "mars-1"], "--region"),
+        (["--users-per-month", "-3"], "--users-per-month"),
+        (["--template", "/no/such/template.yaml"], "cannot read template"),
+    ],
+)
+def test_bad_flags_are_one_line_and_exit_2(flags: list[str], message: str) -> None:
+    proc = subprocess.run(
+        [sys.executable, "-m", "onramp", "demo", *flags], capture_output=True, text=True
+    )
+    assert proc.returncode == 2
+    assert message in proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert len(proc.stderr.strip().splitlines()) == 1
