@@ -17,6 +17,7 @@ from loadtest.results import LoadResult, RequestStats
 from loadtest.runner import LoadRunError, run_locust
 from loadtest.thresholds import Thresholds, parse_error_rate, parse_latency_ms, parse_rps
 from loadtest.units import parse_duration_s
+from onramp.staging.collector import measure_after_load
 
 _COLUMNS = ("name", "requests", "failures", "fail %", "p50 ms", "p95 ms", "p99 ms", "max ms", "rps")
 
@@ -42,6 +43,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--processes", type=int, default=1, help="Locust processes (-1: per core)")
     parser.add_argument("--out", type=Path, default=Path("runs"), help="runs directory")
     parser.add_argument("--mix", default=DEFAULT_MIX_TEXT, help="bad-payload shares: kind=share,…")
+    staging = parser.add_argument_group("staging: measure the test's window from CloudWatch")
+    staging.add_argument("--measure-stack", help="CloudFormation stack name to measure and price")
+    staging.add_argument("--region", help="the stack's region (default: the profile's)")
+    staging.add_argument("--profile", help="AWS named profile")
     thresholds = parser.add_argument_group("thresholds (a breach exits 1)")
     thresholds.add_argument("--max-error-rate", help="largest share of failed requests, e.g. 1%%")
     thresholds.add_argument("--p95", help="largest p95 latency, e.g. 800ms or 1.5s")
@@ -84,6 +89,15 @@ def run(args: argparse.Namespace) -> int:
     finally:
         progress.finish()
     print(summary_table(result))
+    if args.measure_stack:
+        measure_after_load(
+            args.measure_stack,
+            result.manifest["started_at"],
+            result.manifest["ended_at"],
+            args.region,
+            args.profile,
+            result.run_dir,
+        )
     breaches = thresholds.breaches(result)
     for message in breaches:
         print(f"onramp load: threshold breached: {message}", file=sys.stderr)

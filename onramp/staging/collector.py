@@ -246,20 +246,28 @@ def _distribution(metrics: cw.MetricResults, owner: str, prefix: str) -> dict[st
     }
 
 
-def measure_to_run_dir(
-    stack: str, start: str, end: str, region: str | None, profile: str | None, out_dir: Path
+def measure_into(
+    stack: str, start: str, end: str, region: str | None, profile: str | None, run_dir: Path
 ) -> tuple[dict[str, Any], Path]:
-    """Parse the window, collect, and write ``out_dir/<run id>/measurement.json``."""
+    """Parse the window, collect, and write ``run_dir/measurement.json`` (run id: its name)."""
     window = parse_window(start, end)
     with aws_errors(region):
         aws = AwsSession.open(region, profile)
-        run_id, run_dir = new_run_dir(out_dir)
-        try:
-            measurement = collect_measurement(aws, stack, window, run_id)
-        except BaseException:
-            run_dir.rmdir()
-            raise
+        measurement = collect_measurement(aws, stack, window, run_dir.name)
     return measurement, write_measurement(measurement, run_dir / "measurement.json")
+
+
+def measure_to_run_dir(
+    stack: str, start: str, end: str, region: str | None, profile: str | None, out_dir: Path
+) -> tuple[dict[str, Any], Path]:
+    """``measure_into`` a new ``out_dir/<run id>/`` (removed again if collecting fails)."""
+    parse_window(start, end)
+    _, run_dir = new_run_dir(out_dir)
+    try:
+        return measure_into(stack, start, end, region, profile, run_dir)
+    except BaseException:
+        run_dir.rmdir()
+        raise
 
 
 def measure_after_load(
@@ -268,14 +276,14 @@ def measure_after_load(
     end: str,
     region: str | None,
     profile: str | None,
-    out_dir: Path,
+    run_dir: Path,
 ) -> tuple[Path, WindowCost]:
-    """After a staging load test: measure its own window, write the run, price it, print both.
+    """After a staging load test: measure its window into the load's run dir, price, print.
 
     ``start``/``end`` take what ``--start``/``--end`` take (ISO-8601 or ``-1h``); returns the
     measurement.json path and the modelled cost of the window.
     """
-    measurement, path = measure_to_run_dir(stack, start, end, region, profile, out_dir)
+    measurement, path = measure_into(stack, start, end, region, profile, run_dir)
     cost = window_cost(path)
     print(measurement_summary(measurement))
     print(window_cost_summary(cost))

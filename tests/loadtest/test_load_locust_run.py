@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from load_fake_api import FakeRegisterApi
+from moto import mock_aws
 
 from loadtest.payloads import BAD_KINDS
 from loadtest.runner import run_locust
@@ -91,3 +92,23 @@ def test_cli_bad_flags_exit_2_before_running(
         assert main(["load", *flags, "--out", str(tmp_path)]) == 2
         assert capsys.readouterr().err.startswith(f"onramp: error: {named}: ")
     assert not tmp_path.exists() or not any(tmp_path.iterdir())
+
+
+def test_measure_stack_measures_the_load_window_after_the_run(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for name, value in {
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_DEFAULT_REGION": "us-east-1",
+    }.items():
+        monkeypatch.setenv(name, value)
+    with mock_aws(), FakeRegisterApi() as api:
+        argv = ["load", "--host", api.url, "--rate", "3", "--duration", "2s", "--out",
+                str(tmp_path), "--measure-stack", "ghost", "--region", "us-east-1"]  # fmt: skip
+        assert main(argv) == 2
+    out, err = capsys.readouterr()
+    assert "Aggregated" in out  # the load ran first, then the measurement was attempted
+    assert err.strip() == "onramp: error: stack ghost not found in region us-east-1"
+    (run_dir,) = tmp_path.iterdir()
+    assert (run_dir / "locust.json").exists() and not (run_dir / "measurement.json").exists()

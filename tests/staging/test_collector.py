@@ -9,7 +9,7 @@ from botocore.stub import Stubber
 
 from onramp import cli
 from onramp.errors import UsageError
-from onramp.measurement import validation_errors, write_measurement
+from onramp.measurement import load_measurement, validation_errors, write_measurement
 from onramp.staging.collector import collect_measurement, measure_after_load
 from onramp.staging.session import AwsSession
 from onramp.staging.timewindow import Window, iso
@@ -151,7 +151,8 @@ def test_measure_after_load_writes_and_prices(
     staging: DeployedStack, tmp_path: Path, capsys
 ) -> None:
     path, cost = measure_after_load(STACK, "-12m", "-1m", "us-east-1", None, tmp_path)
-    assert path.parent.parent == tmp_path and path.name == "measurement.json"
+    assert path == tmp_path / "measurement.json"
+    assert load_measurement(path)["run_id"] == tmp_path.name
     assert cost.total == sum(cost.by_service.values()) > 0
     out = capsys.readouterr().out
     assert f"total        ${cost.total}" in out and str(path) in out
