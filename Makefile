@@ -4,6 +4,8 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
+CHECKOV := .venv-checkov/bin/checkov
+
 .PHONY: demo test lint bench clean
 
 $(STAMP): pyproject.toml
@@ -12,6 +14,12 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet -e '.[load,notebooks,dev]'
 	@touch $(STAMP)
 
+# checkov pins boto3/packaging/networkx versions the project cannot use: its own venv.
+$(CHECKOV):
+	$(PYTHON) -m venv .venv-checkov
+	@echo '*' > .venv-checkov/.gitignore
+	.venv-checkov/bin/pip install --quiet 'checkov==3.3.30'
+
 demo: $(STAMP)
 	$(VENV)/bin/onramp demo
 
@@ -19,11 +27,11 @@ lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 
-test: lint
+test: lint $(CHECKOV)
 	$(PY) -m pytest
 
 bench: $(STAMP)
 	$(VENV)/bin/onramp bench
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache
+	rm -rf $(VENV) .venv-checkov .pytest_cache .ruff_cache

@@ -12,7 +12,7 @@ from costmodel.catalog import available_regions
 from costmodel.cli_analysis import money, whole_number
 from costmodel.exports import render_text
 from costmodel.free_tier import PROFILES
-from loadtest.payloads import DEFAULT_MIX_TEXT
+from loadtest.payloads import DEFAULT_MIX_TEXT, parse_mix
 from loadtest.units import parse_duration_s
 from onramp.demo import DemoOptions, DemoOutcome, run_demo
 from onramp.errors import UsageError
@@ -58,6 +58,7 @@ def options_from_args(args: argparse.Namespace) -> DemoOptions:
             f"(available: {', '.join(available_regions())})"
         )
     load_template(args.template)
+    parse_mix(args.mix, "--mix")
     run_dir = None
     if args.run_dir:
         run_dir = Path(args.run_dir)

@@ -13,7 +13,8 @@ import sys
 from typing import Any
 
 from onramp.errors import UsageError
-from onramp.notebooks import NOTEBOOKS, render_report
+from onramp.measurement import load_measurement
+from onramp.notebooks import NOTEBOOKS, render_report, resolve_run
 
 
 def register(subparsers: Any) -> None:
@@ -59,6 +60,7 @@ def run_report(args: argparse.Namespace) -> int:
     from papermill.exceptions import PapermillExecutionError
 
     parameters = dict(parse_param(text) for text in args.param)
+    load_measurement(resolve_run(args.run))  # a bad measurement.json: one line, not a notebook
     try:
         pages = render_report(args.run, args.out, parameters, tuple(args.notebook or NOTEBOOKS))
     except PapermillExecutionError as exc:

@@ -61,10 +61,17 @@ def load_template(path: Path | str = DEFAULT_TEMPLATE) -> dict[str, Any]:
     try:
         data = cfn_flip.load_yaml(text)
     except yaml.YAMLError as exc:
-        raise UsageError(f"template {path} is not valid YAML: {exc}") from exc
+        raise UsageError(f"template {path} is not valid YAML: {_one_line(exc)}") from exc
     if not isinstance(data, Mapping) or not isinstance(data.get("Resources"), Mapping):
         raise UsageError(f"template {path} has no Resources section")
     return _plain(data)
+
+
+def _one_line(exc: yaml.YAMLError) -> str:
+    """The YAML parser's problem and position on one line (its own message spans several)."""
+    problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+    mark = getattr(exc, "problem_mark", None)
+    return f"{problem} at line {mark.line + 1}, column {mark.column + 1}" if mark else problem
 
 
 def resources_of_type(template: Mapping[str, Any], type_name: str) -> dict[str, dict[str, Any]]:

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 from pathlib import Path
 
+from costmodel.free_tier import PROFILES
 from onramp.errors import UsageError
 from onramp.staging.cli import DEFAULT_OUT, add_aws_flags
 from onramp.staging.collector import measure_to_run_dir
@@ -38,7 +38,9 @@ def register(group: argparse._SubParsersAction) -> None:
     parser.add_argument("--stack", help="measure this stack for the window (and filter on it)")
     parser.add_argument("--measurement", type=Path, help="measurement.json of the same window")
     parser.add_argument("--granularity", choices=GRANULARITIES, default="DAILY")
-    parser.add_argument("--free-tier", default="none", help="free tier the model applies")
+    parser.add_argument(
+        "--free-tier", choices=PROFILES, default="none", help="free tier the model applies"
+    )
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="runs directory")
     parser.add_argument("--json", action="store_true", help="print the comparison as JSON")
     parser.set_defaults(func=run_actuals)
@@ -51,19 +53,19 @@ def run_actuals(args: argparse.Namespace) -> int:
         raise UsageError("--measurement and --stack: give one (the model's usage comes from it)")
     tag_value = args.tag_value or args.stack
     tag = (args.tag_key, tag_value) if tag_value else None
-    if tag is None:
-        print("onramp cost actuals: no --tag-value: the whole account's spend", file=sys.stderr)
-    measurement = args.measurement
+    # Local inputs first: a bad --measurement file fails before any AWS call.
+    modelled = window_cost(args.measurement, args.free_tier) if args.measurement else None
     if args.stack:
         _, measurement = measure_to_run_dir(
             args.stack, args.start, args.end, args.region, args.profile, args.out
         )
+        modelled = window_cost(measurement, args.free_tier)
     with aws_errors(CE_REGION):
         ce = AwsSession.open(args.region or CE_REGION, args.profile).client("ce", region=CE_REGION)
         actuals = fetch_actuals(ce, day_range(window), args.granularity, tag)
-    modelled = window_cost(measurement, args.free_tier) if measurement else None
     rows = reconcile(actuals.by_service, modelled.by_service if modelled else {})
     notes = [
+        *([] if tag else ["no --tag-value: the whole account's spend"]),
         f"Cost Explorer: {actuals.start}..{actuals.end} (whole UTC days, end exclusive),"
         f" {actuals.requests} request(s) = ${PRICE_PER_REQUEST * actuals.requests}"
         + (", figures still estimated" if actuals.estimated else ""),
