@@ -1,64 +1,53 @@
-"""Invoke Lambda handlers in-process, as the Lambda runtime would, and time them.
+"""Invoke Lambda handlers in worker subprocesses, as Lambda's execution environments, and time them.
 
-Each function's module is imported from its ``CodeUri`` on first use (that import is its
-cold start: ``init_ms``). Invocations run on their own thread, joined with the function's
-timeout: a handler that outlives it is reported as ``timeout`` (Python cannot kill the
-thread; it finishes in the background). All functions share one process, so each
-invocation runs under one lock with its own environment (template variables plus Lambda's
-reserved ones) set in ``os.environ``: correct for handlers that read the environment at
-call time or import, at the price of one invocation at a time.
+Each function has up to ``concurrency`` environments (``onramp.local.worker`` processes),
+started on demand: an environment's first invocation is a cold start and reports the INIT
+phase (``init_ms``, the handler's import). Environments run side by side, so functions
+(and the API function's concurrent requests) do not wait for each other. The parent
+enforces the timeout: a handler that outlives it is reported as ``timeout`` and its
+environment is killed, as Lambda discards it; a worker that dies (``os._exit``, a signal)
+is a ``Runtime.ExitError`` function error. Either way the next invocation starts afresh.
 
 Example::
 
-    runtime = FunctionRuntime(spec, env, log_capture, on_invocation=recorder.add_invocation)
+    runtime = FunctionRuntime(spec, env, endpoint_url, on_invocation=recorder.add_invocation)
     result = runtime.invoke({"version": "2.0", ...})
     result.outcome, result.value, result.duration_ms
+    runtime.close()
 """
 
 from __future__ import annotations
 
-import importlib
 import json
 import math
 import os
+import socket
+import subprocess
 import sys
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
+from multiprocessing.connection import Connection
 from typing import Any
 
-from onramp.local.aws_server import ACCOUNT_ID, REGION
-from onramp.local.log_capture import LogCapture
+from onramp.local.aws_server import ACCOUNT_ID, FAKE_CREDENTIALS, REGION
 from onramp.local.resources import physical_name
 from onramp.sam_template import FunctionSpec
 
-_INVOCATION_LOCK = threading.Lock()
-
-
-@dataclass(frozen=True)
-class LambdaContext:
-    """The context object a Python handler receives (the attributes Lambda documents)."""
-
-    function_name: str
-    function_version: str
-    invoked_function_arn: str
-    memory_limit_in_mb: int
-    aws_request_id: str
-    log_group_name: str
-    log_stream_name: str
-    deadline: float
-
-    def get_remaining_time_in_millis(self) -> int:
-        """Milliseconds left before the function times out."""
-        return max(0, int((self.deadline - time.monotonic()) * 1000))
+INIT_TIMEOUT_S = 10.0  # Lambda's limit for the INIT phase of an on-demand function
+CLOSE_GRACE_S = 2.0
+PASSED_THROUGH = ("PATH", "LD_LIBRARY_PATH", "SYSTEMROOT")  # what the interpreter needs
 
 
 @dataclass(frozen=True)
 class Invocation:
-    """What one invocation did: the result and everything the cost model needs."""
+    """What one invocation did: the result and everything the cost model needs.
+
+    ``value`` is the handler's result, or for an error Lambda's error payload
+    (``errorType``, ``errorMessage``, ``stackTrace``).
+    """
 
     function: str
     request_id: str
@@ -80,109 +69,239 @@ class Invocation:
         return self.outcome != "ok"
 
 
+class _Environment:
+    """One worker process and the socket the parent talks to it over."""
+
+    def __init__(self, spec: FunctionSpec, environment: dict[str, str], tee: bool) -> None:
+        parent_end, child_end = socket.socketpair()
+        with parent_end, child_end:
+            command = [sys.executable, "-m", "onramp.local.worker", str(child_end.fileno())]
+            self.process = subprocess.Popen(
+                [*command, spec.handler, *(["--tee"] if tee else [])],
+                env=environment,
+                cwd=spec.code_dir,
+                stdin=subprocess.DEVNULL,
+                pass_fds=(child_end.fileno(),),
+            )
+            self._channel = Connection(parent_end.detach())
+        self.cold = True  # the first invocation waits for the INIT phase
+
+    def send(self, message: dict[str, Any]) -> None:
+        self._channel.send_bytes(json.dumps(message).encode())
+
+    def receive(self, timeout: float) -> dict[str, Any]:
+        """The worker's next message; TimeoutError after ``timeout`` s, EOFError if it died."""
+        if not self._channel.poll(timeout):
+            raise TimeoutError
+        return json.loads(self._channel.recv_bytes())
+
+    def discard(self) -> int:
+        """Kill the worker (timeout, crash, failed init); return its exit code."""
+        self.process.kill()
+        code = self.process.wait()
+        self._channel.close()
+        return code
+
+    def close(self) -> None:
+        """Let an idle worker exit (EOF on its channel); kill it if it does not."""
+        self._channel.close()
+        try:
+            self.process.wait(CLOSE_GRACE_S)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+
+
 class FunctionRuntime:
-    """One function of the template, ready to be invoked in this process."""
+    """One function of the template, invoked in up to ``concurrency`` worker processes.
+
+    ``environment``: the template's resolved variables; ``endpoint_url``: moto's server;
+    ``log_sink``: receives what handlers print (None: counted only).
+    """
 
     def __init__(
         self,
         spec: FunctionSpec,
         environment: dict[str, str],
-        log_capture: LogCapture,
+        endpoint_url: str,
         on_invocation: Callable[[Invocation], None],
+        concurrency: int = 1,
+        log_sink: Callable[[str], None] | None = None,
     ) -> None:
         self.spec = spec
         self.name = physical_name(spec.logical_id)
         self.arn = f"arn:aws:lambda:{REGION}:{ACCOUNT_ID}:function:{self.name}"
-        self._environment = {**environment, **self._reserved_environment()}
-        self._log_capture = log_capture
+        self.concurrency = concurrency
+        self._environment = {
+            **{k: os.environ[k] for k in PASSED_THROUGH if k in os.environ},
+            **FAKE_CREDENTIALS,
+            "AWS_ENDPOINT_URL": endpoint_url,
+            "AWS_REGION": REGION,
+            "AWS_DEFAULT_REGION": REGION,
+            "LANG": "en_US.UTF-8",
+            "TZ": ":UTC",
+            **environment,
+            **self._reserved_environment(),
+        }
         self._on_invocation = on_invocation
-        self._handler: Callable[[Any, Any], Any] | None = None
+        self._log_sink = log_sink
+        self._lock = threading.Condition()
+        self._idle: list[_Environment] = []
+        self._all: set[_Environment] = set()
+        self._starting = 0
+        self._closed = False
 
     @property
     def environment(self) -> dict[str, str]:
-        """The environment each invocation sees (template values and Lambda's reserved ones)."""
+        """The environment each worker starts with (template values and Lambda's reserved ones)."""
         return dict(self._environment)
 
+    @property
+    def worker_pids(self) -> list[int]:
+        """Process ids of the running workers."""
+        with self._lock:
+            return [env.process.pid for env in self._all]
+
+    def start_environment(self) -> None:
+        """Start one environment ahead of the first invocation (Lambda's proactive
+        initialisation): it is still that invocation's cold start and reports its INIT phase."""
+        self._release(self._acquire())
+
     def invoke(self, event: Any, batch_size: int = 0) -> Invocation:
-        """Run the handler on ``event`` with the function's timeout; record and return it."""
-        with _INVOCATION_LOCK:
-            _apply_environment(self._environment)
-            cold_start = self._handler is None
-            init_ms = self._load() if cold_start else 0.0
-            invocation = self._run(event, batch_size, init_ms, cold_start)
+        """Run the handler on ``event`` in a free worker with the function's timeout; record it."""
+        request = {
+            "request_id": str(uuid.uuid4()),
+            "function_arn": self.arn,
+            "timeout_ms": self.spec.timeout_s * 1000,
+            "event": event,
+        }
+        environment = self._acquire()
+        started_at = time.time()
+        try:
+            invocation = self._run(environment, request, started_at, batch_size)
+        finally:
+            self._release(environment)
         self._on_invocation(invocation)
         return invocation
 
-    def _load(self) -> float:
-        """Import the handler's module (the cold start) and return the init time in ms."""
-        module_name, _, function_name = self.spec.handler.rpartition(".")
-        code_dir = str(self.spec.code_dir)
-        if code_dir not in sys.path:
-            sys.path.insert(0, code_dir)
-        started = time.perf_counter()
-        self._log_capture.begin()
+    def close(self) -> None:
+        """Stop every worker and wait for them: no process is left behind."""
+        with self._lock:
+            self._closed = True
+            idle, busy = list(self._idle), self._all - set(self._idle)
+            self._idle.clear()
+            self._all.clear()
+            self._lock.notify_all()
+        for environment in idle:
+            environment.close()
+        for environment in busy:  # its invoking thread sees the worker die and discards it
+            environment.process.kill()
+            environment.process.wait()
+
+    def _acquire(self) -> _Environment:
+        """A warm idle worker, else a new one while under ``concurrency``, else wait for one."""
+        with self._lock:
+            while True:
+                if self._closed:
+                    raise RuntimeError(f"function {self.spec.key} is stopped")
+                if self._idle:
+                    return self._idle.pop()
+                if len(self._all) + self._starting < self.concurrency:
+                    self._starting += 1
+                    break
+                self._lock.wait()
         try:
-            module = importlib.import_module(module_name)
+            environment = _Environment(self.spec, self._worker_environment(), bool(self._log_sink))
         finally:
-            self._log_capture.end()
-        self._handler = getattr(module, function_name)
-        return (time.perf_counter() - started) * 1000
+            with self._lock:
+                self._starting -= 1
+                self._lock.notify()
+        with self._lock:
+            self._all.add(environment)
+        return environment
 
-    def _run(self, event: Any, batch_size: int, init_ms: float, cold_start: bool) -> Invocation:
-        request_id = str(uuid.uuid4())
-        started_at = time.time()
-        context = LambdaContext(
-            function_name=self.name,
-            function_version="$LATEST",
-            invoked_function_arn=self.arn,
-            memory_limit_in_mb=self.spec.memory_mb,
-            aws_request_id=request_id,
-            log_group_name=f"/aws/lambda/{self.name}",
-            log_stream_name=f"local/[$LATEST]{request_id.replace('-', '')}",
-            deadline=time.monotonic() + self.spec.timeout_s,
-        )
-        outcome: dict[str, Any] = {
-            "outcome": "timeout",
-            "value": None,
-            "error_type": "",
-            "bytes": 0,
-        }
+    def _release(self, environment: _Environment) -> None:
+        with self._lock:
+            if environment in self._all and environment.process.poll() is None:
+                self._idle.append(environment)
+            else:
+                self._all.discard(environment)
+            self._lock.notify()
 
-        def target() -> None:
-            self._log_capture.begin()
-            try:
-                value = self._handler(event, context)  # type: ignore[misc]
-                outcome.update(outcome="ok", value=json.loads(json.dumps(value)))
-            except Exception as exc:  # the function's error, reported as Lambda does
-                outcome.update(outcome="error", error_type=type(exc).__name__)
-            finally:
-                outcome["bytes"] = self._log_capture.end()
-
-        worker = threading.Thread(target=target, name=f"onramp-invoke-{self.spec.key}", daemon=True)
+    def _run(
+        self, environment: _Environment, request: dict[str, Any], started_at: float, batch: int
+    ) -> Invocation:
+        cold_start, init_ms = environment.cold, 0.0
         clock = time.perf_counter()
-        worker.start()
-        worker.join(self.spec.timeout_s)
-        duration_ms = (time.perf_counter() - clock) * 1000
-        if worker.is_alive():
-            duration_ms = self.spec.timeout_s * 1000.0
-            outcome.update(outcome="timeout", error_type="Task timed out")
+        try:
+            if cold_start:
+                environment.cold = False
+                init = environment.receive(INIT_TIMEOUT_S)
+                init_ms = init["init_ms"]
+                if init["error"]:
+                    environment.discard()
+                    reply = {"outcome": "error", "value": init["error"], "duration_ms": 0.0}
+                    return self._invocation(request, started_at, batch, reply, init_ms, True)
+            clock = time.perf_counter()
+            environment.send(request)
+            reply = environment.receive(self.spec.timeout_s)
+        except TimeoutError:
+            environment.discard()
+            reply = {"outcome": "timeout", "value": None, "duration_ms": self.spec.timeout_s * 1e3}
+        except (EOFError, OSError):
+            code = environment.discard()
+            reply = {
+                "outcome": "error",
+                "value": {
+                    "errorType": "Runtime.ExitError",
+                    "errorMessage": f"RequestId: {request['request_id']} Error: "
+                    f"Runtime exited with error: exit status {code}",
+                },
+                "duration_ms": (time.perf_counter() - clock) * 1000,
+            }
+        if reply.get("log") and self._log_sink is not None:
+            self._log_sink(reply["log"])
+        return self._invocation(request, started_at, batch, reply, init_ms, cold_start)
+
+    def _invocation(
+        self,
+        request: dict[str, Any],
+        started_at: float,
+        batch_size: int,
+        reply: dict[str, Any],
+        init_ms: float,
+        cold_start: bool,
+    ) -> Invocation:
+        duration_ms = reply["duration_ms"]
         billed_ms = math.ceil(duration_ms) + math.ceil(init_ms)
+        outcome = reply["outcome"]
+        if outcome == "error":
+            error_type = reply["value"]["errorType"]
+        else:
+            error_type = "Task timed out" if outcome == "timeout" else ""
+        platform_bytes = _platform_log_bytes(
+            request["request_id"], duration_ms, billed_ms, self.spec.memory_mb, init_ms
+        )
         return Invocation(
             function=self.spec.key,
-            request_id=request_id,
+            request_id=request["request_id"],
             started_at=started_at,
-            outcome=outcome["outcome"],
-            value=outcome["value"],
-            error_type=outcome["error_type"],
+            outcome=outcome,
+            value=reply["value"],
+            error_type=error_type,
             duration_ms=duration_ms,
             billed_ms=billed_ms,
             init_ms=init_ms,
             cold_start=cold_start,
             memory_mb=self.spec.memory_mb,
             batch_size=batch_size,
-            log_bytes=outcome["bytes"]
-            + _platform_log_bytes(request_id, duration_ms, billed_ms, self.spec.memory_mb, init_ms),
+            log_bytes=reply.get("log_bytes", 0) + platform_bytes,
         )
+
+    def _worker_environment(self) -> dict[str, str]:
+        """The function's environment plus this execution environment's own log stream."""
+        stream = f"{time.strftime('%Y/%m/%d')}/[$LATEST]{uuid.uuid4().hex}"
+        return {**self._environment, "AWS_LAMBDA_LOG_STREAM_NAME": stream}
 
     def _reserved_environment(self) -> dict[str, str]:
         runtime = self.spec.runtime or "python3.13"
@@ -191,46 +310,12 @@ class FunctionRuntime:
             "AWS_LAMBDA_FUNCTION_VERSION": "$LATEST",
             "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(self.spec.memory_mb),
             "AWS_LAMBDA_LOG_GROUP_NAME": f"/aws/lambda/{self.name}",
+            "AWS_LAMBDA_INITIALIZATION_TYPE": "on-demand",
             "AWS_EXECUTION_ENV": f"AWS_Lambda_{runtime}",
             "LAMBDA_TASK_ROOT": str(self.spec.code_dir),
             "_HANDLER": self.spec.handler,
             "POWERTOOLS_TRACE_DISABLED": "true",
         }
-
-
-def purge_modules(code_dirs: Iterable[Path]) -> None:
-    """Forget modules imported from these code directories, so the next import is a cold start.
-
-    Handler modules cache boto3 clients bound to a previous server's endpoint; a new stack
-    must import them afresh.
-    """
-    roots = [str(Path(d).resolve()) for d in code_dirs]
-    for name, module in list(sys.modules.items()):
-        location = getattr(module, "__file__", None) or ""
-        if any(location.startswith(root + os.sep) for root in roots):
-            del sys.modules[name]
-
-
-_managed_keys: set[str] = set()
-
-
-def _apply_environment(environment: dict[str, str]) -> None:
-    """Set one function's variables; unset those another function set and this one lacks."""
-    for name in _managed_keys - environment.keys():
-        os.environ.pop(name, None)
-    os.environ.update(environment)
-    _managed_keys.update(environment)
-
-
-def restore_environment(saved: dict[str, str | None]) -> None:
-    """Undo every variable set for invocations (``saved``: the values before the stack)."""
-    for name in list(_managed_keys):
-        value = saved.get(name)
-        if value is None:
-            os.environ.pop(name, None)
-        else:
-            os.environ[name] = value
-    _managed_keys.clear()
 
 
 def _platform_log_bytes(

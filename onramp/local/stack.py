@@ -1,8 +1,9 @@
 """``EmbeddedStack``: the whole pipeline of a SAM template running locally, no Docker, no account.
 
 moto's server on loopback, the template's resources created on it, the HTTP API served
-on loopback, one stream pump per DynamoDB event source, handlers invoked in-process, and
-every invocation, AWS call and API request recorded for the measurement.
+on loopback, one stream pump per DynamoDB event source, handlers invoked in worker
+subprocesses (one per stream function, a small pool for API functions, as Lambda scales
+them), and every invocation, AWS call and API request recorded for the measurement.
 
 Example::
 
@@ -17,8 +18,7 @@ from __future__ import annotations
 
 import functools
 import json
-import os
-import sys
+import threading
 import time
 from collections import Counter
 from collections.abc import Mapping
@@ -36,8 +36,7 @@ from onramp.local.aws_server import ACCOUNT_ID, REGION, MotoServer
 from onramp.local.aws_traffic import TrafficMeter
 from onramp.local.event_source import StreamEventSource
 from onramp.local.http_api import LocalHttpApi
-from onramp.local.invoker import FunctionRuntime, purge_modules, restore_environment
-from onramp.local.log_capture import LogCapture
+from onramp.local.invoker import FunctionRuntime
 from onramp.local.recorder import Recorder, Window
 from onramp.local.resources import LocalResources, create_resources
 from onramp.local.stream_pump import StreamPump
@@ -51,10 +50,11 @@ LOCAL_PARAMETERS = {
     "LookupProvider": "fake",
 }
 USERS_TABLE = "UsersTable"
+API_CONCURRENCY = 3  # execution environments per API function (Lambda scales it out)
 
 
 class EmbeddedStack:
-    """A SAM template's pipeline running in this process against moto's server."""
+    """A SAM template's pipeline against moto's server in this process, handlers in workers."""
 
     def __init__(
         self,
@@ -67,22 +67,21 @@ class EmbeddedStack:
         self._port = port
         self._parameters = {**LOCAL_PARAMETERS, **(parameters or {})}
         self.recorder = Recorder()
-        self._log_capture = LogCapture(sink=handler_log)
+        self._handler_log = handler_log
+        self._handler_log_lock = threading.Lock()
         self._server = MotoServer(middleware=TrafficMeter(self.recorder.add_call).wrap)
         self._api: LocalHttpApi | None = None
         self._pumps: list[StreamPump] = []
         self._specs: list[FunctionSpec] = []
+        self._runtimes: dict[str, FunctionRuntime] = {}
         self._local: LocalResources | None = None
         self._clients: dict[str, Any] = {}
-        self._saved_environ: dict[str, str | None] = {}
         self._started_at = 0.0
 
     # ---------------------------------------------------------------- lifecycle
     def start(self) -> str:
         """Start everything; return the API's base URL (``http://127.0.0.1:<port>``)."""
         template = load_template(self.template_path)
-        self._saved_environ = {k: os.environ.get(k) for k in os.environ}
-        self._log_capture.install()
         self._server.start()
         try:
             self._build(template)
@@ -98,10 +97,14 @@ class EmbeddedStack:
         self._local = create_resources(template, client, all_specs, self._parameters)
         resources = template["Resources"]
         self._specs = [s for s in all_specs if self._local.enabled(resources[s.logical_id])]
-        purge_modules({spec.code_dir for spec in self._specs})
-        runtimes = {
+        runtimes = self._runtimes = {
             spec.key: FunctionRuntime(
-                spec, self._local.environment(spec), self._log_capture, self.recorder.add_invocation
+                spec,
+                self._local.environment(spec),
+                self.endpoint_url,
+                self.recorder.add_invocation,
+                concurrency=API_CONCURRENCY if _serves_http(spec) else 1,
+                log_sink=self._write_handler_log if self._handler_log else None,
             )
             for spec in self._specs
         }
@@ -117,6 +120,8 @@ class EmbeddedStack:
                     self._pumps.append(
                         StreamPump(source, runtimes[spec.key], streams, send, REGION)
                     )
+        for runtime in runtimes.values():
+            runtime.start_environment()
         for pump in self._pumps:
             pump.start()
         self._api = LocalHttpApi(
@@ -133,7 +138,8 @@ class EmbeddedStack:
         self._api.start(self._port)
 
     def stop(self, drain_timeout: float = 0.0) -> None:
-        """Drain (up to ``drain_timeout`` seconds), then stop every thread and free the ports."""
+        """Drain (up to ``drain_timeout`` seconds), then stop every thread, worker process
+        and port."""
         if drain_timeout and self._api is not None:
             self.wait_until_drained(drain_timeout)
         if self._api is not None:
@@ -142,11 +148,10 @@ class EmbeddedStack:
         for pump in self._pumps:
             pump.stop()
         self._pumps = []
+        for runtime in self._runtimes.values():
+            runtime.close()
+        self._runtimes = {}
         self._server.stop()
-        self._log_capture.uninstall()
-        restore_environment(self._saved_environ)
-        code_dirs = {str(spec.code_dir) for spec in self._specs}
-        sys.path[:] = [p for p in sys.path if p not in code_dirs]
 
     def __enter__(self) -> EmbeddedStack:
         self.start()
@@ -176,6 +181,11 @@ class EmbeddedStack:
     def function_specs(self) -> list[FunctionSpec]:
         """The template functions running locally (those whose Condition holds)."""
         return list(self._specs)
+
+    @property
+    def runtimes(self) -> dict[str, FunctionRuntime]:
+        """The function runtimes by function key (``register``...)."""
+        return dict(self._runtimes)
 
     @property
     def pumps(self) -> list[StreamPump]:
@@ -335,6 +345,11 @@ class EmbeddedStack:
             )
         return items
 
+    def _write_handler_log(self, text: str) -> None:
+        with self._handler_log_lock:
+            self._handler_log.write(text)  # type: ignore[union-attr]
+            self._handler_log.flush()  # type: ignore[union-attr]
+
     def _send_failure(self, queue_arn: str | None, record: dict[str, Any]) -> None:
         """Deliver a stream failure record to the OnFailure queue, as Lambda does."""
         if queue_arn is None:
@@ -342,3 +357,7 @@ class EmbeddedStack:
         url = self.resources.queue_url_for_arn(queue_arn)
         self._client("sqs").send_message(QueueUrl=url, MessageBody=json.dumps(record))
         self.recorder.add_dead_letter(time.time())
+
+
+def _serves_http(spec: FunctionSpec) -> bool:
+    return any(event.get("Type") in ("HttpApi", "Api") for event in spec.events.values())

@@ -1,5 +1,6 @@
 """Shared fixtures of the embedded-runtime tests."""
 
+import json
 from pathlib import Path
 
 import pytest
@@ -7,6 +8,7 @@ import pytest
 from onramp.local.stack import EmbeddedStack
 
 FIXTURE_TEMPLATE = Path(__file__).parent / "fixtures" / "template.yaml"
+FIXTURE_HANDLERS = FIXTURE_TEMPLATE.parent / "handlers"
 
 
 @pytest.fixture(scope="session")
@@ -16,7 +18,26 @@ def fixture_template() -> Path:
 
 
 @pytest.fixture(scope="module")
-def fixture_stack():
+def record_dir(tmp_path_factory) -> Path:
+    """Where the fixture handlers (running in worker processes) append what they saw."""
+    return tmp_path_factory.mktemp("handler-records")
+
+
+@pytest.fixture(scope="module")
+def fixture_stack(record_dir):
     """The test-only template running on the embedded runtime."""
-    with EmbeddedStack(FIXTURE_TEMPLATE) as stack:
+    with EmbeddedStack(FIXTURE_TEMPLATE, parameters={"RecordDir": str(record_dir)}) as stack:
         yield stack
+
+
+@pytest.fixture(scope="module")
+def handler_records(record_dir):
+    """``handler_records(name)``: the JSON lines a fixture handler appended to ``<name>.jsonl``."""
+
+    def read(name: str) -> list:
+        path = record_dir / f"{name}.jsonl"
+        if not path.exists():
+            return []
+        return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+
+    return read

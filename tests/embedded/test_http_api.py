@@ -3,10 +3,14 @@
 import base64
 import http.client
 import json
-import sys
+import time
 import urllib.parse
 
+import boto3
 import pytest
+
+from onramp.local.aws_server import INTERNAL_HEADER
+from onramp.local.recorder import Window
 
 pytestmark = pytest.mark.integration
 
@@ -59,16 +63,43 @@ def test_binary_body_is_base64_encoded(fixture_stack):
     assert base64.b64decode(event["body"]) == payload
 
 
-def test_handler_sees_its_context_and_resolved_environment(fixture_stack):
+def test_handler_sees_its_context_and_resolved_environment(fixture_stack, handler_records):
     _request(
         fixture_stack.api_url, "POST", "/echo/ctx", b"{}", {"Content-Type": "application/json"}
     )
-    seen = sys.modules["embedded_fixture_handlers"].CONTEXTS[-1]
+    seen = handler_records("contexts")[-1]
     assert seen["function_name"] == "onramp-local-EchoFunction"
+    assert seen["invoked_function_arn"].endswith(":function:onramp-local-EchoFunction")
+    assert len(seen["aws_request_id"]) == 36
     assert seen["memory_limit_in_mb"] == 128
     assert 0 < seen["remaining_ms"] <= 3000
     assert seen["greeting"] == "hello from us-east-1"
     assert seen["table"] == "onramp-local-ItemsTable"
+
+
+def test_handler_aws_calls_are_metered_and_runtime_calls_are_not(fixture_stack):
+    table = fixture_stack.resources.table_names["ItemsTable"]
+    since = time.time()
+    status, _, _ = _request(fixture_stack.api_url, "POST", "/store", b"{}")
+    assert status == 201
+    internal = boto3.client("dynamodb", endpoint_url=fixture_stack.endpoint_url)
+    internal.meta.events.register("before-sign", _mark_internal)
+    assert internal.scan(TableName=table)["Items"]
+
+    def items_block():
+        window = Window(since, time.time())
+        totals = fixture_stack.recorder.totals(window, fixture_stack.function_specs, {table: "t"})
+        return totals["dynamodb"]["t"]
+
+    block = items_block()  # the worker's PutItem is metered, the runtime's own Scan is not
+    assert block["write_request_units"] == 1 and block["items_written"] == 1
+    assert block["read_request_units"] == 0
+    boto3.client("dynamodb", endpoint_url=fixture_stack.endpoint_url).scan(TableName=table)
+    assert items_block()["read_request_units"] > 0
+
+
+def _mark_internal(request, **_):
+    request.headers[INTERNAL_HEADER] = "1"
 
 
 def test_unknown_route_is_404(fixture_stack):

@@ -1,6 +1,5 @@
 """Stream event sources on the embedded runtime: partial failures, retries, DLQ, filters."""
 
-import sys
 import time
 
 import boto3
@@ -34,8 +33,8 @@ def _failure_records(stack, function_name):
     ]
 
 
-def test_failed_record_is_retried_and_later_records_are_not_lost(settled):
-    deliveries = sys.modules["embedded_fixture_handlers"].DELIVERIES
+def test_failed_record_is_retried_and_later_records_are_not_lost(settled, handler_records):
+    deliveries = handler_records("deliveries")
     delivered = [item for batch in deliveries for item in batch]
     assert set(delivered) == set(BATCH_IDS)
     for item_id in ("b1", "b2", "b3", "b4"):
