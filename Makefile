@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 
 CHECKOV := .venv-checkov/bin/checkov
 
-.PHONY: demo test lint bench clean
+.PHONY: demo test lint bench soak clean
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -32,6 +32,10 @@ test: lint $(CHECKOV)
 
 bench: $(STAMP)
 	$(VENV)/bin/onramp bench
+
+# Ten minutes of Locust at the highest sustained rate: nothing lost, no email twice, RSS flat.
+soak: $(STAMP)
+	$(VENV)/bin/onramp bench --only soak --soak-duration 10m
 
 clean:
 	rm -rf $(VENV) .venv-checkov .pytest_cache .ruff_cache

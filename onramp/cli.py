@@ -20,6 +20,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "onramp.local.cli",
     "onramp.report_cli",
     "onramp.demo_cli",
+    "onramp.bench.cli",
 )
 
 

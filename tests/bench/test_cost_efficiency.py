@@ -1,0 +1,92 @@
+"""The cost floor on hand-checked numbers, the comparison on a recorded run, and a real demo."""
+
+import json
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from costmodel.scenario import Scenario, load_scenario
+from onramp.bench.cost_efficiency import (
+    compare,
+    cost_result,
+    floor_per_onboarding,
+    floor_stack,
+    platform_log_bytes,
+    run,
+    variable_per_1000,
+)
+
+SAMPLE = Path(__file__).resolve().parents[2] / "samples" / "sample-run" / "measurement.json"
+COUNTS = {"accepted": 100, "completed": 70, "failed": 30, "rejected": 10}
+
+
+def test_platform_lines_are_their_real_byte_size() -> None:
+    request_id = "00000000-0000-0000-0000-000000000000"
+    start = f"START RequestId: {request_id} Version: $LATEST\n"
+    end = f"END RequestId: {request_id}\n"
+    report = (
+        f"REPORT RequestId: {request_id}\tDuration: 1.00 ms\tBilled Duration: 1 ms\t"
+        "Memory Size: 128 MB\tMax Memory Used: 128 MB\t\n"
+    )
+    assert platform_log_bytes() == len(start) + len(end) + len(report) == 263
+
+
+def test_floor_serves_the_same_traffic_at_the_least_usage() -> None:
+    measured = load_scenario().per
+    counts = {**COUNTS, "failure_reasons": {"domain_not_allowed": 25, "provisioning_rejected": 5}}
+    floor = floor_per_onboarding({"onboardings": counts}, measured)
+    assert floor.api_requests == pytest.approx(1.1)
+    assert floor.invocations == pytest.approx({"register": 1.1, "enrich": 1.0, "provision": 0.75})
+    assert floor.billed_ms == floor.invocations  # 1 ms each
+    # pending put + processing/failed update (every user) + completed/failed (provisioned ones)
+    assert floor.write_units == pytest.approx({"users": 2.75, "audit": 2.75})
+    assert floor.emails == floor.s3_put_requests == pytest.approx(0.75)
+    assert floor.log_bytes == pytest.approx(263 * 2.85)
+    assert floor.s3_get_requests == floor.sqs_requests == 0.0
+
+
+def test_floor_price_matches_the_hand_computed_bill() -> None:
+    scenario = load_scenario()
+    counts = {"accepted": 1000, "completed": 1000, "failed": 0, "rejected": 0}
+    floor = Scenario(
+        floor_per_onboarding({"onboardings": counts}, scenario.per),
+        floor_stack(scenario.stack),
+        free_tier="none",
+    )
+    assert {fn.memory_mb for fn in floor.stack.functions.values()} == {128}
+    lines = variable_per_1000(floor)
+    # per 1,000: API $0.001, 3 x $0.0002 requests, 3,000 WRU x2 tables at $0.625/M rounded per
+    # line at 1M onboardings ($1.875 -> $1.88), 1 S3 put $0.005, 789 MB of platform log lines
+    # ($0.37 ingest, $0.02 a month stored), duration under half a cent a line, SES $0.10.
+    no_ses = sum(usd for key, usd in lines.items() if key[0] != "ses")
+    assert no_ses == Decimal("0.01075")
+    assert lines[("ses", "welcome", "recipients")] == Decimal("0.1")
+
+
+def test_comparison_of_a_recorded_run_itemises_every_excess() -> None:
+    measurement = json.loads(SAMPLE.read_text())
+    comparison = compare(load_scenario(SAMPLE), measurement)
+    assert comparison.ratio(with_ses=True) > 1 and comparison.ratio(with_ses=False) > 1
+    # SES is the same on both sides, so it dilutes the ratio
+    assert comparison.ratio(with_ses=False) > comparison.ratio(with_ses=True)
+    rows = comparison.rows()
+    excess = [Decimal(row[3]) for row in rows]
+    assert excess == sorted(excess, reverse=True)
+    by_component = {row[0]: row for row in rows}
+    assert "active tracing" in by_component["xray lambda traces_recorded"][4]
+    assert "4.02 WRU/onboarding vs 3.00" in by_component["dynamodb users write_request_units"][4]
+    assert "register 936 B" in by_component["cloudwatch ops log_ingest"][4]
+    result = cost_result(comparison)
+    without = result.figures[1]
+    assert without.ratio == comparison.ratio(with_ses=False)
+    assert without.met == (without.ratio <= 1.5)
+    assert any(note.startswith("Without X-Ray tracing the ratio") for note in result.notes)
+
+
+@pytest.mark.integration
+def test_a_real_short_demo_is_compared(tmp_path: Path) -> None:
+    result = run(duration_s=3, rate=5, out=tmp_path)
+    assert [f.ratio > 0 for f in result.figures] == [True, True]
+    assert any(row[0] == "ses welcome recipients" for row in result.rows)
+    assert (next(tmp_path.iterdir()) / "measurement.json").exists()

@@ -1,0 +1,65 @@
+"""Pipeline and soak benchmarks: their verdicts on hand numbers, and brief real runs."""
+
+from pathlib import Path
+
+import pytest
+
+from onramp.bench import pipeline, soak
+
+
+def _run(rate: float, p95: float | None, per_s: float, drained: bool = True) -> dict:
+    latency = {"mean": p95, "p50": p95, "p95": p95, "p99": p95, "max": p95}
+    return {
+        "rate": rate,
+        "seconds": 10,
+        "sent": int(rate * 10),
+        "completed": int(rate * 10),
+        "drained": drained,
+        "latency_ms": latency,
+        "onboardings_per_s": per_s,
+    }
+
+
+def test_highest_sustained_rate() -> None:
+    runs = [_run(5, 900, 5.0), _run(20, 1400, 18.5), _run(50, 4000, 30.0)]
+    assert pipeline.highest_sustained_rate(runs) == 20
+    assert pipeline.highest_sustained_rate([_run(5, 900, 5.0, drained=False)]) is None
+    assert pipeline.highest_sustained_rate([_run(5, None, 0.0)]) is None
+    assert not pipeline.sustained(_run(20, 1000, 17.0))  # fell behind the rate
+    result = pipeline.pipeline_result(runs)
+    assert [f.met for f in result.figures] == [True, True, False]
+    assert result.rows[2][7] == "4000" and "20/s" in result.notes[-1]
+
+
+def test_soak_verdicts_on_hand_numbers(tmp_path: Path) -> None:
+    verification = {"accepted": 9, "completed": 8, "failed": 1, "emails": 8, "dead_letters": 0}
+    ok = soak.soak_result(5, 60, {**verification, "problems": []}, True, (100, 105), tmp_path)
+    assert [f.met for f in ok.figures] == [True, True]
+    assert ok.figures[1].ratio == pytest.approx(1.05)
+    lost = soak.soak_result(
+        5, 60, {**verification, "problems": ["1 lost"]}, True, (100, 200), tmp_path
+    )
+    assert [f.met for f in lost.figures] == [False, False]
+
+
+def test_rss_is_sampled() -> None:
+    assert soak.rss_bytes() > 0
+    with soak.RssSampler() as sampler:
+        pass
+    start, end = sampler.start_and_end(warm_up_s=100.0)
+    assert start > 0 and end > 0
+
+
+@pytest.mark.integration
+def test_a_real_pipeline_run() -> None:
+    result = pipeline.run(rates=(5.0,), seconds=1.0)
+    (run,) = result.raw["runs"]
+    assert run["sent"] == 5 and run["drained"] and run["completed"] == 5
+    assert result.figures[0].ratio > 0
+
+
+@pytest.mark.integration
+def test_a_real_short_soak(tmp_path: Path) -> None:
+    result = soak.run(rate=5, duration_s=3, out=tmp_path)
+    assert result.figures[0].met, result.notes
+    assert result.figures[1].ratio > 0
