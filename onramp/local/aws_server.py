@@ -29,6 +29,8 @@ from moto.moto_server.werkzeug_app import (
 from werkzeug.serving import ThreadedWSGIServer
 
 from onramp.local.loopback import LOOPBACK, ConnectionTrackingMixin, ServerThread
+from onramp.local.stream_reads import fast_get_records
+from onramp.local.wsgi import WsgiApp
 
 REGION = "us-east-1"
 ACCOUNT_ID = "123456789012"
@@ -38,8 +40,6 @@ FAKE_CREDENTIALS = {
     "AWS_SECRET_ACCESS_KEY": "testing",
     "AWS_SESSION_TOKEN": "testing",
 }
-
-WsgiApp = Callable[..., Any]
 
 
 class _Dispatcher(DomainDispatcherApplication):
@@ -88,7 +88,7 @@ class MotoServer:
 
     def start(self) -> str:
         """Serve, point this process's AWS SDK at the server, and return the endpoint URL."""
-        app: WsgiApp = _Dispatcher(create_backend_app)
+        app: WsgiApp = fast_get_records(_Dispatcher(create_backend_app), ACCOUNT_ID, REGION)
         if self._middleware is not None:
             app = self._middleware(app)
         server = _MotoWSGIServer(LOOPBACK, self._port, app, handler=_QuietRequestHandler)

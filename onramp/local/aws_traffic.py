@@ -17,7 +17,6 @@ import re
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from io import BytesIO
 from typing import Any
 from urllib.parse import parse_qs
 
@@ -25,6 +24,7 @@ from moto.dynamodb.models import dynamodb_backends
 
 from onramp.local import capacity
 from onramp.local.aws_server import ACCOUNT_ID, INTERNAL_HEADER, REGION
+from onramp.local.wsgi import buffered_body
 
 _SERVICE = re.compile(r"Credential=[^/]+/[^/]+/[^/]+/([^/]+)/")
 _INTERNAL_ENVIRON_KEY = "HTTP_" + INTERNAL_HEADER.upper().replace("-", "_")
@@ -74,9 +74,7 @@ class TrafficMeter:
         service = match.group(1) if match else "unknown"
         body = b""
         if service in _JSON_SERVICES | _FORM_SERVICES:
-            length = int(environ.get("CONTENT_LENGTH") or 0)
-            body = environ["wsgi.input"].read(length) if length else b""
-            environ["wsgi.input"] = BytesIO(body)
+            body = buffered_body(environ)
         request = _Request(environ, service, body)
         before = _dynamodb_items(request) if service == "dynamodb" else {}
         status_holder: list[int] = []
