@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 
 CHECKOV := .venv-checkov/bin/checkov
 
-.PHONY: demo test lint bench soak clean
+.PHONY: demo test lint bench soak sample clean
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -36,6 +36,15 @@ bench: $(STAMP)
 # Ten minutes of Locust at the highest sustained rate: nothing lost, no email twice, RSS flat.
 soak: $(STAMP)
 	$(VENV)/bin/onramp bench --only soak --soak-duration 10m
+
+# Regenerate the sample run the notebooks use on a fresh clone (samples/README.md).
+SAMPLE_FILES := measurement.json invocations.csv locust_stats.csv locust_stats_history.csv \
+	summary.json manifest.json report.html
+sample: $(STAMP)
+	@tmp=$$(mktemp -d) && \
+	$(VENV)/bin/onramp demo --duration 20s --rate 10 --run-dir $$tmp/sample-run && \
+	rm -f samples/sample-run/* && \
+	(cd $$tmp/sample-run && cp $(SAMPLE_FILES) $(CURDIR)/samples/sample-run/)
 
 clean:
 	rm -rf $(VENV) .venv-checkov .pytest_cache .ruff_cache
