@@ -21,6 +21,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "onramp.report_cli",
     "onramp.demo_cli",
     "onramp.bench.cli",
+    "onramp.replay_cli",
 )
 
 

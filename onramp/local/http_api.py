@@ -5,7 +5,10 @@ reply (``api_payload`` holds the rules). Over 10 MB: 413. No route: 404. A crash
 timed-out handler: 500 ``{"message": "Internal Server Error"}``, never a stack trace.
 
 ``GET /_onramp/<name>`` serves the runtime's admin views (``status``, ``emails``...) from
-the ``admin`` callbacks; they are not API traffic and are not metered.
+the ``admin`` callbacks, ``POST /_onramp/<name>/<target>`` its ``actions`` (JSON body);
+they are not API traffic and are not metered. With an ``authorizer`` (the template's JWT
+routes, ``jwt_auth``), a protected route without a valid token gets 401 before any function
+runs, as API Gateway's JWT authorizer answers.
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ from onramp.local.api_payload import (
     reply_from_result,
 )
 from onramp.local.invoker import FunctionRuntime
+from onramp.local.jwt_auth import LocalJwtAuthorizer, Unauthorized
 from onramp.local.loopback import LOOPBACK, ConnectionTrackingMixin, ServerThread
 
 ADMIN_PREFIX = "/_onramp/"
@@ -64,11 +68,15 @@ class LocalHttpApi:
         on_request: Callable[[ApiRequest], None],
         admin: Mapping[str, Callable[[], Any]] | None = None,
         api_id: str = "onramplocal",
+        actions: Mapping[str, Callable[[str, Any], Any]] | None = None,
+        authorizer: LocalJwtAuthorizer | None = None,
     ) -> None:
         self.routes = routes
         self.runtimes = runtimes
         self.on_request = on_request
         self.admin = dict(admin or {})
+        self.actions = dict(actions or {})
+        self.authorizer = authorizer
         self.api_id = api_id
         self._thread: ServerThread | None = None
         self._in_flight = 0
@@ -106,17 +114,23 @@ class LocalHttpApi:
         match = match_route(self.routes, request.method, request.path)
         if match is None:
             return error_reply(404, "Not Found")
-        invocation = self.runtimes[match.route.function].invoke(
-            build_event(match, request, self.api_id)
-        )
+        event = build_event(match, request, self.api_id)
+        if self.authorizer is not None:
+            try:
+                context = self.authorizer.authorize(match.route.route_key, event["headers"])
+            except Unauthorized:
+                return error_reply(401, "Unauthorized")
+            if context is not None:
+                event["requestContext"]["authorizer"] = context
+        invocation = self.runtimes[match.route.function].invoke(event)
         if invocation.failed:
             return error_reply(500, "Internal Server Error")
         return reply_from_result(invocation.value)
 
     def serve(self, request: RawRequest, request_bytes: int) -> HttpReply:
         """Handle and meter one API request (admin views are served, not metered)."""
-        if request.method == "GET" and request.path.startswith(ADMIN_PREFIX):
-            return self._admin(request.path.removeprefix(ADMIN_PREFIX))
+        if request.path.startswith(ADMIN_PREFIX) and request.method in ("GET", "POST"):
+            return self._admin(request)
         with self._lock:
             self._in_flight += 1
         started = time.perf_counter()
@@ -138,11 +152,18 @@ class LocalHttpApi:
         )
         return reply
 
-    def _admin(self, name: str) -> HttpReply:
-        view = self.admin.get(name)
-        if view is None:
+    def _admin(self, request: RawRequest) -> HttpReply:
+        name, _, target = request.path.removeprefix(ADMIN_PREFIX).partition("/")
+        try:
+            if request.method == "GET":
+                value = self.admin[request.path.removeprefix(ADMIN_PREFIX)]()
+            else:
+                value = self.actions[name](target, json.loads(request.body or b"null"))
+        except KeyError:
             return error_reply(404, "Not Found")
-        body = json.dumps(view(), default=str, indent=1).encode()
+        except ValueError as error:  # a malformed body (json.JSONDecodeError is one)
+            return error_reply(400, f"Bad Request: {error}")
+        body = json.dumps(value, default=str, indent=1).encode()
         return HttpReply(200, [("content-type", "application/json")], body)
 
 

@@ -31,12 +31,15 @@ from boto3.dynamodb.types import TypeDeserializer
 from moto.ses.models import ses_backends
 from moto.sqs.models import sqs_backends
 
+from onramp.local import admin
 from onramp.local.api_payload import http_api_routes
 from onramp.local.aws_server import ACCOUNT_ID, REGION, MotoServer
 from onramp.local.aws_traffic import TrafficMeter
 from onramp.local.event_source import StreamEventSource
+from onramp.local.faults import FaultPlan
 from onramp.local.http_api import LocalHttpApi
 from onramp.local.invoker import FunctionRuntime
+from onramp.local.jwt_auth import LocalJwtAuthorizer
 from onramp.local.recorder import Recorder, Window
 from onramp.local.resources import LocalResources, create_resources
 from onramp.local.stream_pump import StreamPump
@@ -62,6 +65,8 @@ class EmbeddedStack:
         port: int = 0,
         parameters: Mapping[str, Any] | None = None,
         handler_log: TextIO | None = None,
+        faults: FaultPlan | None = None,
+        jwt_private_key: bytes | None = None,
     ) -> None:
         self.template_path = Path(template_path)
         self._port = port
@@ -69,6 +74,9 @@ class EmbeddedStack:
         self.recorder = Recorder()
         self._handler_log = handler_log
         self._handler_log_lock = threading.Lock()
+        self.faults = faults or FaultPlan()  # docs/faults.md
+        self._jwt_private_key = jwt_private_key  # PEM of the local JWT issuer (None: generated)
+        self.authorizer: LocalJwtAuthorizer | None = None  # set by start() in AuthMode=jwt
         self._server = MotoServer(middleware=TrafficMeter(self.recorder.add_call).wrap)
         self._api: LocalHttpApi | None = None
         self._pumps: list[StreamPump] = []
@@ -97,13 +105,16 @@ class EmbeddedStack:
         self._local = create_resources(template, client, all_specs, self._parameters)
         resources = template["Resources"]
         self._specs = [s for s in all_specs if self._local.enabled(resources[s.logical_id])]
+        self.faults.check_functions([spec.key for spec in self._specs])
         runtimes = self._runtimes = {
             spec.key: FunctionRuntime(
                 spec,
-                self._local.environment(spec),
+                self._environment(spec),
                 self.endpoint_url,
                 self.recorder.add_invocation,
-                concurrency=API_CONCURRENCY if _serves_http(spec) else 1,
+                concurrency=self.faults.concurrency(
+                    spec.key, API_CONCURRENCY if _serves_http(spec) else 1
+                ),
                 log_sink=self._write_handler_log if self._handler_log else None,
             )
             for spec in self._specs
@@ -117,13 +128,15 @@ class EmbeddedStack:
                 if source.enabled:
                     send = functools.partial(self._send_failure, source.on_failure_arn)
                     streams = client("dynamodbstreams")
-                    self._pumps.append(
-                        StreamPump(source, runtimes[spec.key], streams, send, REGION)
-                    )
+                    delivery = self.faults.delivery(runtimes[spec.key])
+                    self._pumps.append(StreamPump(source, delivery, streams, send, REGION))
         for runtime in runtimes.values():
             runtime.start_environment()
         for pump in self._pumps:
             pump.start()
+        self.authorizer = LocalJwtAuthorizer.from_template(
+            template, self._local.resolver, self._jwt_private_key
+        )
         self._api = LocalHttpApi(
             http_api_routes(self._specs),
             runtimes,
@@ -133,7 +146,10 @@ class EmbeddedStack:
                 "emails": self.sent_emails,
                 "users": self.users,
                 "dead-letters": self.dead_letters,
+                **admin.views(self),
             },
+            actions=admin.actions(self),
+            authorizer=self.authorizer,
         )
         self._api.start(self._port)
 
@@ -152,6 +168,7 @@ class EmbeddedStack:
             runtime.close()
         self._runtimes = {}
         self._server.stop()
+        self.faults.close()
 
     def __enter__(self) -> EmbeddedStack:
         self.start()
@@ -344,6 +361,11 @@ class EmbeddedStack:
                 {k: deserializer.deserialize(v) for k, v in item.items()} for item in page["Items"]
             )
         return items
+
+    def _environment(self, spec: FunctionSpec) -> dict[str, str]:
+        """The function's resolved variables plus what the fault plan adds for it."""
+        environment = self.resources.environment(spec)
+        return {**environment, **self.faults.environment(spec.key, environment)}
 
     def _write_handler_log(self, text: str) -> None:
         with self._handler_log_lock:

@@ -37,6 +37,8 @@ from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from typing import Any, BinaryIO
 
+from onramp.local.faults import PLAN_VARIABLE as FAULT_PLAN_VARIABLE
+
 
 @dataclass(frozen=True)
 class LambdaContext:
@@ -140,6 +142,10 @@ def serve(channel_fd: int, handler: str, tee: bool) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
     channel = Connection(channel_fd)
     capture = _OutputCapture()
+    if FAULT_PLAN_VARIABLE in os.environ:  # fault injection of the local runtime (docs/faults.md)
+        from onramp.local.fault_hooks import install_from_environment
+
+        install_from_environment()
     function, init_ms, error = _load(handler)
     channel.send_bytes(json.dumps({"init_ms": init_ms, "error": error}).encode())
     if function is None:

@@ -92,8 +92,20 @@ CASES: dict[str, list[tuple[list[str], str]]] = {
         (["--template", "{json}"], "bad.json"),
         (["--param", "NoEquals"], "--param"),
         (["--port", "abc"], "--port"),
+        (["--fault", "explode"], "--fault"),
+        (["--fault", "aws-error:service=ses,operation=SendEmail"], "--fault"),
     ],
     "status": [(["--url", "not-a-url"], "--url")],
+    "replay-dlq": [
+        (["--url", "not-a-url"], "--url"),
+        (["--region", "eu-west-1"], "--region"),
+        (["--url", "x", "--queue-url", "y"], "--queue-url"),
+    ],
+    "token": [
+        (["--key", "{missing}"], "missing.json"),
+        (["--key", "{yaml}"], "bad.yaml"),
+        (["--key", "{yaml}", "--ttl", "-1"], "--ttl"),
+    ],
     "report": [
         (["{missing}"], "missing.json"),
         (["{run}"], "measurement.json"),

@@ -1,0 +1,29 @@
+"""Faults around the handlers: a lookup that hangs, a crash after a side effect."""
+
+import pytest
+from fault_scenarios import assert_guarantees
+
+pytestmark = pytest.mark.integration
+
+
+def test_lookup_hanging_past_its_timeout_is_recorded_and_onboarding_completes(scenario):
+    outcome = scenario(["lookup-hang"], registrations=8, LookupTimeoutMs="100")
+    assert_guarantees(outcome)
+    assert outcome.by_status() == {"completed": outcome.accepted}
+    assert {(u["lookup"]["status"], u["lookup"]["reason"]) for u in outcome.users} == {
+        ("error", "timeout")
+    }
+
+
+@pytest.mark.parametrize(
+    ("operation", "invocation_errors"),
+    [("ses.SendEmail", 2), ("s3.PutObject", 2)],
+)
+def test_crash_after_a_side_effect_before_the_status_write(scenario, operation, invocation_errors):
+    service, name = operation.split(".")
+    outcome = scenario([f"crash:service={service},operation={name},skip=3,times=2"])
+    assert_guarantees(outcome)
+    assert outcome.by_status() == {"completed": outcome.accepted}
+    assert outcome.invocation_errors == {"provision": invocation_errors}
+    stats = next(iter(outcome.fault_stats.values()))
+    assert stats["injected"] == 2
