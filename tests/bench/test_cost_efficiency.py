@@ -75,8 +75,12 @@ def test_comparison_of_a_recorded_run_itemises_every_excess() -> None:
     assert excess == sorted(excess, reverse=True)
     by_component = {row[0]: row for row in rows}
     assert "active tracing" in by_component["xray lambda traces_recorded"][4]
-    assert "4.02 WRU/onboarding vs 3.00" in by_component["dynamodb users write_request_units"][4]
-    assert "register 936 B" in by_component["cloudwatch ops log_ingest"][4]
+    users_wru = measurement["dynamodb"]["users"]["write_request_units"]
+    wru = users_wru / measurement["onboardings"]["accepted"]
+    assert f"{wru:.2f} WRU/onboarding vs" in by_component["dynamodb users write_request_units"][4]
+    register_log = measurement["functions"]["register"]["log_bytes"]
+    register_bytes = register_log / measurement["functions"]["register"]["invocations"]
+    assert f"register {register_bytes:.0f} B" in by_component["cloudwatch ops log_ingest"][4]
     result = cost_result(comparison)
     without = result.figures[1]
     assert without.ratio == comparison.ratio(with_ses=False)
