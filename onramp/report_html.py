@@ -51,6 +51,7 @@ def render(outcome: DemoOutcome) -> str:
     m = outcome.measurement
     headline = outcome.headline
     be = outcome.breakeven
+    history = locust_history(outcome.run_dir)
     verdict = "ok: nothing lost, nothing sent twice" if outcome.ok else "PROBLEMS"
     css = "ok" if outcome.ok else "bad"
     parts = [
@@ -88,8 +89,8 @@ def render(outcome: DemoOutcome) -> str:
         f"{outcome.load.aggregated.failures:,} unexpected answers, "
         f"{outcome.load.aggregated.rps:.1f} requests/s. Deliberately bad payloads answered "
         "with their expected 4xx count as successes.</p>",
-        _figure("load-over-time", load_over_time(locust_history(outcome.run_dir))),
-        _figure("latency", latency_over_time(locust_history(outcome.run_dir))),
+        _figure("load-over-time", load_over_time(history)),
+        _figure("latency", latency_over_time(history)),
         f"<h2>The bill at {headline.users:,} onboardings a month</h2>",
         _table(bill_rows(headline.bill)),
         "<p class='note'>Each line is rounded to the cent, then the lines are summed, as AWS "
