@@ -116,9 +116,21 @@ def soak_result(
                 "yes" if drained else "no",
             ]
         ],
-        notes=[f"Locust run: {run_dir}", *problems],
+        notes=[
+            f"Locust run: {run_dir}",
+            "memory retained per 1,000 accepted onboardings (end - start, moto's stored state"
+            f" and the recorder's events included): {_per_thousand(end - start, verification)}",
+            *problems,
+        ],
     )
     return result
+
+
+def _per_thousand(grown_bytes: int, verification: dict) -> str:
+    accepted = verification["accepted"]
+    if not accepted:
+        return "n/a (nothing accepted)"
+    return f"{grown_bytes / KIB**2 * 1000 / accepted:.1f} MiB"
 
 
 def run(rate: float, duration_s: float, out: Path) -> BenchResult:
