@@ -25,6 +25,8 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, TextIO
 
+import pandas as pd
+
 from costmodel.breakeven import BreakEven, breakeven
 from costmodel.load_analysis import (
     INVOCATIONS_CSV,
@@ -84,6 +86,8 @@ class DemoOutcome:
     breakeven: BreakEven
     alarm_ms: float
     alarm_rows: list[dict[str, Any]]
+    invocations: pd.DataFrame
+    """invocations.csv as read once, for the alarm check and the report's ECDFs."""
     files: list[Path] = field(default_factory=list)
 
     @property
@@ -150,6 +154,7 @@ def price_run(
         free_tier=options.free_tier,
     )
     alarm_ms = duration_alarm_ms(options.template)
+    invocations = read_invocations(run_dir)
     outcome = DemoOutcome(
         run_dir=run_dir,
         drained=drained,
@@ -161,7 +166,8 @@ def price_run(
         headline=estimate(options.users_per_month, scenario),
         breakeven=breakeven(scenario, options.budget),
         alarm_ms=alarm_ms,
-        alarm_rows=with_margin(duration_summary(read_invocations(run_dir), alarm_ms), alarm_ms),
+        alarm_rows=with_margin(duration_summary(invocations, alarm_ms), alarm_ms),
+        invocations=invocations,
     )
     outcome.files.append(write_summary(outcome, run_dir / SUMMARY_JSON))
     return outcome
@@ -170,6 +176,11 @@ def price_run(
 def with_margin(rows: list[dict[str, Any]], alarm_ms: float) -> list[dict[str, Any]]:
     """Add each function's headroom under the alarm threshold (negative: over it)."""
     return [{**row, "margin_ms": round(alarm_ms - row["p99_ms"], 2)} for row in rows]
+
+
+def count_text(value: int | None) -> str:
+    """A break-even volume for people: ``895,338``, or never within the search limit."""
+    return "never (within the search limit)" if value is None else f"{value:,}"
 
 
 def write_invocations_csv(invocations: list[Invocation], path: Path) -> Path:

@@ -14,7 +14,7 @@ from costmodel.exports import render_text
 from costmodel.free_tier import PROFILES
 from loadtest.payloads import DEFAULT_MIX_TEXT, parse_mix
 from loadtest.units import parse_duration_s
-from onramp.demo import DemoOptions, DemoOutcome, run_demo
+from onramp.demo import DemoOptions, DemoOutcome, count_text, run_demo
 from onramp.errors import UsageError
 from onramp.report_html import write_report
 from onramp.sam_template import DEFAULT_TEMPLATE, load_template
@@ -108,8 +108,8 @@ def summary_text(outcome: DemoOutcome) -> str:
         "",
         f"at {h.users:,} onboardings a month: ${h.total} (fixed ${h.fixed}, "
         f"variable ${h.variable}), ${h.per_1000} per 1,000 onboardings",
-        f"budget ${be.budget}: holds up to {_count(be.within_budget)} onboardings a month, "
-        f"breaks at {_count(be.first_over)}",
+        f"budget ${be.budget}: holds up to {count_text(be.within_budget)} onboardings a month, "
+        f"breaks at {count_text(be.first_over)}",
         "",
         f"duration alarm (p99 > {outcome.alarm_ms:g} ms, server-side):",
         render_text(
@@ -137,10 +137,6 @@ def _volume_row(users: int, estimate: Any) -> dict[str, str]:
         "variable": f"${estimate.variable}",
         "per 1,000": f"${estimate.per_1000}",
     }
-
-
-def _count(value: int | None) -> str:
-    return "never (search limit)" if value is None else f"{value:,}"
 
 
 def _rate(text: str) -> float:

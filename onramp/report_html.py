@@ -22,10 +22,9 @@ from costmodel.load_analysis import (
     duration_ecdfs,
     locust_history,
     per_onboarding_table,
-    read_invocations,
 )
 from costmodel.load_plots import duration_ecdf, latency_over_time, load_over_time
-from onramp.demo import DemoOutcome
+from onramp.demo import DemoOutcome, count_text
 
 REPORT_HTML = "report.html"
 CURVE_POINTS = 25
@@ -52,6 +51,7 @@ def render(outcome: DemoOutcome) -> str:
     headline = outcome.headline
     be = outcome.breakeven
     history = locust_history(outcome.run_dir)
+    ecdfs = duration_ecdfs(outcome.invocations)
     verdict = "ok: nothing lost, nothing sent twice" if outcome.ok else "PROBLEMS"
     css = "ok" if outcome.ok else "bad"
     parts = [
@@ -72,8 +72,8 @@ def render(outcome: DemoOutcome) -> str:
             ]
         ),
         _figure("cost-by-service", _cost_figure(outcome)),
-        f"<p>The ${be.budget} budget holds up to <strong>{_count(be.within_budget)}</strong> "
-        f"onboardings a month; it breaks at {_count(be.first_over)}.</p>",
+        f"<p>The ${be.budget} budget holds up to <strong>{count_text(be.within_budget)}</strong> "
+        f"onboardings a month; it breaks at {count_text(be.first_over)}.</p>",
         _figure("breakeven", _breakeven_figure(outcome)),
         "<h2>Lambda duration alarm</h2>",
         f"<p>The template alarms when a function's p99 duration exceeds "
@@ -81,7 +81,7 @@ def render(outcome: DemoOutcome) -> str:
         "latency, which it rounds to 100 ms above 1 s). Durations are this machine's under "
         "moto, not Lambda's: read them as a relative profile.</p>",
         _table(outcome.alarm_rows),
-        _figure("duration-ecdf", duration_ecdf(_ecdfs(outcome), outcome.alarm_ms)),
+        _figure("duration-ecdf", duration_ecdf(ecdfs, outcome.alarm_ms)),
         "<h2>Work per onboarding</h2>",
         _table(per_onboarding_table(m)),
         "<h2>Load</h2>",
@@ -118,10 +118,6 @@ def _breakeven_figure(outcome: DemoOutcome) -> Figure:
     )
 
 
-def _ecdfs(outcome: DemoOutcome) -> list[Any]:
-    return duration_ecdfs(read_invocations(outcome.run_dir))
-
-
 def _figure(figure_id: str, figure: Figure) -> str:
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png", dpi=96, bbox_inches="tight")
@@ -153,10 +149,6 @@ def _list(lines: list[str]) -> str:
 
 def _money(summary: Mapping[str, str]) -> dict[str, str]:
     return {k: f"${v}" for k, v in summary.items() if k != "users"}
-
-
-def _count(value: int | None) -> str:
-    return "never (within the search limit)" if value is None else f"{value:,}"
 
 
 def _e(value: Any) -> str:
