@@ -31,6 +31,7 @@ from werkzeug.serving import ThreadedWSGIServer
 
 from onramp.local.loopback import LOOPBACK, ConnectionTrackingMixin, ServerThread
 from onramp.local.stream_reads import fast_get_records
+from onramp.local.stream_retention import StreamRetention
 from onramp.local.wsgi import WsgiApp
 
 REGION = "us-east-1"
@@ -109,6 +110,7 @@ class MotoServer:
         self._middleware = middleware
         self._thread: ServerThread | None = None
         self._saved_env: dict[str, str | None] = {}
+        self.stream_retention = StreamRetention(ACCOUNT_ID, REGION)
 
     @property
     def endpoint_url(self) -> str:
@@ -119,7 +121,7 @@ class MotoServer:
 
     def start(self) -> str:
         """Serve, point this process's AWS SDK at the server, and return the endpoint URL."""
-        app: WsgiApp = fast_get_records(_Dispatcher(create_backend_app), ACCOUNT_ID, REGION)
+        app: WsgiApp = fast_get_records(_Dispatcher(create_backend_app), self.stream_retention)
         if self._middleware is not None:
             app = self._middleware(app)
         server = _MotoWSGIServer(LOOPBACK, self._port, app, handler=_QuietRequestHandler)

@@ -142,6 +142,12 @@ class ShardDelivery:
         """Records waiting (including a batch being retried)."""
         return len(self._pending)
 
+    @property
+    def oldest_pending(self) -> int | None:
+        """The lowest sequence number waiting (None when nothing is)."""
+        pending = self._pending
+        return pending[0].sequence if pending else None
+
     def add(self, records: list[PendingRecord]) -> int:
         """Queue the records that pass the filters; return how many were filtered out."""
         kept = [r for r in records if passes(self.source.filters, r.payload)]

@@ -133,6 +133,7 @@ class EmbeddedStack:
         for runtime in runtimes.values():
             runtime.start_environment()
         for pump in self._pumps:
+            self._server.stream_retention.add_reader(pump.needed_sequences)
             pump.start()
         self.authorizer = LocalJwtAuthorizer.from_template(
             template, self._local.resolver, self._jwt_private_key
@@ -296,6 +297,9 @@ class EmbeddedStack:
                     "invocations": p.invocations,
                     "pending": p.pending,
                     "failures_sent": p.failures_sent,
+                    "stream_records_retained": self._server.stream_retention.retained(
+                        p.source.stream_arn
+                    ),
                 }
                 for p in self._pumps
             },
@@ -376,6 +380,10 @@ class EmbeddedStack:
         """Deliver a stream failure record to the OnFailure queue, as Lambda does."""
         if queue_arn is None:
             return
+        batch = record["DDBStreamBatchInfo"]
+        self._server.stream_retention.keep(
+            batch["streamArn"], int(batch["startSequenceNumber"]), int(batch["endSequenceNumber"])
+        )
         url = self.resources.queue_url_for_arn(queue_arn)
         self._client("sqs").send_message(QueueUrl=url, MessageBody=json.dumps(record))
         self.recorder.add_dead_letter(time.time())

@@ -20,6 +20,7 @@ from typing import Any
 
 from onramp.local.event_source import ShardDelivery, StreamEventSource, lambda_record
 from onramp.local.invoker import FunctionRuntime
+from onramp.local.stream_retention import table_name
 
 POLL_INTERVAL_S = 0.25
 GET_RECORDS_LIMIT = 1000
@@ -44,6 +45,8 @@ class StreamPump:
         self._region = region
         self._iterators: dict[str, str] = {}
         self._deliveries: dict[str, ShardDelivery] = {}
+        self._read_through: dict[str, int] = {}
+        self._table = table_name(source.stream_arn)
         self._stop = threading.Event()
         self._thread = threading.Thread(
             target=self._run,
@@ -73,6 +76,16 @@ class StreamPump:
         """Records fetched but not yet settled."""
         return sum(d.pending for d in self._deliveries.values())
 
+    def needed_sequences(self) -> dict[tuple[str, str], int | None]:
+        """Per (table, shard): the lowest sequence number this pump may still need, the oldest
+        record not yet settled (None before it has read a record of the shard)."""
+        needed: dict[tuple[str, str], int | None] = {}
+        for shard_id, delivery in list(self._deliveries.items()):
+            oldest = delivery.oldest_pending
+            after_last = self._read_through.get(shard_id)
+            needed[(self._table, shard_id)] = oldest if oldest is not None else after_last
+        return needed
+
     def idle_after(self, moment: float) -> bool:
         """True when a poll that started after ``moment`` found nothing and nothing is pending."""
         with self._state:
@@ -101,6 +114,8 @@ class StreamPump:
             ]
             fetched += len(records)
             filtered = self._deliveries[shard_id].add(records)
+            if records:
+                self._read_through[shard_id] = records[-1].sequence + 1
             with self._state:
                 self.records_seen += len(records)
                 self.records_filtered += filtered

@@ -9,7 +9,7 @@ timestamps and binary values. Unknown iterators and every other request go to mo
 
 Example::
 
-    app = fast_get_records(moto_wsgi_app)
+    app = fast_get_records(moto_wsgi_app, StreamRetention(ACCOUNT_ID, REGION))
 """
 
 from __future__ import annotations
@@ -21,27 +21,26 @@ from collections.abc import Callable, Iterable
 from datetime import datetime
 from typing import Any
 
-from moto.dynamodbstreams.models import dynamodbstreams_backends
-
+from onramp.local.stream_retention import StreamRetention
 from onramp.local.wsgi import WsgiApp, buffered_body
 
 GET_RECORDS_TARGET = "DynamoDBStreams_20120810.GetRecords"
 DEFAULT_LIMIT = 1000
 
 
-def fast_get_records(app: WsgiApp, account_id: str, region: str) -> WsgiApp:
-    """Wrap moto's WSGI ``app`` so GetRecords on a known shard iterator skips its serializer."""
+def fast_get_records(app: WsgiApp, retention: StreamRetention) -> WsgiApp:
+    """Wrap moto's WSGI ``app`` so GetRecords on a known shard iterator skips its serializer
+    (and goes through ``retention``, which frees what every reader has settled)."""
 
     def serve(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         if environ.get("HTTP_X_AMZ_TARGET") != GET_RECORDS_TARGET:
             return app(environ, start_response)
         body = buffered_body(environ)
         request = json.loads(body or b"{}")
-        backend = dynamodbstreams_backends[account_id][region]
-        iterator = backend.shard_iterators.get(request.get("ShardIterator", ""))
+        iterator = retention.iterator(request.get("ShardIterator", ""))
         if iterator is None:
             return app(environ, start_response)
-        result = iterator.get(int(request.get("Limit") or DEFAULT_LIMIT))
+        result = retention.read(iterator, int(request.get("Limit") or DEFAULT_LIMIT))
         payload = json.dumps(result, default=_wire_value).encode()
         start_response(
             "200 OK",

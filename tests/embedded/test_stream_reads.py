@@ -9,6 +9,7 @@ from werkzeug.test import Client
 
 from onramp.local.aws_server import ACCOUNT_ID, REGION, MotoServer
 from onramp.local.stream_reads import GET_RECORDS_TARGET, fast_get_records
+from onramp.local.stream_retention import StreamRetention
 
 pytestmark = pytest.mark.integration
 
@@ -67,7 +68,7 @@ def _get_records(app, iterator: str, limit: int) -> dict:
 
 def test_fast_response_equals_motos_own(stream_with_records):
     moto_app = DomainDispatcherApplication(create_backend_app)
-    fast_app = fast_get_records(moto_app, ACCOUNT_ID, REGION)
+    fast_app = fast_get_records(moto_app, StreamRetention(ACCOUNT_ID, REGION))
     iterator = _iterator(stream_with_records)
     expected = _get_records(moto_app, iterator, 2)
     actual = _get_records(fast_app, iterator, 2)

@@ -1,0 +1,149 @@
+"""Stream retention for the embedded runtime: free what no reader can still ask for.
+
+moto keeps every DynamoDB stream record (old and new images, about 7 KB per record) and every
+shard iterator (one per GetRecords poll, about 1.5 KB) for the life of the process; AWS
+trims records after 24 hours and expires an iterator 15 minutes after it was issued. Under a
+ten-minute soak that was the runtime's largest growth (about 30 KB per onboarding). Here:
+
+- an iterator is dropped once the iterator issued for the next read has itself been used (a
+  reader retrying its last call still has a valid one), or 15 minutes after it was first
+  seen, AWS's expiry;
+- a record is trimmed once every registered reader (the stream pumps) has settled it: read,
+  then filtered out, delivered, or dead-lettered. Its slot in moto's list becomes ``None``,
+  so sequence numbers and the shard's length stay as they were, and reads skip it;
+- records of a batch sent to an OnFailure queue are kept, since `onramp replay-dlq` re-reads
+  that range of the shard. Nothing is trimmed from a shard no reader has registered for.
+
+Example::
+
+    retention = StreamRetention(ACCOUNT_ID, REGION)
+    retention.add_reader(pump.needed_sequences)   # {(table, shard id): lowest still needed}
+    payload = retention.read(iterator, limit=1000)  # GetRecords on a known iterator
+    retention.keep(stream_arn, first_sequence, last_sequence)
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import defaultdict
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from moto.dynamodbstreams.models import (
+    DynamoDBStreamsBackend,
+    ShardIterator,
+    dynamodbstreams_backends,
+)
+
+ITERATOR_EXPIRY_S = 15 * 60
+
+ShardKey = tuple[str, str]
+"""(table name, shard id)."""
+
+Reader = Callable[[], Mapping[ShardKey, int | None]]
+"""The lowest sequence number a reader still needs per shard (None: it cannot tell yet)."""
+
+
+def table_name(stream_arn: str) -> str:
+    """The table of a stream ARN (``arn:aws:dynamodb:R:A:table/NAME/stream/LABEL``)."""
+    return stream_arn.split(":", 5)[5].split("/")[1]
+
+
+class StreamRetention:
+    """Answers GetRecords and trims what every reader has settled (thread-safe)."""
+
+    def __init__(
+        self, account_id: str, region: str, clock: Callable[[], float] = time.monotonic
+    ) -> None:
+        self._account_id = account_id
+        self._region = region
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._readers: list[Reader] = []
+        self._previous: dict[str, str] = {}
+        self._first_seen: dict[str, float] = {}
+        self._trimmed_to: dict[ShardKey, int] = {}
+        self._kept: list[tuple[str, int, int]] = []
+
+    @property
+    def _backend(self) -> DynamoDBStreamsBackend:
+        return dynamodbstreams_backends[self._account_id][self._region]
+
+    def add_reader(self, reader: Reader) -> None:
+        """Register a reader; its needs hold back trimming of the shards it names."""
+        with self._lock:
+            self._readers.append(reader)
+
+    def keep(self, stream_arn: str, first_sequence: int, last_sequence: int) -> None:
+        """Never trim this range of ``stream_arn``'s records (a dead-lettered batch)."""
+        with self._lock:
+            self._kept.append((table_name(stream_arn), first_sequence, last_sequence))
+
+    def iterator(self, arn: str) -> ShardIterator | None:
+        """The live iterator of that ARN, if any."""
+        return self._backend.shard_iterators.get(arn)
+
+    def read(self, iterator: ShardIterator, limit: int) -> dict[str, Any]:
+        """GetRecords: up to ``limit`` records from the iterator's position, the next iterator."""
+        shard = iterator.stream_shard
+        records = []
+        with self._lock:
+            index = iterator.sequence_number - shard.starting_sequence_number
+            while index < len(shard.items) and len(records) < limit:
+                if shard.items[index] is not None:
+                    records.append(shard.items[index])
+                index += 1
+            following = ShardIterator(
+                self._backend,
+                shard,
+                "AT_SEQUENCE_NUMBER",
+                shard.starting_sequence_number + index,
+            )
+            self._backend.shard_iterators[following.arn] = following
+            self._retire(iterator.arn, following.arn)
+            self._trim()
+        return {"NextShardIterator": following.arn, "Records": [r.to_json() for r in records]}
+
+    def retained(self, stream_arn: str) -> int:
+        """Records still held in the table's stream."""
+        shard = self._backend.dynamodb.get_table(table_name(stream_arn)).stream_shard
+        return sum(1 for slot in list(shard.items) if slot is not None)
+
+    def _retire(self, used: str, issued: str) -> None:
+        older = self._previous.pop(used, None)
+        if older is not None:
+            self._drop(older)
+        self._previous[issued] = used
+        now = self._clock()
+        for arn in list(self._backend.shard_iterators):
+            if now - self._first_seen.setdefault(arn, now) > ITERATOR_EXPIRY_S:
+                self._drop(arn)
+
+    def _drop(self, arn: str) -> None:
+        self._backend.shard_iterators.pop(arn, None)
+        self._first_seen.pop(arn, None)
+        self._previous.pop(arn, None)
+
+    def _trim(self) -> None:
+        needs: dict[ShardKey, list[int | None]] = defaultdict(list)
+        for reader in self._readers:
+            for key, sequence in reader().items():
+                needs[key].append(sequence)
+        for (table, shard_id), sequences in needs.items():
+            if None not in sequences:
+                self._trim_shard(table, shard_id, min(s for s in sequences if s is not None))
+
+    def _trim_shard(self, table: str, shard_id: str, below: int) -> None:
+        shard = self._backend.dynamodb.get_table(table).stream_shard
+        if shard is None or shard.id != shard_id:
+            return
+        done = self._trimmed_to.get((table, shard_id), 0)
+        end = min(below - shard.starting_sequence_number, len(shard.items))
+        for index in range(done, end):
+            if not self._is_kept(table, shard.starting_sequence_number + index):
+                shard.items[index] = None
+        self._trimmed_to[(table, shard_id)] = max(done, end)
+
+    def _is_kept(self, table: str, sequence: int) -> bool:
+        return any(kept == table and first <= sequence <= last for kept, first, last in self._kept)
