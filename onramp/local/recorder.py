@@ -1,9 +1,10 @@
 """Record what the local pipeline did and total it into the measurement.json blocks.
 
 Three feeds, all thread-safe: invocations (``invoker``), metered AWS calls (``aws_traffic``),
-API requests (``http_api``), plus the dead letters the stream pumps send. ``totals`` sums
-the events of a time window into every block of the schema but ``per_onboarding``
-(``onramp.measurement.finalise`` adds it).
+API requests (``http_api``), plus the dead letters the stream pumps send. The events go to
+on-disk journals (memory stays flat over a long run); the live counters of the status view
+are kept as they arrive. ``totals`` sums the events of a time window into every block of the
+schema but ``per_onboarding`` (``onramp.measurement.finalise`` adds it).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from typing import Any
 import numpy as np
 
 from onramp.local.aws_traffic import AwsCall
+from onramp.local.event_journal import EventJournal
 from onramp.local.http_api import ApiRequest
 from onramp.local.invoker import Invocation
 from onramp.sam_template import FunctionSpec
@@ -47,25 +49,31 @@ class Recorder:
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._invocations: list[Invocation] = []
-        self._calls: list[AwsCall] = []
-        self._requests: list[ApiRequest] = []
+        self._invocations: EventJournal[Invocation] = EventJournal()
+        self._calls: EventJournal[AwsCall] = EventJournal()
+        self._requests: EventJournal[ApiRequest] = EventJournal()
         self._dead_letters: list[float] = []
+        self._invocation_counts: Counter[str] = Counter()
+        self._error_counts: Counter[str] = Counter()
+        self._status_counts: Counter[str] = Counter()
 
     def add_invocation(self, invocation: Invocation) -> None:
         """Record one function invocation."""
+        self._invocations.append(invocation)
         with self._lock:
-            self._invocations.append(invocation)
+            self._invocation_counts[invocation.function] += 1
+            if invocation.failed:
+                self._error_counts[invocation.function] += 1
 
     def add_call(self, call: AwsCall) -> None:
         """Record one metered AWS request."""
-        with self._lock:
-            self._calls.append(call)
+        self._calls.append(call)
 
     def add_request(self, request: ApiRequest) -> None:
         """Record one API request."""
+        self._requests.append(request)
         with self._lock:
-            self._requests.append(request)
+            self._status_counts[str(request.status)] += 1
 
     def add_dead_letter(self, at: float) -> None:
         """Record one failure record sent to an OnFailure queue (an SQS SendMessage)."""
@@ -74,23 +82,18 @@ class Recorder:
 
     def invocations(self, window: Window | None = None) -> list[Invocation]:
         """The recorded invocations (those started in ``window``, if given), oldest first."""
-        with self._lock:
-            chosen = [i for i in self._invocations if window is None or i.started_at in window]
+        chosen = [i for i in self._invocations if window is None or i.started_at in window]
         return sorted(chosen, key=lambda i: i.started_at)
 
     def counters(self) -> dict[str, Any]:
         """Live counters for the status view: invocations and errors by function, API status."""
         with self._lock:
-            invocations = Counter(i.function for i in self._invocations)
-            errors = Counter(i.function for i in self._invocations if i.failed)
-            statuses = Counter(str(r.status) for r in self._requests)
-            dead_letters = len(self._dead_letters)
-        return {
-            "invocations": dict(invocations),
-            "errors": dict(errors),
-            "api_status_counts": dict(statuses),
-            "dead_letters_sent": dead_letters,
-        }
+            return {
+                "invocations": dict(self._invocation_counts),
+                "errors": dict(self._error_counts),
+                "api_status_counts": dict(self._status_counts),
+                "dead_letters_sent": len(self._dead_letters),
+            }
 
     def totals(
         self, window: Window, specs: Iterable[FunctionSpec], table_keys: Mapping[str, str]
@@ -99,10 +102,10 @@ class Recorder:
 
         ``table_keys`` maps a local table name to its measurement key (``users``, ``audit``).
         """
+        invocations = [i for i in self._invocations if i.started_at in window]
+        calls = [c for c in self._calls if c.at in window]
+        requests = [r for r in self._requests if r.at in window]
         with self._lock:
-            invocations = [i for i in self._invocations if i.started_at in window]
-            calls = [c for c in self._calls if c.at in window]
-            requests = [r for r in self._requests if r.at in window]
             dead_letters = sum(1 for t in self._dead_letters if t in window)
         sqs_calls = [c for c in calls if c.service == "sqs"]
         return {
