@@ -33,21 +33,23 @@ def test_highest_sustained_rate() -> None:
 
 def test_soak_verdicts_on_hand_numbers(tmp_path: Path) -> None:
     verification = {"accepted": 9, "completed": 8, "failed": 1, "emails": 8, "dead_letters": 0}
-    ok = soak.soak_result(5, 60, {**verification, "problems": []}, True, (100, 105), tmp_path)
+    grew_with_data = (soak.MemoryPoint(rss=130, stored=30), soak.MemoryPoint(rss=205, stored=100))
+    ok = soak.soak_result(5, 60, {**verification, "problems": []}, True, grew_with_data, tmp_path)
     assert [f.met for f in ok.figures] == [True, True]
     assert ok.figures[1].ratio == pytest.approx(1.05)
-    lost = soak.soak_result(
-        5, 60, {**verification, "problems": ["1 lost"]}, True, (100, 200), tmp_path
-    )
+    assert any("RSS" in note and "1.58x" in note for note in ok.notes)
+    leaked = (soak.MemoryPoint(rss=130, stored=30), soak.MemoryPoint(rss=230, stored=30))
+    lost = soak.soak_result(5, 60, {**verification, "problems": ["1 lost"]}, True, leaked, tmp_path)
     assert [f.met for f in lost.figures] == [False, False]
 
 
-def test_rss_is_sampled() -> None:
+def test_memory_is_sampled_with_the_stored_data() -> None:
     assert soak.rss_bytes() > 0
-    with soak.RssSampler() as sampler:
+    with soak.MemorySampler(warm_up_s=100.0, stored=lambda: 42) as sampler:
         pass
-    start, end = sampler.start_and_end(warm_up_s=100.0)
-    assert start > 0 and end > 0
+    start, end = sampler.points()
+    assert start == end  # the run ended before the warm-up did
+    assert end.rss > 0 and end.stored == 42 and end.runtime == end.rss - 42
 
 
 @pytest.mark.integration

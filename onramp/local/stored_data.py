@@ -1,0 +1,74 @@
+"""How much memory the embedded AWS's stored data takes: rows, objects, policies, messages.
+
+The embedded runtime keeps what the pipeline stores (DynamoDB rows and stream records, S3
+objects, IAM policies, sent emails, queued messages) in moto's in-process stores, where AWS
+keeps it on its own disks. A soak grows that data by design, so `onramp bench --only soak`
+reports it next to the process's RSS and judges the runtime on RSS minus this. Sizes are
+``sys.getsizeof`` summed over every object reachable from the stores (strings, dicts, moto's
+models), each counted once; the allocator's own overhead is not included, so the figure is a
+lower bound.
+
+Example::
+
+    by_store = stored_data_bytes()   # {"dynamodb items": 5_112_000, "s3 objects": ...}
+"""
+
+from __future__ import annotations
+
+import gc
+import sys
+import types
+from collections.abc import Iterable
+from typing import Any
+
+from moto.core.base_backend import BaseBackend
+
+from onramp.local.aws_server import ACCOUNT_ID, REGION
+
+_NOT_DATA = (
+    type,
+    types.ModuleType,
+    types.FunctionType,
+    types.BuiltinFunctionType,
+    types.MethodType,
+    BaseBackend,
+)
+
+
+def stored_data_bytes() -> dict[str, int]:
+    """Bytes held per store of this process's moto backends (account and region of the stack)."""
+    from moto.dynamodb.models import dynamodb_backends
+    from moto.iam.models import iam_backends
+    from moto.s3.models import s3_backends
+    from moto.ses.models import ses_backends
+    from moto.sqs.models import sqs_backends
+
+    tables = list(dynamodb_backends[ACCOUNT_ID][REGION].tables.values())
+    seen: set[int] = set()
+    return {
+        "dynamodb items": _size([t.items for t in tables], seen),
+        "dynamodb stream records": _size(
+            [t.stream_shard.items for t in tables if t.stream_shard is not None], seen
+        ),
+        "s3 objects": _size(
+            [b.keys for b in s3_backends[ACCOUNT_ID]["aws"].buckets.values()], seen
+        ),
+        "iam policies": _size([iam_backends[ACCOUNT_ID]["global"].managed_policies], seen),
+        "ses messages": _size([ses_backends[ACCOUNT_ID][REGION].sent_messages], seen),
+        "sqs messages": _size(
+            [q._messages for q in sqs_backends[ACCOUNT_ID][REGION].queues.values()], seen
+        ),
+    }
+
+
+def _size(roots: Iterable[Any], seen: set[int]) -> int:
+    total = 0
+    pending = list(roots)
+    while pending:
+        obj = pending.pop()
+        if id(obj) in seen or isinstance(obj, _NOT_DATA):
+            continue
+        seen.add(id(obj))
+        total += sys.getsizeof(obj)
+        pending.extend(gc.get_referents(obj))
+    return total
