@@ -71,7 +71,9 @@ class _Dispatcher(DomainDispatcherApplication):
 
     moto lists its package directory (a few hundred ``isdir`` calls) on every request to
     resolve the host; profiling showed a third of the server's time there. A service's
-    models are imported when its app is created, so instance tracking is stopped then.
+    models are imported when its app is created, so instance tracking is stopped then, and
+    the app leaves Flask's debug mode (moto turns it on), which builds a new class for every
+    form-encoded request (SES, IAM, SQS).
     """
 
     def __init__(self, create_app: Callable[[str], Any]) -> None:
@@ -88,6 +90,7 @@ class _Dispatcher(DomainDispatcherApplication):
         app = super().get_application(environ)
         if len(self.app_instances) != services:  # a service's app (and models) just created
             stop_instance_tracking()
+            app.debug = False
         return app
 
 
