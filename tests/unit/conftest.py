@@ -2,6 +2,7 @@
 
 import io
 import logging
+import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -148,9 +149,15 @@ class FakeLambdaContext:
     memory_limit_in_mb: int = 256
     invoked_function_arn: str = f"arn:aws:lambda:{REGION}:123456789012:function:onramp-test"
     aws_request_id: str = ""
+    timeout_ms: int = 60_000
 
     def __post_init__(self) -> None:
         self.aws_request_id = self.aws_request_id or str(uuid.uuid4())
+        self._deadline = time.monotonic() + self.timeout_ms / 1000
+
+    def get_remaining_time_in_millis(self) -> int:
+        """Milliseconds left before the (fake) invocation times out."""
+        return max(0, int((self._deadline - time.monotonic()) * 1000))
 
 
 @pytest.fixture

@@ -7,6 +7,7 @@ import pytest
 
 MODULES = [
     "onboarding.status",
+    "onboarding.email_claim",
     "onboarding.validation",
     "onboarding.identity",
     "onboarding.enrichment",

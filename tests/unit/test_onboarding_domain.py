@@ -1,8 +1,10 @@
 """The pure domain modules: status machine, identity, validation, enrichment, lookup."""
 
 import time
+from datetime import UTC, datetime, timedelta
 
 import pytest
+from onboarding.email_claim import LEASE, ClaimState, claim_state, lease_end, new_claim
 from onboarding.enrichment import normalise_user
 from onboarding.identity import user_id_for
 from onboarding.lookup import FakeProvider, LookupResult, lookup_domain, provider_named
@@ -61,7 +63,57 @@ def test_failure_reasons_are_the_documented_ones():
         "invalid_name",
         "domain_not_allowed",
         "provisioning_rejected",
+        "welcome_email_unconfirmed",
     }
+
+
+AT = datetime(2026, 11, 29, 10, 0, tzinfo=UTC)
+
+
+def test_a_claim_carries_its_token_and_lease():
+    assert new_claim("t1", AT) == {
+        "token": "t1",
+        "claimed_at": "2026-11-29T10:00:00.000+00:00",
+        "until": "2026-11-29T10:00:15.000+00:00",
+    }
+    assert lease_end(new_claim("t1", AT)) == AT + LEASE
+    assert lease_end({"token": "t1", "claimed_at": "2026-11-29T10:00:00.000+00:00"}) == AT + LEASE
+    assert lease_end({"token": "t1"}) < AT
+
+
+@pytest.mark.parametrize(
+    ("item", "now", "state"),
+    [
+        (None, AT, ClaimState.SETTLED),
+        ({"status": "completed", "welcome_email": new_claim("t1", AT)}, AT, ClaimState.SETTLED),
+        ({"status": "failed"}, AT, ClaimState.SETTLED),
+        ({"status": "processing"}, AT, ClaimState.FREE),
+        ({"status": "processing", "welcome_email": new_claim("t1", AT)}, AT, ClaimState.HELD),
+        (
+            {"status": "processing", "welcome_email": new_claim("t1", AT)},
+            AT + LEASE - timedelta(milliseconds=1),
+            ClaimState.HELD,
+        ),
+        (
+            {"status": "processing", "welcome_email": new_claim("t1", AT)},
+            AT + LEASE,
+            ClaimState.UNCONFIRMED,
+        ),
+        (
+            {"status": "processing", "welcome_email": {**new_claim("t1", AT), "message_id": "m"}},
+            AT,
+            ClaimState.SENT,
+        ),
+        (
+            {"status": "processing", "welcome_email": {**new_claim("t1", AT), "message_id": "m"}},
+            AT + 10 * LEASE,
+            ClaimState.SENT,
+        ),
+        ({"status": "processing", "welcome_email": {"token": "t1"}}, AT, ClaimState.UNCONFIRMED),
+    ],
+)
+def test_what_a_delivery_that_lost_the_email_claim_finds(item, now, state):
+    assert claim_state(item, now) is state
 
 
 def test_audit_event_ids_sort_in_lifecycle_order():

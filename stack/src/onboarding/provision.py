@@ -3,19 +3,28 @@ welcome email, then ``completed``.
 
 Idempotent step by step: the prefix marker is written with ``If-None-Match: *``, the policy
 creation tolerates ``EntityAlreadyExists``, and the email is claimed on the user item with a
-conditional update *before* it is sent, so a retry that finds the claim never sends a second
-email (at most one email; a crash between claim and send loses that email rather than
-doubling it). A permanent SES refusal ends ``failed`` with ``provisioning_rejected``;
-throttling and other transient errors release the claim and raise, so the record is retried.
+conditional update *before* it is sent (:mod:`onboarding.email_claim`): at most one email,
+and never ``completed`` without one. The claimant records the SES message id on its claim,
+then completes. A delivery that finds another's claim completes only once a message id is
+there; while the claim's lease runs it waits (or fails the record, so Lambda retries it);
+when the lease is over without a message id, the email may or may not have gone out, so it
+is not sent again and the user ends ``failed`` with ``welcome_email_unconfirmed``.
+A permanent SES refusal ends ``failed`` with ``provisioning_rejected``; throttling and other
+transient errors release the claim and raise, so the record is retried.
 """
 
+import time
 import uuid
+from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Any
 
 from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
+from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from onboarding.audit import AuditLog
 from onboarding.clock import now_iso
+from onboarding.email_claim import ClaimState, claim_state, lease_end, new_claim
 from onboarding.mailer import EmailRejected, send_welcome
 from onboarding.observability import count, count_failure, logger, tracer
 from onboarding.spaces import UserSpaces, policy_name, user_prefix
@@ -24,16 +33,24 @@ from onboarding.stream import partial_batch_handler, user_in_status
 from onboarding.transitions import change_status
 from onboarding.users import UsersTable
 
+RESERVE_S = 10.0
+"""Invocation time kept for the rest of the batch: a delivery waits for another's email claim
+only while more than this is left (the function's timeout is 60 s, the lease 15 s)."""
+FIRST_PAUSE_S = 0.1
+MAX_PAUSE_S = 1.0
 
-def _send_claimed_email(users: UsersTable, user: dict[str, Any]) -> dict[str, Any]:
-    """Claim and send the welcome email; the fields to record (empty if already claimed).
 
-    Raises :class:`EmailRejected` (permanent) or the transient error (claim released).
+class EmailClaimHeld(RuntimeError):
+    """Another delivery holds a live claim on this user's email and this invocation cannot
+    wait for it: the record fails (batch item failure) and Lambda retries it later."""
+
+
+def _send_claimed(users: UsersTable, user: dict[str, Any], token: str) -> None:
+    """Send under our claim ``token``, then record the message id on the claim.
+
+    Raises :class:`EmailRejected` (permanent, claim kept) or the transient error (claim
+    released: the email did not go out, a retry claims again).
     """
-    token = uuid.uuid4().hex
-    if not users.claim_welcome_email(user["user_id"], {"token": token, "claimed_at": now_iso()}):
-        logger.info("welcome email already claimed: not sending again")
-        return {}
     try:
         message_id = send_welcome(user["email"], user["name"])
     except EmailRejected:
@@ -41,11 +58,54 @@ def _send_claimed_email(users: UsersTable, user: dict[str, Any]) -> dict[str, An
     except Exception:
         users.release_welcome_email(user["user_id"], token)
         raise
-    return {"welcome_email.message_id": message_id, "welcome_email.sent_at": now_iso()}
+    sent = {"message_id": message_id, "sent_at": now_iso()}
+    if not users.record_welcome_email(user["user_id"], token, sent):
+        logger.warning("welcome email sent but the claim is no longer ours")
+
+
+def _welcome_email(
+    users: UsersTable, user: dict[str, Any], seconds_left: Callable[[], float]
+) -> ClaimState:
+    """Claim and send the email, or find out what became of another delivery's claim.
+
+    Returns ``SENT`` (the user may complete), ``SETTLED`` (already completed or failed) or
+    ``UNCONFIRMED``. Raises :class:`EmailRejected`, a transient SES error (claim released)
+    or :class:`EmailClaimHeld`.
+    """
+    pause = FIRST_PAUSE_S
+    while True:
+        token = uuid.uuid4().hex
+        won, item = users.claim_welcome_email(user["user_id"], new_claim(token, _now()))
+        if won:
+            _send_claimed(users, user, token)
+            return ClaimState.SENT
+        state = claim_state(item, _now())
+        if state not in (ClaimState.HELD, ClaimState.FREE):
+            return state
+        budget = seconds_left() - RESERVE_S
+        if budget <= 0:
+            raise EmailClaimHeld("the welcome email is claimed by another delivery")
+        claim = (item or {}).get("welcome_email") or {}
+        lease_left = (lease_end(claim) - _now()).total_seconds() if claim else 0.0
+        logger.info("welcome email claimed by another delivery: waiting", extra={"state": state})
+        time.sleep(max(0.0, min(pause, lease_left + 0.05, budget)))
+        pause = min(pause * 2, MAX_PAUSE_S)
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _time_left(context: LambdaContext | None) -> Callable[[], float]:
+    """Seconds this invocation has left (0 without a Lambda context: never wait)."""
+    remaining = getattr(context, "get_remaining_time_in_millis", None)
+    if remaining is None:
+        return lambda: 0.0
+    return lambda: remaining() / 1000
 
 
 @tracer.capture_method
-def provision_record(record: DynamoDBRecord) -> None:
+def provision_record(record: DynamoDBRecord, lambda_context: LambdaContext | None = None) -> None:
     """Provision one processing user (a no-op for any other status)."""
     user = user_in_status(record, Status.PROCESSING)
     if user is None:
@@ -55,7 +115,7 @@ def provision_record(record: DynamoDBRecord) -> None:
     spaces.ensure_prefix(user_id)
     spaces.ensure_policy(user_id)
     try:
-        email_fields = _send_claimed_email(users, user)
+        email = _welcome_email(users, user, _time_left(lambda_context))
     except EmailRejected as rejection:
         reason = FailureReason.PROVISIONING_REJECTED
         fields = {"welcome_email.error": rejection.code}
@@ -63,9 +123,17 @@ def provision_record(record: DynamoDBRecord) -> None:
             count_failure(reason)
         logger.info("welcome email rejected", extra={"ses_error": rejection.code})
         return
+    if email is ClaimState.SETTLED:
+        logger.info("already settled by another delivery")
+        return
+    if email is ClaimState.UNCONFIRMED:
+        reason = FailureReason.WELCOME_EMAIL_UNCONFIRMED
+        if change_status(users, audit, user, Status.FAILED, reason=reason):
+            count_failure(reason)
+        logger.warning("welcome email unconfirmed: its claimant stopped before recording a send")
+        return
     space = {"bucket": spaces.bucket, "prefix": user_prefix(user_id)}
-    fields = {**email_fields, "space": {**space, "policy": policy_name(user_id)}}
-    fields["completed_at"] = now_iso()
+    fields = {"space": {**space, "policy": policy_name(user_id)}, "completed_at": now_iso()}
     if change_status(users, audit, user, Status.COMPLETED, fields=fields):
         count("Provisions")
     logger.info("provisioned")

@@ -24,6 +24,7 @@ class FailureReason(StrEnum):
     INVALID_NAME = "invalid_name"
     DOMAIN_NOT_ALLOWED = "domain_not_allowed"
     PROVISIONING_REJECTED = "provisioning_rejected"
+    WELCOME_EMAIL_UNCONFIRMED = "welcome_email_unconfirmed"
 
 
 TRANSITIONS: dict[Status, frozenset[Status]] = {

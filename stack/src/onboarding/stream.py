@@ -40,9 +40,13 @@ def user_in_status(record: DynamoDBRecord, expected: Status) -> dict[str, Any] |
     return user
 
 
-def partial_batch_handler(record_handler: Callable[[DynamoDBRecord], None]) -> LambdaHandler:
+def partial_batch_handler(record_handler: Callable[..., None]) -> LambdaHandler:
     """A Lambda handler running ``record_handler`` on each record, answering
-    ``batchItemFailures`` (it raises when every record fails, so the batch is retried)."""
+    ``batchItemFailures`` (it raises when every record fails, so the batch is retried).
+
+    ``record_handler(record)``, or ``record_handler(record, lambda_context)``: Powertools
+    passes the Lambda context to a handler with that parameter.
+    """
     processor = BatchProcessor(event_type=EventType.DynamoDBStreams)
 
     def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:

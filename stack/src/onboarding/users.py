@@ -42,19 +42,34 @@ class UsersTable:
     def _conditional_update(
         self, user_id: str, update: str, condition: str, expression: Expression
     ) -> bool:
+        return self._update_or_read(user_id, update, condition, expression, return_old=False)[0]
+
+    def _update_or_read(
+        self,
+        user_id: str,
+        update: str,
+        condition: str,
+        expression: Expression,
+        return_old: bool,
+    ) -> tuple[bool, dict[str, Any] | None]:
+        """(True, None) when written; (False, the item as it was, if ``return_old``) when the
+        condition failed (ReturnValuesOnConditionCheckFailure: no extra read)."""
+        extra = {"ReturnValuesOnConditionCheckFailure": "ALL_OLD"} if return_old else {}
         try:
             client("dynamodb").update_item(
                 TableName=self.name,
                 Key=to_item({"user_id": user_id}),
                 UpdateExpression=update,
                 ConditionExpression=condition,
+                **extra,
                 **expression.arguments(),
             )
         except Exception as error:
             if is_condition_failure(error):
-                return False
+                item = (getattr(error, "response", None) or {}).get("Item")
+                return False, from_item(item) if item else None
             raise
-        return True
+        return True, None
 
     def update_status(
         self, user_id: str, expected: Status, target: Status, fields: dict[str, Any]
@@ -68,15 +83,29 @@ class UsersTable:
         condition = f"{expression.path('status')} = {expression.value(str(expected))}"
         return self._conditional_update(user_id, update, condition, expression)
 
-    def claim_welcome_email(self, user_id: str, claim: dict[str, Any]) -> bool:
+    def claim_welcome_email(
+        self, user_id: str, claim: dict[str, Any]
+    ) -> tuple[bool, dict[str, Any] | None]:
         """Record ``welcome_email = claim`` unless an email was already claimed (or the user
-        is no longer processing). True means this caller, and only it, may send the email."""
+        is no longer processing).
+
+        Returns ``(True, None)`` when this caller, and only it, may send the email, else
+        ``(False, item)`` with the item as it was (ReturnValuesOnConditionCheckFailure, no
+        extra read; None if the user does not exist).
+        """
         expression = Expression()
         update = expression.set_clause({"welcome_email": claim})
         condition = (
             f"attribute_not_exists({expression.path('welcome_email')}) AND "
             f"{expression.path('status')} = {expression.value(str(Status.PROCESSING))}"
         )
+        return self._update_or_read(user_id, update, condition, expression, return_old=True)
+
+    def record_welcome_email(self, user_id: str, token: str, fields: dict[str, Any]) -> bool:
+        """Add ``fields`` (message id, sent_at) to this caller's claim; False if not its claim."""
+        expression = Expression()
+        update = expression.set_clause({f"welcome_email.{k}": v for k, v in fields.items()})
+        condition = f"{expression.path('welcome_email.token')} = {expression.value(token)}"
         return self._conditional_update(user_id, update, condition, expression)
 
     def release_welcome_email(self, user_id: str, token: str) -> bool:
