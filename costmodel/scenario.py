@@ -47,9 +47,10 @@ DEFAULT_REJECTED_PER_ACCEPTED = 0.1
 DEFAULT_MS_PER_INVOCATION = {"register": 15.0, "enrich": 40.0, "provision": 180.0, "datalake": 30.0}
 """register: validate + one PutItem; enrich: validation, normalising, the external lookup;
 provision: S3 put + head, IAM CreatePolicy, SES SendEmail; datalake: one S3 put."""
-DEFAULT_WRITE_UNITS = {"users": 4.0, "audit": 3.0}
-"""users: the pending row (< 1 KB, 1 WCU) + 2 updates at 1-2 WCU each (1.5 on average);
-audit: 3 appended status events (< 1 KB each, 1 WCU each)."""
+DEFAULT_WRITE_UNITS = {"users": 5.0, "audit": 3.0}
+"""users: the pending row, the processing update, the welcome-email claim, its message id and
+the completed update (the row stays under 1 KB: 1 WRU each); audit: 3 appended status events
+(< 1 KB each, 1 WRU each)."""
 DEFAULT_STORED_BYTES = {"users": 900.0, "audit": 3 * 300.0}
 """The completed user row (~ 900 B) and three audit events (~ 300 B each)."""
 DEFAULT_API_REQUEST_KB = 0.4
