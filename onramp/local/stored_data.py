@@ -25,6 +25,10 @@ from moto.core.base_backend import BaseBackend
 
 from onramp.local.aws_server import ACCOUNT_ID, REGION
 
+ALIGNMENT = 16
+SMALL_REQUEST_THRESHOLD = 512
+"""pymalloc serves requests up to 512 bytes from its pools (CPython 3.8+, 64-bit)."""
+
 _NOT_DATA = (
     type,
     types.ModuleType,
@@ -51,7 +55,11 @@ def stored_data_bytes() -> dict[str, int]:
             [t.stream_shard.items for t in tables if t.stream_shard is not None], seen
         ),
         "s3 objects": _size(
-            [b.keys for b in s3_backends[ACCOUNT_ID]["aws"].buckets.values()], seen
+            [
+                *(b.keys for b in s3_backends[ACCOUNT_ID]["aws"].buckets.values()),
+                s3_backends[ACCOUNT_ID]["aws"].tagger.tags,
+            ],
+            seen,
         ),
         "iam policies": _size([iam_backends[ACCOUNT_ID]["global"].managed_policies], seen),
         "ses messages": _size([ses_backends[ACCOUNT_ID][REGION].sent_messages], seen),
@@ -69,6 +77,13 @@ def _size(roots: Iterable[Any], seen: set[int]) -> int:
         if id(obj) in seen or isinstance(obj, _NOT_DATA):
             continue
         seen.add(id(obj))
-        total += sys.getsizeof(obj)
+        total += _allocated(sys.getsizeof(obj))
         pending.extend(gc.get_referents(obj))
     return total
+
+
+def _allocated(size: int) -> int:
+    """Bytes the allocator uses for an object of ``size``: pymalloc rounds requests up to 512
+    bytes to its 16-byte size classes; larger ones get malloc's chunk header, 16-byte aligned."""
+    rounded = -(-size // ALIGNMENT) * ALIGNMENT
+    return rounded if size <= SMALL_REQUEST_THRESHOLD else rounded + ALIGNMENT
