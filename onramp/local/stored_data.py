@@ -77,12 +77,12 @@ def _size(roots: Iterable[Any], seen: set[int]) -> int:
         if id(obj) in seen or isinstance(obj, _NOT_DATA):
             continue
         seen.add(id(obj))
-        total += _allocated(sys.getsizeof(obj))
+        total += allocated_size(sys.getsizeof(obj))
         pending.extend(gc.get_referents(obj))
     return total
 
 
-def _allocated(size: int) -> int:
+def allocated_size(size: int) -> int:
     """Bytes the allocator uses for an object of ``size``: pymalloc rounds requests up to 512
     bytes to its 16-byte size classes; larger ones get malloc's chunk header, 16-byte aligned."""
     rounded = -(-size // ALIGNMENT) * ALIGNMENT
