@@ -3,8 +3,8 @@
 At the highest rate the pipeline sustains (from the pipeline benchmark, or given), for
 ``duration_s`` (default 10 minutes): zero lost, zero duplicate emails (onramp.verify), and the
 memory of the local runtime flat. Resident memory (this process and its handler worker
-processes) is sampled every second; the start figure is taken once the warm-up share of the
-run has passed (workers are started lazily), the end figure after the drain. At both points
+processes) is taken once the warm-up share of the run has passed (workers are started
+lazily) and again after the drain. At both points
 the embedded AWS's stored data (rows, S3 objects, policies, emails: ``stored_data``) is
 measured too: it grows with every onboarding by design, as AWS's disks would, so the runtime
 is judged on RSS minus stored data; flat means end/start <= 1.10. Both raw figures are shown.
@@ -19,7 +19,6 @@ from __future__ import annotations
 import os
 import sys
 import threading
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -28,7 +27,6 @@ from onramp.bench.result import BenchResult, Figure
 
 FLAT_RATIO = 1.10
 WARM_UP_SHARE = 0.1
-SAMPLE_EVERY_S = 1.0
 DRAIN_TIMEOUT_S = 180.0
 KIB = 1024
 MIB = KIB * KIB
@@ -69,19 +67,17 @@ class MemoryPoint:
 
 @dataclass
 class MemorySampler:
-    """Samples :func:`rss_bytes` every second on a daemon thread while in a ``with`` block;
-    ``start`` is taken at the first sample after ``warm_up_s``, ``end`` on leaving."""
+    """While in a ``with`` block: ``start`` is taken ``warm_up_s`` after entering (on a daemon
+    thread), ``end`` on leaving (and stands for ``start`` when the block ended sooner)."""
 
     warm_up_s: float
     stored: Callable[[], int]
-    samples: list[tuple[float, int]] = field(default_factory=list)
     start: MemoryPoint | None = None
     end: MemoryPoint | None = None
     _stop: threading.Event = field(default_factory=threading.Event)
 
     def __enter__(self) -> MemorySampler:
-        self._started = time.monotonic()
-        self._thread = threading.Thread(target=self._loop, name="onramp-rss", daemon=True)
+        self._thread = threading.Thread(target=self._after_warm_up, name="onramp-rss", daemon=True)
         self._thread.start()
         return self
 
@@ -98,17 +94,11 @@ class MemorySampler:
         return self.start, self.end
 
     def _point(self) -> MemoryPoint:
-        rss = rss_bytes()
-        self.samples.append((time.monotonic() - self._started, rss))
-        return MemoryPoint(rss, self.stored())
+        return MemoryPoint(rss_bytes(), self.stored())
 
-    def _loop(self) -> None:
-        while not self._stop.is_set():
-            if self.start is None and time.monotonic() - self._started >= self.warm_up_s:
-                self.start = self._point()
-            else:
-                self.samples.append((time.monotonic() - self._started, rss_bytes()))
-            self._stop.wait(SAMPLE_EVERY_S)
+    def _after_warm_up(self) -> None:
+        if not self._stop.wait(self.warm_up_s):
+            self.start = self._point()
 
 
 def soak_result(

@@ -1,8 +1,8 @@
 """An append-only list of events kept on disk, so a long local run's memory stays flat.
 
 The recorder logs about ten events per onboarding (invocations with their results, metered
-AWS calls, API requests); held in memory that was about 4.5 KB per onboarding, 50 MB over a
-ten-minute soak. Here each event is pickled to an unlinked temporary file as it arrives and
+AWS calls, API requests); held in memory they grew with every onboarding for the life of the
+run. Here each event is pickled to an unlinked temporary file as it arrives and
 read back only when a measurement or an export asks for it.
 
 Example::
@@ -32,7 +32,6 @@ class EventJournal(Generic[T]):
         # Owned for the journal's life: already unlinked, the space is freed when it is collected.
         self._file = tempfile.TemporaryFile(prefix="onramp-events-")  # noqa: SIM115
         self._lock = threading.Lock()
-        self._size = 0
         self._count = 0
 
     def append(self, event: T) -> None:
@@ -40,8 +39,6 @@ class EventJournal(Generic[T]):
         data = pickle.dumps(event, protocol=pickle.HIGHEST_PROTOCOL)
         with self._lock:
             self._file.write(data)
-            self._file.flush()
-            self._size += len(data)
             self._count += 1
 
     def __len__(self) -> int:
@@ -49,7 +46,8 @@ class EventJournal(Generic[T]):
 
     def __iter__(self) -> Iterator[T]:
         with self._lock:
-            data = os.pread(self._file.fileno(), self._size, 0)
+            self._file.flush()  # here, not per append: appends stay in the buffer until read
+            data = os.pread(self._file.fileno(), self._file.tell(), 0)
         stream = io.BytesIO(data)
         while stream.tell() < len(data):
             yield pickle.load(stream)

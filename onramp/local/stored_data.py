@@ -22,6 +22,11 @@ from collections.abc import Iterable
 from typing import Any
 
 from moto.core.base_backend import BaseBackend
+from moto.dynamodb.models import dynamodb_backends
+from moto.iam.models import iam_backends
+from moto.s3.models import s3_backends
+from moto.ses.models import ses_backends
+from moto.sqs.models import sqs_backends
 
 from onramp.local.aws_server import ACCOUNT_ID, REGION
 
@@ -41,12 +46,6 @@ _NOT_DATA = (
 
 def stored_data_bytes() -> dict[str, int]:
     """Bytes held per store of this process's moto backends (account and region of the stack)."""
-    from moto.dynamodb.models import dynamodb_backends
-    from moto.iam.models import iam_backends
-    from moto.s3.models import s3_backends
-    from moto.ses.models import ses_backends
-    from moto.sqs.models import sqs_backends
-
     tables = list(dynamodb_backends[ACCOUNT_ID][REGION].tables.values())
     seen: set[int] = set()
     return {

@@ -1,9 +1,9 @@
 """Stream retention for the embedded runtime: free what no reader can still ask for.
 
-moto keeps every DynamoDB stream record (old and new images, about 7 KB per record) and every
-shard iterator (one per GetRecords poll, about 1.5 KB) for the life of the process; AWS
-trims records after 24 hours and expires an iterator 15 minutes after it was issued. Under a
-ten-minute soak that was the runtime's largest growth (about 30 KB per onboarding). Here:
+moto keeps every DynamoDB stream record (old and new images) and every shard iterator (one
+per GetRecords poll) for the life of the process; AWS trims records after 24 hours and
+expires an iterator 15 minutes after it was issued. Under a ten-minute soak that was the
+runtime's largest growth (docs/soak.md). Here:
 
 - an iterator is dropped once the iterator issued for the next read has itself been used (a
   reader retrying its last call still has a valid one), or 15 minutes after it was first

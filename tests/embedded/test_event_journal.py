@@ -21,13 +21,13 @@ def test_events_come_back_equal_and_in_order():
 
 def test_concurrent_appends_lose_nothing_and_reads_see_whole_events():
     journal: EventJournal[tuple[int, int]] = EventJournal()
-    seen: list[int] = []
+    reads: list[list[tuple[int, int]]] = []
 
     def write(thread: int) -> None:
         for n in range(300):
             journal.append((thread, n))
             if n % 100 == 0:
-                seen.append(len(list(journal)))
+                reads.append(list(journal))  # while others append: whole events only
 
     threads = [threading.Thread(target=write, args=(t,)) for t in range(4)]
     for thread in threads:
@@ -38,4 +38,9 @@ def test_concurrent_appends_lose_nothing_and_reads_see_whole_events():
     assert sorted(events) == [(t, n) for t in range(4) for n in range(300)]
     for thread in range(4):
         assert [n for t, n in events if t == thread] == list(range(300))
-    assert seen and all(count >= 1 for count in seen)
+    assert len(reads) == 12
+    for read in reads:
+        assert 1 <= len(read) <= len(events) and set(read) <= set(events)
+        for thread in range(4):  # each thread's events come back as a prefix, in order
+            mine = [n for t, n in read if t == thread]
+            assert mine == list(range(len(mine)))

@@ -2,6 +2,7 @@
 
 import boto3
 import pytest
+from moto_tables import create_table
 
 from onramp.local.aws_server import MotoServer
 from onramp.local.stored_data import allocated_size, stored_data_bytes
@@ -17,13 +18,8 @@ def test_rows_objects_and_emails_are_counted_and_grow_with_what_is_stored():
     server = MotoServer()
     server.start()
     try:
+        create_table(server, streamed=False)
         dynamodb = boto3.client("dynamodb", endpoint_url=server.endpoint_url)
-        dynamodb.create_table(
-            TableName="users",
-            KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
-            AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
-            BillingMode="PAY_PER_REQUEST",
-        )
         s3 = boto3.client("s3", endpoint_url=server.endpoint_url)
         s3.create_bucket(Bucket="spaces")
         empty = stored_data_bytes()

@@ -5,6 +5,7 @@ import json
 import boto3
 import pytest
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
+from moto_tables import create_table
 from werkzeug.test import Client
 
 from onramp.local.aws_server import ACCOUNT_ID, REGION, MotoServer
@@ -20,14 +21,8 @@ def stream_with_records():
     server = MotoServer()
     server.start()
     try:
+        create_table(server)
         dynamodb = boto3.client("dynamodb", endpoint_url=server.endpoint_url)
-        dynamodb.create_table(
-            TableName="users",
-            KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
-            AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
-            BillingMode="PAY_PER_REQUEST",
-            StreamSpecification={"StreamEnabled": True, "StreamViewType": "NEW_AND_OLD_IMAGES"},
-        )
         item = {"id": {"S": "u-1"}, "n": {"N": "1.50"}, "m": {"M": {"l": {"L": [{"BOOL": True}]}}}}
         dynamodb.put_item(TableName="users", Item=item)
         dynamodb.update_item(

@@ -1,9 +1,9 @@
 """Stream retention: records every reader has settled are freed, sequence numbers stay, dead-
 lettered ranges stay readable, iterators do not pile up."""
 
-import boto3
 import pytest
 from moto.dynamodbstreams.models import dynamodbstreams_backends
+from moto_tables import create_table
 
 from onramp.local.aws_server import ACCOUNT_ID, REGION, MotoServer
 from onramp.local.stream_retention import ITERATOR_EXPIRY_S, StreamRetention
@@ -13,23 +13,13 @@ pytestmark = pytest.mark.integration
 TABLE = "users"
 
 
-def _create_table(server: MotoServer) -> None:
-    boto3.client("dynamodb", endpoint_url=server.endpoint_url).create_table(
-        TableName=TABLE,
-        KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
-        AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
-        BillingMode="PAY_PER_REQUEST",
-        StreamSpecification={"StreamEnabled": True, "StreamViewType": "NEW_AND_OLD_IMAGES"},
-    )
-
-
 @pytest.fixture
 def server():
     """moto's server with an empty streamed table (records are added per test)."""
     server = MotoServer()
     server.start()
     try:
-        _create_table(server)
+        create_table(server, TABLE)
         yield server
     finally:
         server.stop()
@@ -114,7 +104,7 @@ def test_a_polling_reader_keeps_two_iterators_and_unused_ones_expire():
     server.stream_retention = StreamRetention(ACCOUNT_ID, REGION, clock=lambda: now[0])
     server.start()
     try:
-        _create_table(server)
+        create_table(server, TABLE)
         stream = Stream(server)
         backend = dynamodbstreams_backends[ACCOUNT_ID][REGION]
         abandoned = stream.iterator()
