@@ -112,7 +112,7 @@ class MotoServer:
         self._port = port
         self._middleware = middleware
         self._thread: ServerThread | None = None
-        self._saved_env: dict[str, str | None] = {}
+        self._sdk = SdkEnvironment()
         self.stream_retention = StreamRetention(ACCOUNT_ID, REGION)
 
     @property
@@ -131,7 +131,7 @@ class MotoServer:
         self._thread = ServerThread(server, name="onramp-moto-server")
         self._thread.start()
         self._reset_state()
-        self._set_sdk_environment()
+        self._sdk.point_at(self.endpoint_url)
         return self.endpoint_url
 
     def stop(self) -> None:
@@ -139,43 +139,62 @@ class MotoServer:
         if self._thread is not None:
             self._thread.stop()
             self._thread = None
-        for name, value in self._saved_env.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
-        self._saved_env = {}
+        self._sdk.restore()
 
     def internal_client(self, service: str) -> Any:
         """A boto3 client of the runtime itself: its requests are marked and not metered."""
-        client = boto3.session.Session().client(
-            service,
-            endpoint_url=self.endpoint_url,
-            region_name=REGION,
-            aws_access_key_id=FAKE_CREDENTIALS["AWS_ACCESS_KEY_ID"],
-            aws_secret_access_key=FAKE_CREDENTIALS["AWS_SECRET_ACCESS_KEY"],
-            config=Config(retries={"max_attempts": 2, "mode": "standard"}),
-        )
-        client.meta.events.register("before-sign", _mark_internal)
-        return client
+        return internal_client(self.endpoint_url, service)
 
     def _reset_state(self) -> None:
         """moto's backends are per process: start from empty (one stack per process at a time)."""
-        reset = urllib.request.Request(f"{self.endpoint_url}/moto-api/reset", method="POST")
+        reset = urllib.request.Request(
+            f"{self.endpoint_url}/moto-api/reset", method="POST", headers={INTERNAL_HEADER: "1"}
+        )
         with urllib.request.urlopen(reset, timeout=10) as response:
             response.read()
         stop_instance_tracking()  # the reset re-created the lists
 
-    def _set_sdk_environment(self) -> None:
+
+class SdkEnvironment:
+    """This process's AWS SDK settings (endpoint, region, fake credentials), restorable."""
+
+    def __init__(self) -> None:
+        self._saved: dict[str, str | None] = {}
+
+    def point_at(self, endpoint_url: str) -> None:
+        """Send this process's SDK clients to ``endpoint_url``."""
         values = {
             **FAKE_CREDENTIALS,
-            "AWS_ENDPOINT_URL": self.endpoint_url,
+            "AWS_ENDPOINT_URL": endpoint_url,
             "AWS_DEFAULT_REGION": REGION,
             "AWS_REGION": REGION,
         }
         for name, value in values.items():
-            self._saved_env.setdefault(name, os.environ.get(name))
+            self._saved.setdefault(name, os.environ.get(name))
             os.environ[name] = value
+
+    def restore(self) -> None:
+        """Put back the settings from before ``point_at``."""
+        for name, value in self._saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+        self._saved = {}
+
+
+def internal_client(endpoint_url: str, service: str) -> Any:
+    """A boto3 client of the runtime itself: its requests are marked and not metered."""
+    client = boto3.session.Session().client(
+        service,
+        endpoint_url=endpoint_url,
+        region_name=REGION,
+        aws_access_key_id=FAKE_CREDENTIALS["AWS_ACCESS_KEY_ID"],
+        aws_secret_access_key=FAKE_CREDENTIALS["AWS_SECRET_ACCESS_KEY"],
+        config=Config(retries={"max_attempts": 2, "mode": "standard"}),
+    )
+    client.meta.events.register("before-sign", _mark_internal)
+    return client
 
 
 def _mark_internal(request: Any, **_: Any) -> None:

@@ -1,6 +1,7 @@
 """``EmbeddedStack``: the whole pipeline of a SAM template running locally, no Docker, no account.
 
-moto's server on loopback, the template's resources created on it, the HTTP API served
+moto's server on loopback in its own process (``aws_process``: the embedded AWS, which
+holds what the pipeline stores), the template's resources created on it, the HTTP API served
 on loopback, one stream pump per DynamoDB event source, handlers invoked in worker
 subprocesses (one per stream function, a small pool for API functions, as Lambda scales
 them), and every invocation, AWS call and API request recorded for the measurement.
@@ -28,13 +29,11 @@ from types import TracebackType
 from typing import Any, TextIO
 
 from boto3.dynamodb.types import TypeDeserializer
-from moto.ses.models import ses_backends
-from moto.sqs.models import sqs_backends
 
 from onramp.local import admin
 from onramp.local.api_payload import http_api_routes
-from onramp.local.aws_server import ACCOUNT_ID, REGION, MotoServer
-from onramp.local.aws_traffic import TrafficMeter
+from onramp.local.aws_process import AwsProcess
+from onramp.local.aws_server import REGION
 from onramp.local.event_source import StreamEventSource
 from onramp.local.faults import FaultPlan
 from onramp.local.http_api import LocalHttpApi
@@ -57,7 +56,7 @@ API_CONCURRENCY = 3  # execution environments per API function (Lambda scales it
 
 
 class EmbeddedStack:
-    """A SAM template's pipeline against moto's server in this process, handlers in workers."""
+    """A SAM template's pipeline against moto's server in its own process, handlers in workers."""
 
     def __init__(
         self,
@@ -77,7 +76,7 @@ class EmbeddedStack:
         self.faults = faults or FaultPlan()  # docs/faults.md
         self._jwt_private_key = jwt_private_key  # PEM of the local JWT issuer (None: generated)
         self.authorizer: LocalJwtAuthorizer | None = None  # set by start() in AuthMode=jwt
-        self._server = MotoServer(middleware=TrafficMeter(self.recorder.add_call).wrap)
+        self._aws = AwsProcess(on_call=self.recorder.add_call)
         self._api: LocalHttpApi | None = None
         self._pumps: list[StreamPump] = []
         self._specs: list[FunctionSpec] = []
@@ -90,7 +89,7 @@ class EmbeddedStack:
     def start(self) -> str:
         """Start everything; return the API's base URL (``http://127.0.0.1:<port>``)."""
         template = load_template(self.template_path)
-        self._server.start()
+        self._aws.start()
         try:
             self._build(template)
         except BaseException:
@@ -133,8 +132,8 @@ class EmbeddedStack:
         for runtime in runtimes.values():
             runtime.start_environment()
         for pump in self._pumps:
-            self._server.stream_retention.add_reader(pump.needed_sequences)
             pump.start()
+        self._aws.follow_stream_readers([pump.needed_sequences for pump in self._pumps])
         self.authorizer = LocalJwtAuthorizer.from_template(
             template, self._local.resolver, self._jwt_private_key
         )
@@ -168,7 +167,7 @@ class EmbeddedStack:
         for runtime in self._runtimes.values():
             runtime.close()
         self._runtimes = {}
-        self._server.stop()
+        self._aws.stop()
         self.faults.close()
 
     def __enter__(self) -> EmbeddedStack:
@@ -193,7 +192,12 @@ class EmbeddedStack:
     @property
     def endpoint_url(self) -> str:
         """moto's endpoint (what ``AWS_ENDPOINT_URL`` points at)."""
-        return self._server.endpoint_url
+        return self._aws.endpoint_url
+
+    @property
+    def aws_pid(self) -> int:
+        """The process id of the embedded AWS (moto's server)."""
+        return self._aws.pid
 
     @property
     def function_specs(self) -> list[FunctionSpec]:
@@ -234,6 +238,7 @@ class EmbeddedStack:
             else:
                 return False
             if self._work_done() == work_before:
+                self._aws.sync()  # the recorder has every metered call of that work
                 return True
         return False
 
@@ -250,34 +255,20 @@ class EmbeddedStack:
 
     def sent_emails(self) -> list[dict[str, Any]]:
         """The emails SES accepted (moto's store): source, destinations, subject, body."""
-        emails = []
-        for message in list(ses_backends[ACCOUNT_ID][REGION].sent_messages):
-            destinations = getattr(message, "destinations", None) or {}
-            if isinstance(destinations, dict):
-                to = [a for addresses in destinations.values() for a in addresses]
-            else:
-                to = list(destinations)
-            emails.append(
-                {
-                    "source": getattr(message, "source", ""),
-                    "to": to,
-                    "subject": getattr(message, "subject", ""),
-                    "body": getattr(message, "body", getattr(message, "raw_data", "")),
-                }
-            )
-        return emails
+        return self._aws.sent_emails()
 
     def dead_letters(self) -> list[dict[str, Any]]:
         """The failure records in every OnFailure queue (read from moto's store, left in place)."""
-        backend = sqs_backends[ACCOUNT_ID][REGION]
-        return [
-            json.loads(message.body)
-            for url in self.resources.queue_urls.values()
-            for message in list(backend.get_queue(url.rsplit("/", 1)[-1])._messages)
-        ]
+        names = [url.rsplit("/", 1)[-1] for url in self.resources.queue_urls.values()]
+        return [json.loads(body) for body in self._aws.queued_messages(names)]
+
+    def stored_data(self) -> dict[str, int]:
+        """Bytes the embedded AWS holds per store (rows, stream records, objects, emails...)."""
+        return self._aws.stored_data()
 
     def status(self) -> dict[str, Any]:
         """Users by status, failure reasons, emails sent, dead letters, invocation counters."""
+        self._aws.sync()
         users = self.users()
         return {
             "api_url": self.api_url,
@@ -286,7 +277,7 @@ class EmbeddedStack:
             "failure_reasons": dict(
                 Counter(u["failure_reason"] for u in users if u.get("failure_reason"))
             ),
-            "emails_sent": len(self.sent_emails()),
+            "emails_sent": self._aws.sent_email_count(),
             "dead_letter_messages": len(self.dead_letters()),
             **self.recorder.counters(),
             "pumps": {
@@ -297,7 +288,7 @@ class EmbeddedStack:
                     "invocations": p.invocations,
                     "pending": p.pending,
                     "failures_sent": p.failures_sent,
-                    "stream_records_retained": self._server.stream_retention.retained(
+                    "stream_records_retained": self._aws.stream_records_retained(
                         p.source.stream_arn
                     ),
                 }
@@ -313,6 +304,7 @@ class EmbeddedStack:
         ``window`` defaults to the stack's start until now. Onboarding outcomes come from the
         Users table; accepted and rejected from the API's 2xx and 4xx answers.
         """
+        self._aws.sync()
         start, end = window or (
             datetime.fromtimestamp(self._started_at, UTC),
             datetime.now(UTC),
@@ -353,7 +345,7 @@ class EmbeddedStack:
     # ---------------------------------------------------------------- plumbing
     def _client(self, service: str) -> Any:
         if service not in self._clients:
-            self._clients[service] = self._server.internal_client(service)
+            self._clients[service] = self._aws.internal_client(service)
         return self._clients[service]
 
     def _scan(self, table: str) -> list[dict[str, Any]]:
@@ -381,7 +373,7 @@ class EmbeddedStack:
         if queue_arn is None:
             return
         batch = record["DDBStreamBatchInfo"]
-        self._server.stream_retention.keep(
+        self._aws.keep_stream_records(
             batch["streamArn"], int(batch["startSequenceNumber"]), int(batch["endSequenceNumber"])
         )
         url = self.resources.queue_url_for_arn(queue_arn)

@@ -1,12 +1,12 @@
 """How much memory the embedded AWS's stored data takes: rows, objects, policies, messages.
 
-The embedded runtime keeps what the pipeline stores (DynamoDB rows and stream records, S3
-objects, IAM policies, sent emails, queued messages) in moto's in-process stores, where AWS
-keeps it on its own disks. A soak grows that data by design, so `onramp bench --only soak`
-reports it next to the process's RSS and judges the runtime on RSS minus this. Sizes are
-``sys.getsizeof`` summed over every object reachable from the stores (strings, dicts, moto's
-models), each counted once; the allocator's own overhead is not included, so the figure is a
-lower bound.
+The embedded AWS keeps what the pipeline stores (DynamoDB rows and stream records, S3
+objects, IAM policies, sent emails, queued messages) in moto's stores, in memory, where AWS
+keeps it on its own disks. A soak grows that data by design: `onramp bench --only soak`
+reports it next to the AWS process's RSS (``aws_process`` answers ``stored_data`` from these
+stores). Sizes are ``sys.getsizeof`` summed over every object reachable from the stores
+(strings, dicts, moto's models), each counted once and rounded as the allocator rounds it;
+free space inside the allocator's pools is not included, so the figure is a lower bound.
 
 Example::
 

@@ -8,16 +8,18 @@ runtime's largest growth (docs/soak.md). Here:
 - an iterator is dropped once the iterator issued for the next read has itself been used (a
   reader retrying its last call still has a valid one), or 15 minutes after it was first
   seen, AWS's expiry;
-- a record is trimmed once every registered reader (the stream pumps) has settled it: read,
-  then filtered out, delivered, or dead-lettered. Its slot in moto's list becomes ``None``,
-  so sequence numbers and the shard's length stay as they were, and reads skip it;
+- a record is trimmed once every reader (the stream pumps, which report their needs from the
+  runtime's process) has settled it: read, then filtered out, delivered, or dead-lettered.
+  Its slot in moto's list becomes ``None``, so sequence numbers and the shard's length stay as
+  they were, and reads skip it;
 - records of a batch sent to an OnFailure queue are kept, since `onramp replay-dlq` re-reads
-  that range of the shard. Nothing is trimmed from a shard no reader has registered for.
+  that range of the shard. Nothing is trimmed before the readers first report, nor from a
+  shard none of them names.
 
 Example::
 
     retention = StreamRetention(ACCOUNT_ID, REGION)
-    retention.add_reader(pump.needed_sequences)   # {(table, shard id): lowest still needed}
+    retention.report([pump.needed_sequences() for pump in pumps])  # all readers, at once
     payload = retention.read(iterator, limit=1000)  # GetRecords on a known iterator
     retention.keep(stream_arn, first_sequence, last_sequence)
 """
@@ -27,7 +29,7 @@ from __future__ import annotations
 import threading
 import time
 from collections import defaultdict
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from moto.dynamodbstreams.models import (
@@ -41,7 +43,7 @@ ITERATOR_EXPIRY_S = 15 * 60
 ShardKey = tuple[str, str]
 """(table name, shard id)."""
 
-Reader = Callable[[], Mapping[ShardKey, int | None]]
+Needs = Mapping[ShardKey, int | None]
 """The lowest sequence number a reader still needs per shard (None: it cannot tell yet)."""
 
 
@@ -60,7 +62,7 @@ class StreamRetention:
         self._region = region
         self._clock = clock
         self._lock = threading.Lock()
-        self._readers: list[Reader] = []
+        self._needs: list[Needs] = []
         self._previous: dict[str, str] = {}
         self._first_seen: dict[str, float] = {}
         self._trimmed_to: dict[ShardKey, int] = {}
@@ -70,10 +72,14 @@ class StreamRetention:
     def _backend(self) -> DynamoDBStreamsBackend:
         return dynamodbstreams_backends[self._account_id][self._region]
 
-    def add_reader(self, reader: Reader) -> None:
-        """Register a reader; its needs hold back trimming of the shards it names."""
+    def report(self, needs: Sequence[Needs]) -> None:
+        """Every reader's needs (replacing the last report); trim what all of them settled.
+
+        Needs only rise as readers settle records, so a report a little out of date holds
+        back more than necessary, never less."""
         with self._lock:
-            self._readers.append(reader)
+            self._needs = list(needs)
+            self._trim()
 
     def keep(self, stream_arn: str, first_sequence: int, last_sequence: int) -> None:
         """Never trim this range of ``stream_arn``'s records (a dead-lettered batch)."""
@@ -102,7 +108,6 @@ class StreamRetention:
             )
             self._backend.shard_iterators[following.arn] = following
             self._retire(iterator.arn, following.arn)
-            self._trim()
         return {"NextShardIterator": following.arn, "Records": [r.to_json() for r in records]}
 
     def retained(self, stream_arn: str) -> int:
@@ -127,8 +132,8 @@ class StreamRetention:
 
     def _trim(self) -> None:
         needs: dict[ShardKey, list[int | None]] = defaultdict(list)
-        for reader in self._readers:
-            for key, sequence in reader().items():
+        for reader_needs in self._needs:
+            for key, sequence in reader_needs.items():
                 needs[key].append(sequence)
         for (table, shard_id), sequences in needs.items():
             if None not in sequences:

@@ -1,5 +1,7 @@
 """Pipeline and soak benchmarks: their verdicts on hand numbers, and brief real runs."""
 
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -33,23 +35,36 @@ def test_highest_sustained_rate() -> None:
 
 def test_soak_verdicts_on_hand_numbers(tmp_path: Path) -> None:
     verification = {"accepted": 9, "completed": 8, "failed": 1, "emails": 8, "dead_letters": 0}
-    grew_with_data = (soak.MemoryPoint(rss=130, stored=30), soak.MemoryPoint(rss=205, stored=100))
-    ok = soak.soak_result(5, 60, {**verification, "problems": []}, True, grew_with_data, tmp_path)
+    mib = soak.MIB
+    aws_grew = (
+        soak.MemoryPoint(100 * mib, aws=50 * mib, stored=30 * mib),
+        soak.MemoryPoint(105 * mib, aws=150 * mib, stored=100 * mib),
+    )
+    ok = soak.soak_result(5, 60, {**verification, "problems": []}, True, aws_grew, tmp_path)
     assert [f.met for f in ok.figures] == [True, True]
     assert ok.figures[1].ratio == pytest.approx(1.05)
-    assert any("RSS" in note and "1.58x" in note for note in ok.notes)
-    leaked = (soak.MemoryPoint(rss=130, stored=30), soak.MemoryPoint(rss=230, stored=30))
+    assert any("AWS" in note and "50 MiB -> 150 MiB" in note for note in ok.notes)
+    leaked = (soak.MemoryPoint(100, aws=50, stored=30), soak.MemoryPoint(120, aws=50, stored=30))
     lost = soak.soak_result(5, 60, {**verification, "problems": ["1 lost"]}, True, leaked, tmp_path)
     assert [f.met for f in lost.figures] == [False, False]
 
 
-def test_memory_is_sampled_with_the_stored_data() -> None:
-    assert soak.rss_bytes() > 0
-    with soak.MemorySampler(warm_up_s=100.0, stored=lambda: 42) as sampler:
-        pass
+def test_the_runtime_is_measured_without_the_aws_process() -> None:
+    filled = "x = bytearray(b'x') * (200 << 20); print(flush=True); input()"
+    aws = subprocess.Popen(
+        [sys.executable, "-c", filled], stdin=subprocess.PIPE, stdout=subprocess.PIPE
+    )
+    try:
+        aws.stdout.readline()  # its 200 MiB are written
+        with soak.MemorySampler(100.0, aws.pid, stored=lambda: 42) as sampler:
+            pass
+        everything = soak.runtime_rss()
+    finally:
+        aws.communicate(b"\n")
     start, end = sampler.points()
     assert start == end  # the run ended before the warm-up did
-    assert end.rss > 0 and end.stored == 42 and end.runtime == end.rss - 42
+    assert end.aws > 200 << 20 and end.stored == 42
+    assert everything - end.runtime > 190 << 20
 
 
 @pytest.mark.integration

@@ -9,7 +9,6 @@ import pytest
 from loadtest.payloads import DEFAULT_MIX_TEXT, PayloadFactory, parse_mix
 from onramp.local.registrations import post_registration
 from onramp.local.stack import EmbeddedStack
-from onramp.local.stored_data import stored_data_bytes
 from onramp.measurement import validation_errors
 
 pytestmark = pytest.mark.integration
@@ -65,7 +64,7 @@ def test_settled_stream_records_are_freed(run):
             break
         time.sleep(0.25)
     assert retained == [0] * len(retained)
-    stored = stored_data_bytes()
+    stored = stack.stored_data()
     assert stored["dynamodb items"] > 0 and stored["s3 objects"] > 0 and stored["ses messages"] > 0
     assert stored["dynamodb stream records"] < stored["dynamodb items"] / 10  # slots, no images
 

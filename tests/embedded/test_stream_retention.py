@@ -55,7 +55,7 @@ def _read_all(stream: Stream) -> list[int]:
     return stream.read(stream.iterator())[0]
 
 
-def test_nothing_is_trimmed_without_a_reader(server):
+def test_nothing_is_trimmed_before_the_readers_report(server):
     stream = Stream(server)
     stream.write(5)
     _read_all(stream)
@@ -67,10 +67,9 @@ def test_settled_records_are_trimmed_and_later_sequence_numbers_are_unchanged(se
     stream = Stream(server)
     stream.write(6)
     sequences = _read_all(stream)
-    needed = {"from": sequences[0]}
-    server.stream_retention.add_reader(lambda: {(TABLE, stream.shard_id): needed["from"]})
-    needed["from"] = sequences[4]  # the reader has settled the first four
-    _read_all(stream)  # any read trims
+    server.stream_retention.report([{(TABLE, stream.shard_id): sequences[0]}])
+    assert server.stream_retention.retained(stream.arn) == 6
+    server.stream_retention.report([{(TABLE, stream.shard_id): sequences[4]}])  # 4 settled
     assert server.stream_retention.retained(stream.arn) == 2
     assert _read_all(stream) == sequences[4:]  # TRIM_HORIZON: the oldest untrimmed record
     stream.write(1, first=6)
@@ -80,9 +79,9 @@ def test_settled_records_are_trimmed_and_later_sequence_numbers_are_unchanged(se
 def test_a_reader_that_cannot_tell_yet_holds_trimming_back(server):
     stream = Stream(server)
     stream.write(3)
-    server.stream_retention.add_reader(lambda: {(TABLE, stream.shard_id): 10**30})
-    server.stream_retention.add_reader(lambda: {(TABLE, stream.shard_id): None})
-    _read_all(stream)
+    server.stream_retention.report(
+        [{(TABLE, stream.shard_id): 10**30}, {(TABLE, stream.shard_id): None}]
+    )
     assert server.stream_retention.retained(stream.arn) == 3
 
 
@@ -91,8 +90,7 @@ def test_a_dead_lettered_range_stays_readable_at_its_sequence_number(server):
     stream.write(6)
     sequences = _read_all(stream)
     server.stream_retention.keep(stream.arn, sequences[1], sequences[2])
-    server.stream_retention.add_reader(lambda: {(TABLE, stream.shard_id): sequences[-1] + 1})
-    _read_all(stream)
+    server.stream_retention.report([{(TABLE, stream.shard_id): sequences[-1] + 1}])
     assert server.stream_retention.retained(stream.arn) == 2
     replayed, _ = stream.read(stream.iterator("AT_SEQUENCE_NUMBER", sequences[1]))
     assert replayed == sequences[1:3]
