@@ -64,6 +64,7 @@ class AwsProcess:
         self._channel: Connection | None = None
         self._reader: threading.Thread | None = None
         self._replies: queue.Queue[tuple[Any, ...]] = queue.Queue()
+        self._exited = threading.Event()
         self._request_lock = threading.Lock()
         self._ids = itertools.count()
         self._endpoint_url = ""
@@ -189,8 +190,8 @@ class AwsProcess:
 
     def _request(self, name: str, *args: Any) -> Any:
         with self._request_lock:
-            if self._channel is None:
-                raise AwsProcessError("the embedded AWS is not running")
+            if self._channel is None or self._exited.is_set():
+                raise AwsProcessError("the embedded AWS process is not running")
             request_id = next(self._ids)
             try:
                 self._channel.send((request_id, name, args))
@@ -201,7 +202,7 @@ class AwsProcess:
             except queue.Empty:
                 raise AwsProcessError(f"no answer to {name} in {REPLY_TIMEOUT_S:g} s") from None
         if reply[0] == "eof":
-            raise AwsProcessError("the embedded AWS process exited")
+            raise AwsProcessError(f"the embedded AWS process exited while answering {name}")
         _, answered_id, ok, value = reply
         if answered_id != request_id:
             raise AwsProcessError(f"answer {answered_id} to request {request_id}")
@@ -215,7 +216,8 @@ class AwsProcess:
             try:
                 message = self._channel.recv()
             except (EOFError, OSError):
-                self._replies.put(("eof",))
+                self._exited.set()
+                self._replies.put(("eof",))  # wakes a request waiting for its answer
                 return
             if message[0] == "call":
                 self._on_call(message[1])

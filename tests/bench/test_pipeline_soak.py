@@ -2,6 +2,7 @@
 
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -36,15 +37,20 @@ def test_highest_sustained_rate() -> None:
 def test_soak_verdicts_on_hand_numbers(tmp_path: Path) -> None:
     verification = {"accepted": 9, "completed": 8, "failed": 1, "emails": 8, "dead_letters": 0}
     mib = soak.MIB
-    aws_grew = (
+    aws_grew = soak.MemoryRun(
         soak.MemoryPoint(100 * mib, aws=50 * mib, stored=30 * mib),
-        soak.MemoryPoint(105 * mib, aws=150 * mib, stored=100 * mib),
+        soak.MemoryPoint(95 * mib, aws=150 * mib, stored=100 * mib),
+        peak_runtime=105 * mib,
     )
     ok = soak.soak_result(5, 60, {**verification, "problems": []}, True, aws_grew, tmp_path)
     assert [f.met for f in ok.figures] == [True, True]
-    assert ok.figures[1].ratio == pytest.approx(1.05)
+    assert ok.figures[1].ratio == pytest.approx(1.05)  # the peak, not the drained end
     assert any("AWS" in note and "50 MiB -> 150 MiB" in note for note in ok.notes)
-    leaked = (soak.MemoryPoint(100, aws=50, stored=30), soak.MemoryPoint(120, aws=50, stored=30))
+    leaked = soak.MemoryRun(
+        soak.MemoryPoint(100 * mib, aws=50 * mib, stored=30 * mib),
+        soak.MemoryPoint(120 * mib, aws=50 * mib, stored=30 * mib),
+        peak_runtime=100 * mib,
+    )
     lost = soak.soak_result(5, 60, {**verification, "problems": ["1 lost"]}, True, leaked, tmp_path)
     assert [f.met for f in lost.figures] == [False, False]
 
@@ -56,15 +62,15 @@ def test_the_runtime_is_measured_without_the_aws_process() -> None:
     )
     try:
         aws.stdout.readline()  # its 200 MiB are written
-        with soak.MemorySampler(100.0, aws.pid, stored=lambda: 42) as sampler:
-            pass
+        with soak.MemorySampler(0.0, aws.pid, stored=lambda: 42, interval_s=0.05) as sampler:
+            time.sleep(0.5)
         everything = soak.runtime_rss()
     finally:
         aws.communicate(b"\n")
-    start, end = sampler.points()
-    assert start == end  # the run ended before the warm-up did
-    assert end.aws > 200 << 20 and end.stored == 42
-    assert everything - end.runtime > 190 << 20
+    memory = sampler.run()
+    assert memory.end.aws > 200 << 20 and memory.end.stored == 42
+    assert everything - memory.end.runtime > 190 << 20
+    assert 0 < memory.peak_runtime < everything - (190 << 20)  # sampled without the AWS either
 
 
 @pytest.mark.integration
