@@ -75,6 +75,9 @@ class AwsProcess:
     # ---------------------------------------------------------------- lifecycle
     def start(self) -> str:
         """Start the process, point this process's SDK at it, return its endpoint URL."""
+        self._exited.clear()
+        self._stop_reporting.clear()
+        self._replies = queue.Queue()  # no answer or EOF left from an earlier run
         parent_end, child_end = socket.socketpair()
         with child_end:
             self._process = subprocess.Popen(

@@ -73,3 +73,16 @@ def test_a_dead_aws_process_is_reported_and_stop_still_cleans_up():
     process.stop()
     assert not psutil.pid_exists(pid) or psutil.Process(pid).status() == psutil.STATUS_ZOMBIE
     assert os.environ.get("AWS_ENDPOINT_URL") != endpoint
+
+
+def test_a_stopped_aws_process_can_be_started_again():
+    process = AwsProcess(on_call=lambda call: None)
+    process.start()
+    os.kill(process.pid, signal.SIGKILL)
+    process.stop()
+    process.start()
+    try:
+        process.sync()
+        assert process.sent_email_count() == 0
+    finally:
+        process.stop()
