@@ -1,4 +1,7 @@
-"""moto's server on a free loopback port, in-process, with fake credentials.
+"""moto's server on a free loopback port, in the calling process, with fake credentials.
+
+The embedded stack runs it in a process of its own (``aws_process``); tests of the
+AWS-side pieces (stream retention, GetRecords, stored-data sizes) run it directly.
 
 We build the server from moto's own WSGI pieces (``DomainDispatcherApplication``,
 ``create_backend_app``, ``MotoRequestHandler``, as ``ThreadedMotoServer`` does) so that a
