@@ -33,20 +33,18 @@ import socket
 import subprocess
 import sys
 import threading
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from multiprocessing.connection import Connection
 from typing import Any
 
 from onramp.local.aws_server import SdkEnvironment, internal_client
 from onramp.local.aws_traffic import AwsCall
+from onramp.local.stream_retention import Needs
 
 START_TIMEOUT_S = 60.0
 REPLY_TIMEOUT_S = 120.0
 STOP_GRACE_S = 10.0
 NEEDS_REPORT_INTERVAL_S = 0.25
-
-StreamNeeds = Mapping[tuple[str, str], int | None]
-"""Per (table, shard id), the lowest sequence number a stream reader still needs."""
 
 
 class AwsProcessError(RuntimeError):
@@ -149,7 +147,7 @@ class AwsProcess:
         """Return once every request metered so far has reached ``on_call``."""
         self._request("ping")
 
-    def follow_stream_readers(self, readers: Sequence[Callable[[], StreamNeeds]]) -> None:
+    def follow_stream_readers(self, readers: Sequence[Callable[[], Needs]]) -> None:
         """Report the readers' needs to stream retention now and every 0.25 s until stop."""
         self.report_stream_needs([reader() for reader in readers])
 
@@ -163,7 +161,7 @@ class AwsProcess:
         self._reporter = threading.Thread(target=report, name="onramp-stream-needs", daemon=True)
         self._reporter.start()
 
-    def report_stream_needs(self, needs: Sequence[StreamNeeds]) -> None:
+    def report_stream_needs(self, needs: Sequence[Needs]) -> None:
         """Every stream reader's needs, at once (stream retention trims what all settled)."""
         self._request("report_stream_needs", [dict(n) for n in needs])
 
