@@ -1,16 +1,22 @@
 """Lambda event filtering (an event source mapping's FilterCriteria) with Lambda's own rules.
 
-Lambda filters stream records with EventBridge pattern syntax, restricted to the operators
-Lambda documents: exact match (string, number, ``null``, empty string ``""``),
-``equals-ignore-case``, ``prefix`` and ``suffix`` (optionally ``{"equals-ignore-case": ...}``),
-``anything-but`` (a value, a list, or ``prefix``/``suffix``/``equals-ignore-case``),
-``exists`` (true/false) and ``numeric`` (``=``, ``<``, ``<=``, ``>``, ``>=``, ranges).
+Lambda filters stream records with EventBridge pattern syntax, restricted to the rows of
+Lambda's filter rule syntax table: exact match (string, number, ``null``, empty string ``""``),
+``equals-ignore-case``, ``prefix``, ``suffix``, ``anything-but`` (one value or a list of
+strings or of numbers), ``exists`` (true/false), ``numeric`` (``=``, or a lower bound ``>``/
+``>=`` optionally followed by an upper bound ``<``/``<=``, or an upper bound alone) and
+``$or`` across fields. Anything else (``wildcard``, ``cidr``, ``anything-but`` with
+``prefix``/``suffix``/``equals-ignore-case``, ``prefix``/``suffix`` with
+``equals-ignore-case``) is rejected with the reason, as CreateEventSourceMapping would.
 
-Semantics: keys of a pattern are ANDed; the values listed for one field are ORed; a record
-passes a FilterCriteria when any of its filters matches (no filters: every record passes).
-Comparison operators apply to leaf values only; an array in the record is flattened, so a
-field matches when any of its elements matches. Numbers compare by value (``5`` equals
-``5.0``) but never match strings: DynamoDB's ``{"N": "5"}`` is a string, exactly as on AWS.
+Semantics (AWS's event-ruler, which Lambda runs): keys of a pattern are ANDed; the values
+listed for one field are ORed; ``$or`` ORs whole sub-patterns; a record passes a
+FilterCriteria when any of its filters matches (no filters: every record passes). A dotted
+key, in the pattern or in the record, is a path (``"a.b"`` is ``a`` -> ``b``). Arrays are
+"crushed": a field matches when any of its elements matches, but the fields of one pattern
+object must all hold in the *same* element of an array of objects (``exists: false``
+likewise). Comparison operators apply to leaf values only. Numbers compare by value
+(``300`` equals ``300.0``) but never match strings: DynamoDB's ``{"N": "5"}`` is a string.
 
 Why not moto's ``EventPattern``: it flattens the record through JSON (datetime values, as
 moto's stream records carry, raise), does not descend into arrays of objects, equates
@@ -28,13 +34,17 @@ from __future__ import annotations
 import json
 import operator
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import lru_cache
 from typing import Any
 
 from onramp.errors import UsageError
 
+OR_KEY = "$or"
 _ABSENT = object()
-
+_LOWER_BOUNDS = (">", ">=")
+_UPPER_BOUNDS = ("<", "<=")
 _NUMERIC_OPERATORS: dict[str, Callable[[Any, Any], bool]] = {
     "=": operator.eq,
     "<": operator.lt,
@@ -42,7 +52,40 @@ _NUMERIC_OPERATORS: dict[str, Callable[[Any, Any], bool]] = {
     ">": operator.gt,
     ">=": operator.ge,
 }
-_STRING_OPERATORS = ("prefix", "suffix", "equals-ignore-case")
+# EventBridge operators that Lambda's filter rule syntax table does not list.
+_NOT_IN_LAMBDA = {
+    "wildcard": "'wildcard' is an EventBridge event-bus operator, not in Lambda's filter syntax",
+    "cidr": "'cidr' (IP address matching) is not in Lambda's filter syntax",
+}
+# Names event-ruler reserves: none may be a field name inside a "$or" branch.
+_RESERVED_IN_OR = frozenset(
+    [
+        "exactly",
+        "equals-ignore-case",
+        "prefix",
+        "suffix",
+        "anything-but",
+        "exists",
+        "wildcard",
+        "numeric",
+        "cidr",
+        "=",
+        "<",
+        "<=",
+        ">",
+        ">=",
+        "regex",
+        "not-wildcard",
+        "not-equals-ignore-case",
+        "date-after",
+        "date-on-or-after",
+        "date-before",
+        "date-on-or-before",
+        "in-date-range",
+        "ip-address-in-range",
+        "ip-address-not-in-range",
+    ]
+)
 
 
 class FilterPatternError(UsageError):
@@ -82,18 +125,26 @@ def passes(filters: Sequence[Mapping[str, Any]], record: Mapping[str, Any]) -> b
 
 def matches(pattern: Mapping[str, Any], record: Any) -> bool:
     """True when ``record`` matches one filter ``pattern`` (every key must match: AND)."""
-    validate_pattern(pattern)
-    return _match_object(pattern, [record])
+    tree = _compiled(json.dumps(pattern, sort_keys=True, default=str))
+    return _match_node(tree, _expand(record) if isinstance(record, Mapping) else None)
 
 
 def validate_pattern(pattern: Any, where: str = "pattern") -> None:
     """Raise FilterPatternError unless ``pattern`` is a well-formed Lambda filter pattern."""
     if not isinstance(pattern, Mapping):
         raise FilterPatternError(f"{where}: must be a JSON object")
+    _validate_object(pattern, where, inside_or=False)
+
+
+def _validate_object(pattern: Mapping[str, Any], where: str, inside_or: bool) -> None:
     for key, value in pattern.items():
         path = f"{where}.{key}"
-        if isinstance(value, Mapping):
-            validate_pattern(value, path)
+        if key == OR_KEY:
+            _validate_or(value, path)
+        elif inside_or and key in _RESERVED_IN_OR:
+            raise FilterPatternError(f"{path}: {key!r} is reserved and cannot be a field in $or")
+        elif isinstance(value, Mapping):
+            _validate_object(value, path, inside_or)
         elif isinstance(value, list):
             if not value:
                 raise FilterPatternError(f"{path}: empty list matches nothing")
@@ -103,90 +154,172 @@ def validate_pattern(pattern: Any, where: str = "pattern") -> None:
             raise FilterPatternError(f"{path}: must be an object or a list of values")
 
 
+def _validate_or(branches: Any, path: str) -> None:
+    if not isinstance(branches, list):
+        raise FilterPatternError(f"{path}: must be a list of at least 2 objects")
+    if not all(isinstance(branch, Mapping) for branch in branches):
+        raise FilterPatternError(f"{path}: only objects are allowed in $or")
+    if len(branches) < 2:
+        raise FilterPatternError(f"{path}: needs at least 2 objects")
+    for index, branch in enumerate(branches):
+        _validate_object(branch, f"{path}[{index}]", inside_or=True)
+
+
 def _validate_condition(condition: Any, path: str) -> None:
     if condition is None or isinstance(condition, str | bool) or _is_number(condition):
         return
     if not isinstance(condition, Mapping) or len(condition) != 1:
         raise FilterPatternError(f"{path}: {condition!r} is not a value or a single operator")
     ((name, argument),) = condition.items()
+    problem = _operator_problem(name, argument)
+    if problem:
+        raise FilterPatternError(f"{path}: {problem}")
+
+
+def _operator_problem(name: str, argument: Any) -> str | None:
+    """Why Lambda rejects ``{name: argument}``, or None when it accepts it."""
+    if name in _NOT_IN_LAMBDA:
+        return _NOT_IN_LAMBDA[name]
     if name == "exists":
-        ok = isinstance(argument, bool)
-    elif name == "numeric":
-        ok = _valid_numeric(argument)
-    elif name == "anything-but":
-        ok = _valid_anything_but(argument)
-    elif name == "equals-ignore-case":
-        ok = isinstance(argument, str)
-    elif name in ("prefix", "suffix"):
-        ok = isinstance(argument, str) or _is_ignore_case_string(argument)
-    else:
-        raise FilterPatternError(f"{path}: operator {name!r} is not supported by Lambda")
-    if not ok:
-        raise FilterPatternError(f"{path}: bad argument {argument!r} for {name!r}")
+        return None if isinstance(argument, bool) else "exists takes true or false"
+    if name == "numeric":
+        return _numeric_problem(argument)
+    if name == "anything-but":
+        return _anything_but_problem(argument)
+    if name in ("prefix", "suffix", "equals-ignore-case"):
+        if isinstance(argument, Mapping) and name != "equals-ignore-case":
+            return f"{name} with {list(argument)} is not in Lambda's filter syntax"
+        return None if isinstance(argument, str) else f"{name} takes a string"
+    return f"operator {name!r} is not supported by Lambda (operators are case-sensitive)"
 
 
-def _valid_numeric(argument: Any) -> bool:
-    if not isinstance(argument, list) or not argument or len(argument) % 2:
-        return False
-    pairs = zip(argument[::2], argument[1::2], strict=True)
-    return all(op in _NUMERIC_OPERATORS and _is_number(num) for op, num in pairs)
+def _numeric_problem(argument: Any) -> str | None:
+    """event-ruler's grammar: ``= n``, ``<``/``<= n``, or ``>``/``>= n`` [``<``/``<= m``]."""
+    if not isinstance(argument, list) or not argument:
+        return "numeric takes a list such as ['>', 0, '<=', 5]"
+    first = argument[0]
+    if first not in _NUMERIC_OPERATORS:
+        return f"{first!r} is not a numeric operator (=, <, <=, >, >=)"
+    if len(argument) < 2 or not _is_number(argument[1]):
+        return f"{first} needs a number after it"
+    if len(argument) == 2:
+        return None
+    if first not in _LOWER_BOUNDS:
+        return f"nothing may follow {first} {argument[1]}: a range is a lower bound, then an upper"
+    second = argument[2]
+    if second in _LOWER_BOUNDS:
+        return f"two lower bounds ({first} and {second}) in one numeric"
+    if second not in _UPPER_BOUNDS:
+        return f"{second!r} cannot bound a range (use < or <=)"
+    if len(argument) < 4 or not _is_number(argument[3]):
+        return f"{second} needs a number after it"
+    if len(argument) > 4:
+        return "too many terms: a range has one lower and one upper bound"
+    if not argument[1] < argument[3]:
+        return f"the lower bound {argument[1]} must be below the upper bound {argument[3]}"
+    return None
 
 
-def _valid_anything_but(argument: Any) -> bool:
+def _anything_but_problem(argument: Any) -> str | None:
     if isinstance(argument, str) or _is_number(argument):
-        return True
-    if isinstance(argument, list):
-        return bool(argument) and all(isinstance(v, str) or _is_number(v) for v in argument)
-    if isinstance(argument, Mapping) and len(argument) == 1:
-        ((name, value),) = argument.items()
-        return name in _STRING_OPERATORS and isinstance(value, str)
-    return False
-
-
-def _is_ignore_case_string(argument: Any) -> bool:
-    return (
-        isinstance(argument, Mapping)
-        and list(argument) == ["equals-ignore-case"]
-        and isinstance(argument["equals-ignore-case"], str)
-    )
+        return None
+    if isinstance(argument, Mapping):
+        if argument in ({"prefix": ""}, {"suffix": ""}):
+            return "an empty anything-but prefix/suffix is not allowed"
+        return f"anything-but with {list(argument)} is not in Lambda's filter syntax"
+    if not isinstance(argument, list) or not argument:
+        return "anything-but takes a value or a non-empty list of values"
+    if all(isinstance(v, str) for v in argument) or all(_is_number(v) for v in argument):
+        return None
+    return "anything-but lists hold only strings or only numbers (no null, booleans or a mix)"
 
 
 def _is_number(value: Any) -> bool:
     return isinstance(value, int | float | Decimal) and not isinstance(value, bool)
 
 
-def _match_object(pattern: Mapping[str, Any], nodes: list[Any]) -> bool:
-    """Match ``pattern`` against the objects in ``nodes`` (several when arrays were crossed)."""
-    for key, sub_pattern in pattern.items():
-        children = _children(nodes, key)
-        if isinstance(sub_pattern, Mapping):
-            if not _match_object(sub_pattern, children):
-                return False
-        elif not _match_leaf(sub_pattern, _leaves(children)):
+@dataclass
+class _Node:
+    """One path step of a compiled pattern: leaf conditions, children and ``$or`` groups."""
+
+    conditions: list[Any] | None = None
+    children: dict[str, _Node] = field(default_factory=dict)
+    or_groups: list[list[_Node]] = field(default_factory=list)
+
+
+@lru_cache(maxsize=512)
+def _compiled(pattern_json: str) -> _Node:
+    pattern = json.loads(pattern_json)
+    validate_pattern(pattern)
+    return _compile(pattern, _Node())
+
+
+def _compile(pattern: Mapping[str, Any], node: _Node) -> _Node:
+    """Add ``pattern`` to ``node``: dotted keys become paths; the last duplicate path wins."""
+    for key, value in pattern.items():
+        if key == OR_KEY:
+            node.or_groups.append([_compile(branch, _Node()) for branch in value])
+            continue
+        target = node
+        for step in key.split("."):
+            target = target.children.setdefault(step, _Node())
+        if isinstance(value, Mapping):
+            _compile(value, target)
+        else:
+            target.conditions = value
+    return node
+
+
+def _expand(record: Mapping[str, Any]) -> dict[str, Any]:
+    """``record`` with dotted keys turned into nested objects (``{"a.b": 1}`` is ``a`` -> ``b``)."""
+    if not any("." in key for key in record):
+        return dict(record)
+    expanded: dict[str, Any] = {}
+    for key, value in record.items():
+        *parents, last = key.split(".")
+        target = expanded
+        for step in parents:
+            if not isinstance(target.get(step), dict):
+                target[step] = {}
+            target = target[step]
+        existing = target.get(last)
+        if isinstance(existing, dict) and isinstance(value, Mapping):
+            existing.update(_expand(value))
+        else:
+            target[last] = value
+    return expanded
+
+
+def _match_node(node: _Node, obj: Mapping[str, Any] | None) -> bool:
+    """Every child and every ``$or`` group of ``node`` holds in ``obj`` (None: no object)."""
+    for step, child in node.children.items():
+        value = obj.get(step, _ABSENT) if obj is not None else _ABSENT
+        if child.conditions is not None and not _match_leaf(child.conditions, _leaves(value)):
             return False
-    return True
+        if (child.children or child.or_groups) and not _match_inside(child, value):
+            return False
+    return all(any(_match_node(branch, obj) for branch in group) for group in node.or_groups)
 
 
-def _children(nodes: list[Any], key: str) -> list[Any]:
-    """Values under ``key`` in every object of ``nodes``, descending through arrays."""
-    found: list[Any] = []
-    for node in nodes:
-        if isinstance(node, list):
-            found.extend(_children(node, key))
-        elif isinstance(node, Mapping) and key in node:
-            found.append(node[key])
-    return found
+def _match_inside(node: _Node, value: Any) -> bool:
+    """Match an object pattern under ``value``: one element of an array must satisfy it all."""
+    objects = [_expand(item) for item in _flatten(value) if isinstance(item, Mapping)]
+    if not objects:
+        return _match_node(node, None)
+    return any(_match_node(node, item) for item in objects)
 
 
-def _leaves(values: list[Any]) -> list[Any]:
-    """The scalar values among ``values``, with arrays flattened; objects are not leaves."""
-    leaves: list[Any] = []
-    for value in values:
-        if isinstance(value, list):
-            leaves.extend(_leaves(value))
-        elif not isinstance(value, Mapping):
-            leaves.append(value)
-    return leaves
+def _flatten(value: Any) -> list[Any]:
+    if value is _ABSENT:
+        return []
+    if not isinstance(value, list):
+        return [value]
+    return [item for element in value for item in _flatten(element)]
+
+
+def _leaves(value: Any) -> list[Any]:
+    """The scalar values under a field, arrays flattened; objects are not leaves."""
+    return [item for item in _flatten(value) if not isinstance(item, Mapping)]
 
 
 def _match_leaf(conditions: list[Any], values: list[Any]) -> bool:
@@ -208,24 +341,10 @@ def _satisfies(condition: Any, value: Any) -> bool:
         pairs = zip(argument[::2], argument[1::2], strict=True)
         return _is_number(value) and all(_NUMERIC_OPERATORS[op](value, n) for op, n in pairs)
     if name == "anything-but":
-        return not _anything_but_excludes(argument, value)
-    return _string_test(name, argument, value)
-
-
-def _anything_but_excludes(argument: Any, value: Any) -> bool:
-    if isinstance(argument, Mapping):
-        ((name, inner),) = argument.items()
-        return _string_test(name, inner, value)
-    excluded = argument if isinstance(argument, list) else [argument]
-    return any(_equal(item, value) for item in excluded)
-
-
-def _string_test(name: str, argument: Any, value: Any) -> bool:
-    """prefix / suffix / equals-ignore-case, each optionally case-insensitive."""
+        excluded = argument if isinstance(argument, list) else [argument]
+        return not any(_equal(item, value) for item in excluded)
     if not isinstance(value, str):
         return False
-    if isinstance(argument, Mapping):
-        argument, value = argument["equals-ignore-case"].casefold(), value.casefold()
     if name == "prefix":
         return value.startswith(argument)
     if name == "suffix":
