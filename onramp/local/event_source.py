@@ -6,8 +6,19 @@ is the per-shard delivery state machine: batching window, BatchSize, MaximumReco
 ReportBatchItemFailures (resume from the lowest failed sequence number, later records
 come again), BisectBatchOnFunctionError, MaximumRetryAttempts and the OnFailure record.
 
-Bisecting a failed batch does not use a retry attempt (Lambda keeps splitting until the
-failing record is alone); retries are counted per batch head and reset when it advances.
+The rules, each with its AWS source in docs/local-fidelity.md:
+
+- A retry of a failed batch holds the same records; MaximumRetryAttempts N means up to
+  1 + N invocations of that batch.
+- A partial batch response moves the checkpoint to the lowest failed sequence number; the
+  records from there on are a new batch with its own retry count (AWS-recorded: with
+  MaximumRetryAttempts 3 the failing record is invoked 5 times, approximateInvokeCount 4).
+- BisectBatchOnFunctionError splits a batch that raised into two batches tried one after
+  the other; splitting consumes no retry.
+- Retries of one batch back off: 0.5 s before the first, doubling, capped at 60 s
+  (``retry_backoff_s``), which gives the 8 attempts AWS recorded for a record retried until
+  its 60 s maximum age.
+- A batchItemFailures response counts only when ReportBatchItemFailures is enabled.
 """
 
 from __future__ import annotations
@@ -15,6 +26,7 @@ from __future__ import annotations
 import base64
 import math
 import time
+import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -25,6 +37,8 @@ from onramp.local import capacity
 from onramp.local.invoker import Invocation
 
 INFINITE = -1
+RETRY_BACKOFF_FIRST_S = 0.5
+RETRY_BACKOFF_CAP_S = 60.0
 
 
 @dataclass(frozen=True)
@@ -82,7 +96,8 @@ def lambda_record(stream_record: Mapping[str, Any], stream_arn: str, region: str
     """A DynamoDB Streams record (as boto3 returns it) in the shape Lambda delivers.
 
     moto differs from AWS: eventVersion 1.0 (AWS 1.1), no eventSourceARN, a datetime
-    ApproximateCreationDateTime (AWS: epoch seconds) and an inflated SizeBytes.
+    ApproximateCreationDateTime (AWS: epoch seconds as a JSON float, rounded down to the
+    second) and an inflated SizeBytes.
     """
     source = stream_record["dynamodb"]
     created = source.get("ApproximateCreationDateTime")
@@ -90,7 +105,7 @@ def lambda_record(stream_record: Mapping[str, Any], stream_arn: str, region: str
         created.timestamp() if isinstance(created, datetime) else float(created or time.time())
     )
     dynamodb: dict[str, Any] = {
-        "ApproximateCreationDateTime": math.floor(arrival),
+        "ApproximateCreationDateTime": float(math.floor(arrival)),
         "Keys": _json_safe(source["Keys"]),
         "SequenceNumber": str(source["SequenceNumber"]),
         "SizeBytes": 0,
@@ -115,7 +130,12 @@ def lambda_record(stream_record: Mapping[str, Any], stream_arn: str, region: str
 
 
 class ShardDelivery:
-    """Deliver one shard's (already filtered) records to a function with Lambda's retry rules."""
+    """Deliver one shard's (already filtered) records to a function with Lambda's retry rules.
+
+    A failed batch keeps its records for its retries (newer records wait behind it); a
+    bisected batch becomes two batches tried one after the other; the records after a
+    partial batch response's checkpoint become a new batch with its own retry count.
+    """
 
     def __init__(
         self,
@@ -134,8 +154,10 @@ class ShardDelivery:
         self._clock = clock
         self._pending: list[PendingRecord] = []
         self._first_buffered_at: float | None = None
-        self._attempts = 0
-        self._limit = source.batch_size
+        self._batches: list[int] = []  # sizes of batches already formed; the first is current
+        self._invocations = 0  # of the current batch
+        self._retries = 0  # retries the current batch used (a split uses none)
+        self._retry_at = 0.0
 
     @property
     def pending(self) -> int:
@@ -157,76 +179,99 @@ class ShardDelivery:
         return len(records) - len(kept)
 
     def ready(self) -> bool:
-        """A batch is due: BatchSize reached, the batching window elapsed, or a retry is waiting."""
+        """A batch is due: its retry backoff ran out, BatchSize is reached, or the window ended."""
         if not self._pending:
             return False
-        if self._attempts or len(self._pending) >= self._limit:
+        if self._batches:
+            return self._clock() >= self._retry_at
+        if len(self._pending) >= self.source.batch_size:
             return True
         waited = self._clock() - (self._first_buffered_at or self._clock())
         return waited >= self.source.batching_window_s
 
     def deliver(self) -> Invocation | None:
-        """Expire too-old records, then invoke the function on the next batch and settle it."""
-        self._expire_old_records()
-        if not self._pending:
+        """Discard too-old records (then None), or invoke the function on the next batch."""
+        if self._expire_old_records() or not self._pending:
             return None
-        batch = self._pending[: self._limit]
+        size = self._batches[0] if self._batches else self.source.batch_size
+        batch = self._pending[:size]
         invocation = self._invoke([r.payload for r in batch])
-        self._attempts += 1
+        self._invocations += 1
         if invocation.failed:
             self._on_function_error(batch, invocation)
         else:
-            self._on_success(batch, invocation)
+            self._on_response(batch, invocation)
         return invocation
 
-    def _on_success(self, batch: list[PendingRecord], invocation: Invocation) -> None:
-        failed = self._reported_failures(batch, invocation.value)
+    def _on_response(self, batch: list[PendingRecord], invocation: Invocation) -> None:
+        failed = (
+            self._reported_failures(batch, invocation.value)
+            if self.source.report_batch_item_failures
+            else set()
+        )
         if failed is None:  # an invalid response: the whole batch failed
-            self._retry_or_give_up(batch, invocation, function_error="")
+            self._retry_or_discard(batch, invocation, function_error=None)
         elif not failed:
-            self._advance(len(batch))
+            self._settle(len(batch))
         else:
-            lowest = min(failed)
-            done = sum(1 for r in batch if r.sequence < lowest)
-            if done:
-                self._advance(done)
-                self._attempts = 1
-            self._retry_or_give_up(batch[done:], invocation, function_error="")
+            done = sum(1 for r in batch if r.sequence < min(failed))
+            if not done:
+                self._retry_or_discard(batch, invocation, function_error=None)
+                return
+            self._settle(done)
+            self._batches.insert(0, len(batch) - done)
 
     def _on_function_error(self, batch: list[PendingRecord], invocation: Invocation) -> None:
         if self.source.bisect_on_error and len(batch) > 1:
-            self._limit = math.ceil(len(batch) / 2)
-            self._attempts -= 1
+            half = math.ceil(len(batch) / 2)
+            self._batches[:1] = [half, len(batch) - half]
+            self._invocations = self._retries = 0
             return
-        self._retry_or_give_up(batch, invocation, function_error="Unhandled")
+        self._retry_or_discard(batch, invocation, function_error="Unhandled")
 
-    def _retry_or_give_up(
-        self, batch: list[PendingRecord], invocation: Invocation, function_error: str
+    def _retry_or_discard(
+        self, batch: list[PendingRecord], invocation: Invocation, function_error: str | None
     ) -> None:
-        retries = self._attempts - 1
         limit = self.source.max_retry_attempts
-        if limit != INFINITE and retries >= limit:
+        if limit != INFINITE and self._retries >= limit:
             self._send_failure(
-                self._failure_record(batch, "RetryAttemptsExhausted", function_error, invocation)
+                self._failure_record(
+                    batch, "RetryAttemptsExhausted", invocation.request_id, function_error
+                )
             )
-            self._advance(len(batch))
-
-    def _expire_old_records(self) -> None:
-        limit = self.source.max_record_age_s
-        if limit == INFINITE:
+            self._settle(len(batch))
             return
-        now = self._clock()
-        expired = [r for r in self._pending if now - r.arrival > limit]
-        if expired:
-            self._send_failure(self._failure_record(expired, "RecordAgeExceeded", "", None))
-            self._pending = [r for r in self._pending if r not in expired]
-            self._attempts = 0
+        self._retries += 1
+        self._batches[:1] = [len(batch)]
+        self._retry_at = self._clock() + retry_backoff_s(self._retries)
 
-    def _advance(self, count: int) -> None:
-        """Checkpoint past the first ``count`` pending records."""
+    def _expire_old_records(self) -> bool:
+        """Send the records of the next batch older than MaximumRecordAge to OnFailure."""
+        limit = self.source.max_record_age_s
+        if limit == INFINITE or not self._pending:
+            return False
+        now = self._clock()
+        span = min(self._batches[0] if self._batches else self.source.batch_size, self.pending)
+        expired = 0
+        while expired < span and now - self._pending[expired].arrival > limit:
+            expired += 1
+        if not expired:
+            return False
+        records = self._pending[:expired]
+        self._send_failure(self._failure_record(records, "RecordAgeExceeded", str(uuid.uuid4())))
+        if self._batches and expired < self._batches[0]:
+            del self._pending[:expired]
+            self._batches[0] -= expired
+        else:
+            self._settle(expired)
+        return True
+
+    def _settle(self, count: int) -> None:
+        """Checkpoint past the first ``count`` pending records: the current batch is done."""
         del self._pending[:count]
-        self._attempts = 0
-        self._limit = self.source.batch_size
+        del self._batches[:1]
+        self._invocations = self._retries = 0
+        self._retry_at = 0.0
         self._first_buffered_at = self._clock() if self._pending else None
 
     @staticmethod
@@ -249,22 +294,32 @@ class ShardDelivery:
         self,
         records: list[PendingRecord],
         condition: str,
-        function_error: str,
-        invocation: Invocation | None,
+        request_id: str,
+        function_error: str | None = None,
     ) -> dict[str, Any]:
-        """The record Lambda sends to an OnFailure destination for a stream batch."""
-        return {
+        """The record Lambda sends to an OnFailure destination for a stream batch.
+
+        RetryAttemptsExhausted: ``approximateInvokeCount`` counts the batch's invocations and a
+        ``responseContext`` describes the last one (``functionError`` null unless the function
+        erred). RecordAgeExceeded: no ``responseContext``; the count also includes the attempt
+        that found the records too old (1 when the function never ran).
+        """
+        exhausted = condition == "RetryAttemptsExhausted"
+        record: dict[str, Any] = {
             "requestContext": {
-                "requestId": invocation.request_id if invocation else "",
+                "requestId": request_id,
                 "functionArn": self._function_arn,
                 "condition": condition,
-                "approximateInvokeCount": self._attempts,
-            },
-            "responseContext": {
-                "statusCode": 200 if invocation else 0,
-                "executedVersion": "$LATEST" if invocation else "",
+                "approximateInvokeCount": self._invocations + (0 if exhausted else 1),
+            }
+        }
+        if exhausted:
+            record["responseContext"] = {
+                "statusCode": 200,
+                "executedVersion": "$LATEST",
                 "functionError": function_error,
-            },
+            }
+        return record | {
             "version": "1.0",
             "timestamp": _iso(self._clock(), milliseconds=True),
             "DDBStreamBatchInfo": {
@@ -277,6 +332,11 @@ class ShardDelivery:
                 "streamArn": self.source.stream_arn,
             },
         }
+
+
+def retry_backoff_s(retry: int) -> float:
+    """Seconds before the ``retry``-th retry of one batch: 0.5 s doubling, capped at a minute."""
+    return min(RETRY_BACKOFF_FIRST_S * 2 ** (retry - 1), RETRY_BACKOFF_CAP_S)
 
 
 def _iso(epoch: float, milliseconds: bool = False) -> str:
