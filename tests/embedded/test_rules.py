@@ -312,7 +312,7 @@ def test_partial_response_with_bisect_retries_only_the_remaining_records():
     assert calls == [[1, 2, 3, 4], [3, 4]]
 
 
-def test_lambda_record_creation_time_is_a_float_of_whole_seconds():
+def test_lambda_record_has_lambdas_shape_and_a_float_creation_time():
     # AWS-recorded: LocalStack's AWS-validated test_dynamodb_event_filter asserts
     # isinstance(ApproximateCreationDateTime, float) on the delivered events; the DynamoDB
     # Streams API rounds it down to the second (StreamRecord.ApproximateCreationDateTime).
@@ -326,6 +326,8 @@ def test_lambda_record_creation_time_is_a_float_of_whole_seconds():
         },
     }
     payload = lambda_record(stream_record, "arn:stream", "us-east-1").payload
+    assert (payload["eventVersion"], payload["eventSource"]) == ("1.1", "aws:dynamodb")
+    assert (payload["eventSourceARN"], payload["awsRegion"]) == ("arn:stream", "us-east-1")
     created = payload["dynamodb"]["ApproximateCreationDateTime"]
     assert isinstance(created, float) and created == 1767225601.0
     assert json.dumps(created) == "1767225601.0"
