@@ -36,7 +36,6 @@ import operator
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
-from functools import lru_cache
 from typing import Any
 
 from onramp.errors import UsageError
@@ -125,7 +124,7 @@ def passes(filters: Sequence[Mapping[str, Any]], record: Mapping[str, Any]) -> b
 
 def matches(pattern: Mapping[str, Any], record: Any) -> bool:
     """True when ``record`` matches one filter ``pattern`` (every key must match: AND)."""
-    tree = _compiled(json.dumps(pattern, sort_keys=True, default=str))
+    tree = _compiled(pattern)
     return _match_node(tree, _expand(record) if isinstance(record, Mapping) else None)
 
 
@@ -247,11 +246,21 @@ class _Node:
     or_groups: list[list[_Node]] = field(default_factory=list)
 
 
-@lru_cache(maxsize=512)
-def _compiled(pattern_json: str) -> _Node:
-    pattern = json.loads(pattern_json)
+_COMPILED: dict[int, tuple[Mapping[str, Any], _Node]] = {}
+_COMPILED_MAX = 512
+
+
+def _compiled(pattern: Mapping[str, Any]) -> _Node:
+    """The validated, compiled form of ``pattern`` (patterns are not changed once used)."""
+    cached = _COMPILED.get(id(pattern))
+    if cached is not None and cached[0] is pattern:
+        return cached[1]
     validate_pattern(pattern)
-    return _compile(pattern, _Node())
+    tree = _compile(pattern, _Node())
+    if len(_COMPILED) >= _COMPILED_MAX:
+        _COMPILED.clear()
+    _COMPILED[id(pattern)] = (pattern, tree)
+    return tree
 
 
 def _compile(pattern: Mapping[str, Any], node: _Node) -> _Node:
@@ -270,21 +279,21 @@ def _compile(pattern: Mapping[str, Any], node: _Node) -> _Node:
     return node
 
 
-def _expand(record: Mapping[str, Any]) -> dict[str, Any]:
+def _expand(record: Mapping[str, Any]) -> Mapping[str, Any]:
     """``record`` with dotted keys turned into nested objects (``{"a.b": 1}`` is ``a`` -> ``b``)."""
     if not any("." in key for key in record):
-        return dict(record)
+        return record
     expanded: dict[str, Any] = {}
     for key, value in record.items():
         *parents, last = key.split(".")
         target = expanded
-        for step in parents:
-            if not isinstance(target.get(step), dict):
-                target[step] = {}
+        for step in parents:  # copies, so the record itself is never changed
+            child = target.get(step)
+            target[step] = dict(child) if isinstance(child, Mapping) else {}
             target = target[step]
         existing = target.get(last)
-        if isinstance(existing, dict) and isinstance(value, Mapping):
-            existing.update(_expand(value))
+        if isinstance(existing, Mapping) and isinstance(value, Mapping):
+            target[last] = {**existing, **_expand(value)}
         else:
             target[last] = value
     return expanded

@@ -204,6 +204,14 @@ DOT_CASES: list[tuple[str, dict[str, Any], dict[str, Any], bool]] = [
 # AWS-validated TestEventPattern cases complex_or / complex_or_NEG (from EventBridge's
 # "complex example with $or matching"); Lambda's filter rule syntax table lists
 # "Or (multiple fields)" with "$or".
+
+
+def test_dotted_and_nested_record_keys_merge_without_changing_the_record() -> None:
+    record = {"a": {"b": 1}, "a.c": 2}
+    assert matches({"a": {"b": [1], "c": [2]}}, record)
+    assert record == {"a": {"b": 1}, "a.c": 2}
+
+
 OR_PATTERN = {
     "detail": {
         "$or": [
