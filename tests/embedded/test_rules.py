@@ -41,9 +41,9 @@ class Clock:
         return self.now
 
 
-def _delivery(results, records=4, clock=None, **overrides):
-    """A ShardDelivery over ``records`` records (ids 1..n) whose invocations return
-    ``results`` in turn (a callable gets the batch's ids)."""
+def _delivery(results, records=4, clock=None, ages=None, **overrides):
+    """A ShardDelivery over ``records`` records (ids 1..n, each 1 s old unless ``ages`` says
+    otherwise) whose invocations return ``results`` in turn (a callable gets the batch's ids)."""
     source = StreamEventSource("Fn", "E", "arn:stream", **{"batch_size": 4, **overrides})
     calls, failures = [], []
 
@@ -54,7 +54,10 @@ def _delivery(results, records=4, clock=None, **overrides):
 
     clock = clock or Clock()
     delivery = ShardDelivery(source, "shard-1", invoke, failures.append, "arn:fn", clock=clock)
-    delivery.add([PendingRecord(i, 99.0, {"id": i}) for i in range(1, records + 1)])
+    ages = ages or {}
+    delivery.add(
+        [PendingRecord(i, clock.now - ages.get(i, 1.0), {"id": i}) for i in range(1, records + 1)]
+    )
     return delivery, calls, failures
 
 
@@ -252,9 +255,9 @@ def test_record_expired_before_any_invocation():
     # test_kinesis_maximum_record_age_exceeded_discard_records (same snapshot file): no
     # responseContext, approximateInvokeCount 1, a request id (a UUID) although nothing ran;
     # only the expired record is discarded (batchSize 1), the younger ones are delivered.
-    delivery, calls, failures = _delivery(lambda ids: _invocation(), records=3, max_record_age_s=60)
-    delivery.add([])
-    delivery._pending[0] = PendingRecord(1, 100.0 - 61, {"id": 1})
+    delivery, calls, failures = _delivery(
+        lambda ids: _invocation(), records=3, ages={1: 61.0}, max_record_age_s=60
+    )
     _drain(delivery)
     (record,) = failures
     assert record["requestContext"]["condition"] == "RecordAgeExceeded"
