@@ -110,8 +110,9 @@ def variable_per_1000(scenario: Scenario, volume: int = VOLUME) -> dict[LineKey,
 
 
 def _by_line(bill: Bill) -> dict[LineKey, Decimal]:
+    """Exact USD per (service, resource, item): the per-resource table, not the invoice."""
     totals: dict[LineKey, Decimal] = {}
-    for line in bill.lines:
+    for line in bill.resource_lines:
         key = (line.service, line.resource, line.item)
         totals[key] = totals.get(key, Decimal(0)) + line.usd
     return totals
