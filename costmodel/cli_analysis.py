@@ -18,7 +18,14 @@ from costmodel.breakeven import breakeven
 from costmodel.exports import FORMATS, bill_rows, render_text, to_csv, write_table
 from costmodel.free_tier import PROFILES
 from costmodel.projection import DEFAULT_SIMULATIONS, project
-from costmodel.scenario import DEFAULT_FREE_TIER, Scenario, estimate, load_scenario
+from costmodel.scenario import (
+    DEFAULT_FREE_TIER,
+    MAX_ONBOARDINGS,
+    MAX_ONBOARDINGS_WHY,
+    Scenario,
+    estimate,
+    load_scenario,
+)
 from costmodel.sensitivity import sensitivity
 from onramp.errors import UsageError
 from onramp.sam_template import DEFAULT_TEMPLATE
@@ -90,6 +97,17 @@ def whole_number(flag: str, text: str, minimum: int = 0) -> int:
     return value
 
 
+def onboardings(flag: str, text: str, minimum: int = 0) -> int:
+    """Onboardings a month from a flag: a whole number up to MAX_ONBOARDINGS (bound stated)."""
+    value = whole_number(flag, text, minimum)
+    if value > MAX_ONBOARDINGS:
+        raise UsageError(
+            f"{flag}: {value:.3g} is above the bound ({MAX_ONBOARDINGS:.0e} a month: "
+            f"{MAX_ONBOARDINGS_WHY})"
+        )
+    return value
+
+
 def growth_rate(text: str) -> float:
     """``10%`` or ``0.1`` -> 0.1; UsageError naming --growth if not a rate above -100 %."""
     raw = str(text).strip()
@@ -138,7 +156,7 @@ def _context(scenario: Scenario) -> str:
 
 def run_estimate(args: argparse.Namespace) -> int:
     """Print the bill of N onboardings a month: lines, by service, fixed vs variable."""
-    users = whole_number("--users", args.users)
+    users = onboardings("--users", args.users)
     scenario = _scenario(args)
     result = estimate(users, scenario)
     rows = bill_rows(result.bill)
@@ -182,7 +200,7 @@ def run_breakeven(args: argparse.Namespace) -> int:
 def run_project(args: argparse.Namespace) -> int:
     """Print the monthly projection with its Monte Carlo band and the budget line."""
     months = whole_number("--months", args.months, minimum=1)
-    users = whole_number("--users", args.users)
+    users = onboardings("--users", args.users)
     growth = growth_rate(args.growth)
     simulations = whole_number("--simulations", args.simulations, minimum=1)
     if simulations > MAX_SIMULATIONS:
@@ -204,7 +222,7 @@ def run_project(args: argparse.Namespace) -> int:
 
 def run_sensitivity(args: argparse.Namespace) -> int:
     """Print tornado data: the bill with each uncertain input at its low and high end."""
-    users = whole_number("--users", args.users)
+    users = onboardings("--users", args.users)
     scenario = _scenario(args)
     rows = sensitivity(users, scenario)
     title = f"Sensitivity of the monthly bill at {users:,} onboardings ({_context(scenario)}), USD"
@@ -213,7 +231,7 @@ def run_sensitivity(args: argparse.Namespace) -> int:
 
 def run_article(args: argparse.Namespace) -> int:
     """Print the source article's figures next to the true ones, with the reasons."""
-    users = whole_number("--users", args.users)
+    users = onboardings("--users", args.users)
     scenario = _scenario(args)
     rows = compare_with_article(users, scenario)
     title = (

@@ -34,6 +34,12 @@ DAYS_PER_MONTH = 30
 NEVER_EXPIRE_DAYS = 365
 """Log groups without a retention keep growing; we count one year of logs as stored."""
 
+MAX_ONBOARDINGS = 10**12
+MAX_ONBOARDINGS_WHY = (
+    "385,000 onboardings a second; each bills an API request and three invocations, so "
+    "more would pass the 1e15 a month any account can meter"
+)
+"""The most onboardings a month priced: the usage bound (costmodel.usage) over one onboarding."""
 DEFAULT_REGION = "us-east-1"
 DEFAULT_FREE_TIER = "always-free"
 

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from costmodel.catalog import available_regions
-from costmodel.cli_analysis import money, whole_number
+from costmodel.cli_analysis import money, onboardings
 from costmodel.exports import render_text
 from costmodel.free_tier import PROFILES
 from loadtest.payloads import DEFAULT_MIX_TEXT, parse_mix
@@ -68,7 +68,7 @@ def options_from_args(args: argparse.Namespace) -> DemoOptions:
     return DemoOptions(
         duration_s=parse_duration_s(args.duration, "--duration"),
         rate=rate,
-        users_per_month=whole_number("--users-per-month", args.users_per_month, minimum=1),
+        users_per_month=onboardings("--users-per-month", args.users_per_month, minimum=1),
         budget=money("--budget", args.budget, Decimal(0)) if args.budget else None,
         free_tier=args.free_tier,
         region=args.region,
