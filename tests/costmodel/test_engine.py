@@ -5,6 +5,7 @@ from typing import Any
 
 import pytest
 
+from costmodel.components.api_gateway import metered_http_requests
 from costmodel.engine import Bill, CostLine, price_usage
 
 
@@ -273,3 +274,15 @@ def test_free_lines_are_zero_priced_and_visible(profile: str) -> None:
     free = [ln for ln in bill.lines if "free" in ln.item]
     assert all(ln.usd == 0 and ln.unit_price == 0 for ln in free)
     assert bool(free) == (profile != "none")
+
+
+def test_the_512_kb_step_is_one_function() -> None:
+    """One definition, applied once per request: the recorder counts each request with it, a
+    usage file's mean size goes through the same steps (AWS: a 513 KB request counts as 2)."""
+    kb = 1024
+    assert [metered_http_requests(size) for size in (0, 512 * kb, 512 * kb + 1, 1025 * kb)] == [
+        1,
+        1,
+        2,
+        3,
+    ]

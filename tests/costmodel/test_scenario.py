@@ -168,3 +168,15 @@ def test_default_shape_bills_lambda_init() -> None:
     cold = load_scenario(template=TEMPLATE, cold_start_share=Decimal("0.5"), init_ms=Decimal(800))
     assert cold.bill(1_000_000).total > warm.total
     assert "cold starts 50" in cold.per.source
+
+
+def test_measured_api_requests_are_stepped_once(tmp_path: Path) -> None:
+    """The recorder already counted each request in 512 KB steps (metered_requests): a mean
+    request size over 512 KB must not step them again (it did: 2 x 1,250 requests, not 1,250)."""
+    totals = measurement_totals()
+    accepted = totals["onboardings"]["accepted"]
+    totals["api"] |= {"metered_requests": accepted + 250, "request_bytes_total": 10**9}
+    path = write_measurement(finalise(totals), tmp_path / "measurement.json")
+    bill = load_scenario(path, template=TEMPLATE, free_tier="none").bill(accepted)
+    api = next(line for line in bill.lines if line.service == "http_api")
+    assert api.quantity == accepted + 250
