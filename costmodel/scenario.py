@@ -74,6 +74,8 @@ DEFAULT_INIT_MS = Decimal(400)
 """Billed INIT ms of one cold start: Python functions "usually initialize in 200-400 ms"
 (https://edgedelta.com/company/knowledge-center/aws-lambda-cold-start-cost, S); ours import
 boto3 and Powertools, so the top of that range. The local run measures it (init_ms_total)."""
+MAX_INIT_MS = Decimal(10_000)
+"""Lambda stops an on-demand INIT phase at 10 s (https://docs.aws.amazon.com/lambda/latest/dg/lambda-runtime-environment.html)."""
 DEFAULT_WRITE_UNITS = {"users": Decimal(5), "audit": Decimal(3)}
 """users: the pending row, the processing update, the welcome-email claim, its message id and
 the completed update (the row stays under 1 KB: 1 WRU each); audit: 3 appended status events
