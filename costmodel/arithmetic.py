@@ -42,6 +42,11 @@ def _any_positive_array(value: Any) -> bool:
     return bool(np.any(np.asarray(value) > 0))
 
 
+def _always_zero_array(value: Any) -> bool:
+    """A scalar zero is zero in every scenario; an array may be zero in some only."""
+    return np.ndim(value) == 0 and float(value) == 0
+
+
 @dataclass(frozen=True)
 class Arithmetic:
     """The non-arithmetic operations of one number type (Decimal scalars or float arrays)."""
@@ -54,12 +59,22 @@ class Arithmetic:
     ceil: Callable[[Any], Any]
     cents: Callable[[Any], Any]
     any_positive: Callable[[Any], bool]
-    keeps_zeros: bool
-    """Arrays keep zero quantities (a zero in one scenario may be non-zero in the next)."""
+    always_zero: Callable[[Any], bool]
+    """True for a quantity that is zero in every scenario (it needs no line)."""
+    keeps_parts: bool
+    """Whether the engine keeps each resource's parts (Decimals: the per-resource table)."""
 
 
 EXACT = Arithmetic(
-    "decimal", Decimal, min, max, _ceil_decimal, to_cents, lambda value: value > 0, False
+    "decimal",
+    Decimal,
+    min,
+    max,
+    _ceil_decimal,
+    to_cents,
+    lambda value: value > 0,
+    lambda value: value == 0,
+    True,
 )
 
 
@@ -68,5 +83,13 @@ def _float_array(value: Any) -> Any:
 
 
 ARRAYS = Arithmetic(
-    "numpy", _float_array, np.minimum, np.maximum, np.ceil, _cents_float, _any_positive_array, True
+    "numpy",
+    _float_array,
+    np.minimum,
+    np.maximum,
+    np.ceil,
+    _cents_float,
+    _any_positive_array,
+    _always_zero_array,
+    False,
 )

@@ -29,6 +29,7 @@ from typing import Any
 from costmodel.arithmetic import CENT, EXACT, Arithmetic, to_cents
 from costmodel.catalog import Catalog, Price, load_catalog
 from costmodel.components.registry import SERVICES
+from costmodel.free_tier import Allowance
 from costmodel.usage import BOUND_TEXT, MAX_MONTHLY_QUANTITY, validate_usage
 from onramp.errors import UsageError
 
@@ -95,6 +96,9 @@ class Metering:
 
 def tier_parts(price: Price, position: Any, quantity: Any, num: Arithmetic) -> Iterator[Any]:
     """Each tier's share of ``quantity`` used after ``position`` earlier this month."""
+    if len(price.tiers) == 1 and price.tiers[0][0] is None:
+        yield quantity  # one unbounded tier: all of it, wherever the month stands
+        return
     end = position + quantity
     lower: Any = num.number(0)
     for upto, _ in price.tiers:
@@ -114,6 +118,18 @@ def raise_beyond(price: Price) -> None:
     )
 
 
+def _take_free(
+    free_left: dict[Allowance, Any], service: str, item: str, quantity: Any, num: Arithmetic
+) -> Any:
+    """Take up to ``quantity`` from the allowance covering ``service``.``item`` (0 if none)."""
+    for allowance, left in free_left.items():
+        if allowance.service == service and item in allowance.items:
+            taken = num.minimum(left, quantity)
+            free_left[allowance] = left - taken
+            return taken
+    return num.number(0)
+
+
 def meter_account(usage: Mapping[str, Any], catalog: Catalog, num: Arithmetic = EXACT) -> Metering:
     """Meter every resource of a validated usage document and allocate the account's month.
 
@@ -122,38 +138,32 @@ def meter_account(usage: Mapping[str, Any], catalog: Catalog, num: Arithmetic = 
     """
     free_left = {a: num.number(a.quantity) for a in catalog.allowances(usage["free_tier"])}
     position: dict[tuple[str, str], Any] = {}
-    metering = Metering(parts=None if num.keeps_zeros else [])
-    bound = num.number(MAX_MONTHLY_QUANTITY)
+    metering = Metering(parts=[] if num.keeps_parts else None)
+    bound = MAX_MONTHLY_QUANTITY
+
+    def add(name: str, label: str, line: LineKey, quantity: Any, price: Price) -> None:
+        if not num.always_zero(quantity):
+            unit_price = ZERO if line[2] < 0 else price.tiers[line[2]][1]
+            metering.add(Part(name, label, line, quantity), price, unit_price)
+
     for resource in usage["resources"]:
-        service = resource["service"]
+        service, name = resource["service"], resource["name"]
         for metered in SERVICES[service].meter(resource, usage, num):
             price = catalog.price(service, metered.item)
-            if num.any_positive(metered.quantity - bound):
+            if num.keeps_parts and metered.quantity > bound:  # arrays: inputs already bounded
                 raise UsageError(
-                    f"{service} {resource['name']!r}: {metered.item} is above the bound "
+                    f"{service} {name!r}: {metered.item} is above the bound "
                     f"({BOUND_TEXT}, in {price.unit}s)"
                 )
             label = metered.label or metered.item
             key = (service, metered.item)
-            quantity = metered.quantity
-            used = position.get(key, num.number(0))
-            for allowance, left in free_left.items():
-                if allowance.service == service and metered.item in allowance.items:
-                    taken = num.minimum(left, quantity)
-                    free_left[allowance] = left - taken
-                    quantity = quantity - taken
-                    used = used + taken
-                    if num.keeps_zeros or num.any_positive(taken):
-                        part = Part(resource["name"], label, (service, metered.item, -1), taken)
-                        metering.add(part, price, ZERO)
-                    break
-            for index, part_quantity in enumerate(tier_parts(price, used, quantity, num)):
-                if num.keeps_zeros or num.any_positive(part_quantity):
-                    part = Part(
-                        resource["name"], label, (service, metered.item, index), part_quantity
-                    )
-                    metering.add(part, price, price.tiers[index][1])
-            position[key] = used + quantity
+            free = _take_free(free_left, service, metered.item, metered.quantity, num)
+            add(name, label, (*key, -1), free, price)
+            used = position.get(key, num.number(0)) + free
+            billed = metered.quantity - free
+            for index, part in enumerate(tier_parts(price, used, billed, num)):
+                add(name, label, (*key, index), part, price)
+            position[key] = used + billed
     return metering
 
 

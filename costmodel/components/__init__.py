@@ -58,9 +58,5 @@ def steps(size: Any, step: int, num: Arithmetic) -> Any:
 
 
 def metered(num: Arithmetic, *pairs: tuple[str, Any]) -> list[Metered]:
-    """Metered quantities for (item, quantity) pairs; exact zeros dropped (arrays keep all)."""
-    return [
-        Metered(item, quantity)
-        for item, quantity in pairs
-        if num.keeps_zeros or num.any_positive(quantity)
-    ]
+    """Metered quantities for (item, quantity) pairs, without those zero in every scenario."""
+    return [Metered(item, quantity) for item, quantity in pairs if not num.always_zero(quantity)]

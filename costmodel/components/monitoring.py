@@ -17,7 +17,7 @@ def meter_cloudwatch(
     """Alarm metrics (an anomaly-detection alarm counts as 3), custom metrics, logs."""
     lines = metered(num, ("alarm_metrics", resource["alarm_metrics"]))
     anomaly = resource["anomaly_alarms"] * METRICS_PER_ANOMALY_ALARM
-    if num.keeps_zeros or num.any_positive(anomaly):
+    if not num.always_zero(anomaly):
         lines.append(Metered("alarm_metrics", anomaly, "alarm_metrics (anomaly detection, x3)"))
     return lines + metered(
         num,

@@ -196,7 +196,7 @@ def test_budgets_62_action_enabled_budget_days_are_free_a_month() -> None:
 
 def test_logs_allowances_are_separate_not_pooled() -> None:
     """4 GB ingested, 4 GB-month stored, 6 GB scanned: each against its own 5 GB allowance,
-    so only 1 GB scanned is billed (a pooled 5 GB would bill 9 of the 14 GB: $2.12)."""
+    so only 1 GB scanned is billed: $0.01 (a pooled 5 GB bills 9 of the 14 GB: $0.12)."""
     logs = {"log_ingest_gb": 4, "log_storage_gb": 4, "log_insights_gb": 6}
     bill = bill_of({"service": "cloudwatch", "name": "ops", **logs}, free_tier="always-free")
     assert bill.total == Decimal("0.01")  # 1 GB scanned x $0.005 = $0.005 -> $0.01
