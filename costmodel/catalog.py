@@ -1,5 +1,10 @@
 """The price catalog: one dated, sourced YAML file per region under costmodel/prices/.
 
+Every region's catalog also carries the free tier (costmodel/prices/free_tier.yaml): prices
+and allowances are data, the engine only applies them. A quantity every account gets free
+whatever its profile (the first 62 action-enabled budget-days, 2.5M stream reads) is a $0
+first tier, as AWS's Price List writes it.
+
 Example::
 
     catalog = load_catalog("us-east-1")
@@ -16,10 +21,13 @@ from typing import Any
 
 import yaml
 
+from costmodel.free_tier import Allowance, FreeTier, allowances, parse_free_tier
 from onramp.errors import UsageError
 
 PRICES_DIR = Path(__file__).with_name("prices")
+FREE_TIER_PATH = PRICES_DIR / "free_tier.yaml"
 CONFIDENCE_LEVELS = ("C", "S", "U")
+UNCONFIRMED = "U"
 
 
 @dataclass(frozen=True)
@@ -34,7 +42,6 @@ class Price:
     effective_date: str
     confidence: str
     note: str = ""
-    included: Decimal = Decimal(0)
     price_list: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -42,28 +49,10 @@ class Price:
         """The first tier's price per unit."""
         return self.tiers[0][1]
 
-    def split(self, already_used: Decimal, quantity: Decimal) -> list[tuple[int, Decimal, Decimal]]:
-        """Split ``quantity`` over the tiers, given ``already_used`` earlier this month.
-
-        Returns (tier index, quantity in that tier, unit price) for every tier touched.
-        """
-        parts: list[tuple[int, Decimal, Decimal]] = []
-        position, remaining = already_used, quantity
-        for index, (upto, unit_price) in enumerate(self.tiers):
-            if remaining <= 0:
-                break
-            if upto is not None and position >= upto:
-                continue
-            room = remaining if upto is None else min(remaining, upto - position)
-            parts.append((index, room, unit_price))
-            position += room
-            remaining -= room
-        if remaining > 0:
-            raise UsageError(
-                f"{self.service}.{self.item}: quantity beyond the last priced tier "
-                f"({self.tiers[-1][0]} {self.unit})"
-            )
-        return parts
+    @property
+    def unconfirmed(self) -> bool:
+        """True when no AWS text or Price List output confirms the price (confidence U)."""
+        return self.confidence == UNCONFIRMED
 
 
 @dataclass(frozen=True)
@@ -75,6 +64,7 @@ class Catalog:
     retrieved: str
     prices: dict[tuple[str, str], Price]
     path: Path
+    free_tier: FreeTier = field(default_factory=dict)
 
     def price(self, service: str, item: str) -> Price:
         """The price of ``item`` of ``service``; UsageError naming both if unknown."""
@@ -84,6 +74,10 @@ class Catalog:
             raise UsageError(
                 f"price catalog {self.path.name}: no price for {service}.{item}"
             ) from None
+
+    def allowances(self, profile: str) -> tuple[Allowance, ...]:
+        """The free-tier allowances of ``profile``; UsageError naming it if unknown."""
+        return allowances(self.free_tier, profile)
 
     def services(self) -> list[str]:
         """Service names in catalog order."""
@@ -96,7 +90,7 @@ class Catalog:
 
 def available_regions() -> list[str]:
     """Regions with a catalog file, sorted."""
-    return sorted(path.stem for path in PRICES_DIR.glob("*.yaml"))
+    return sorted(path.stem for path in PRICES_DIR.glob("*.yaml") if path != FREE_TIER_PATH)
 
 
 def load_catalog(region: str) -> Catalog:
@@ -108,13 +102,17 @@ def load_catalog(region: str) -> Catalog:
     return load_catalog_file(PRICES_DIR / f"{region}.yaml")
 
 
+def _yaml(path: Path, what: str) -> Any:
+    try:
+        return yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+        raise UsageError(f"cannot read {what} {path}: {exc}".splitlines()[0]) from None
+
+
 @cache
 def _read(path: Path) -> Catalog:
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as exc:
-        raise UsageError(f"cannot read price catalog {path}: {exc}".splitlines()[0]) from None
-    return parse_catalog(data, path)
+    free_tier = parse_free_tier(_yaml(FREE_TIER_PATH, "free tier"), FREE_TIER_PATH.name)
+    return parse_catalog(_yaml(path, "price catalog"), path, free_tier)
 
 
 def clear_cache() -> None:
@@ -170,12 +168,11 @@ def _parse_price(service: str, item: str, entry: dict[str, Any], where: str) -> 
         effective_date=str(entry["effective_date"]),
         confidence=entry["confidence"],
         note=str(entry.get("note", "")),
-        included=_decimal(entry.get("included", 0), f"{where}.included"),
         price_list=dict(entry.get("price_list") or {}),
     )
 
 
-def parse_catalog(data: Any, path: Path) -> Catalog:
+def parse_catalog(data: Any, path: Path, free_tier: FreeTier | None = None) -> Catalog:
     """Validate a parsed catalog document and build the Catalog."""
     if not isinstance(data, dict) or not isinstance(data.get("services"), dict):
         raise UsageError(f"price catalog {path}: expected a mapping with 'services'")
@@ -190,4 +187,5 @@ def parse_catalog(data: Any, path: Path) -> Catalog:
         retrieved=str(data.get("retrieved", "")),
         prices=prices,
         path=path,
+        free_tier=free_tier or {},
     )

@@ -15,10 +15,29 @@ from typing import Any
 
 from costmodel.article import SEED_USERS, compare_with_article
 from costmodel.breakeven import breakeven
-from costmodel.exports import FORMATS, bill_rows, render_text, to_csv, write_table
+from costmodel.engine import Bill
+from costmodel.exports import (
+    FORMATS,
+    bill_rows,
+    render_bill,
+    render_text,
+    to_csv,
+    write_bill,
+    write_table,
+)
 from costmodel.free_tier import PROFILES
 from costmodel.projection import DEFAULT_SIMULATIONS, project
-from costmodel.scenario import DEFAULT_FREE_TIER, Scenario, estimate, load_scenario
+from costmodel.scenario import (
+    DEFAULT_COLD_START_SHARE,
+    DEFAULT_FREE_TIER,
+    DEFAULT_INIT_MS,
+    MAX_INIT_MS,
+    MAX_ONBOARDINGS,
+    MAX_ONBOARDINGS_WHY,
+    Scenario,
+    estimate,
+    load_scenario,
+)
 from costmodel.sensitivity import sensitivity
 from onramp.errors import UsageError
 from onramp.sam_template import DEFAULT_TEMPLATE
@@ -69,14 +88,40 @@ def _scenario_options(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--region", help="price catalog region (default: the measurement's)")
     parser.add_argument("--template", default=str(DEFAULT_TEMPLATE), help="SAM template")
+    parser.add_argument(
+        "--cold-start-share",
+        default=str(DEFAULT_COLD_START_SHARE),
+        help="share of invocations with a billed INIT, default shape only (default 0.01)",
+    )
+    parser.add_argument(
+        "--init-ms",
+        default=str(DEFAULT_INIT_MS),
+        help="billed INIT ms per cold start, default shape only (default 400)",
+    )
     parser.add_argument("--format", choices=OUTPUT_FORMATS, default="table")
     parser.add_argument("--out", metavar="FILE", help="also write the result (.csv/.json/.xlsx)")
 
 
 def _scenario(args: argparse.Namespace) -> Scenario:
     return load_scenario(
-        args.measurement, template=args.template, region=args.region, free_tier=args.free_tier
+        args.measurement,
+        template=args.template,
+        region=args.region,
+        free_tier=args.free_tier,
+        cold_start_share=bounded("--cold-start-share", args.cold_start_share, Decimal(1)),
+        init_ms=bounded("--init-ms", args.init_ms, MAX_INIT_MS),
     )
+
+
+def bounded(flag: str, text: str, most: Decimal) -> Decimal:
+    """A number in [0, ``most``] from a flag's text; UsageError naming the flag."""
+    try:
+        value = Decimal(str(text))
+    except InvalidOperation:
+        raise UsageError(f"{flag}: expected a number, got {text!r}") from None
+    if not value.is_finite() or not 0 <= value <= most:
+        raise UsageError(f"{flag}: expected a number from 0 to {most}, got {text!r}")
+    return value
 
 
 def whole_number(flag: str, text: str, minimum: int = 0) -> int:
@@ -87,6 +132,17 @@ def whole_number(flag: str, text: str, minimum: int = 0) -> int:
         raise UsageError(f"{flag}: expected a whole number, got {text!r}") from None
     if value < minimum:
         raise UsageError(f"{flag}: expected a whole number >= {minimum}, got {text!r}")
+    return value
+
+
+def onboardings(flag: str, text: str, minimum: int = 0) -> int:
+    """Onboardings a month from a flag: a whole number up to MAX_ONBOARDINGS (bound stated)."""
+    value = whole_number(flag, text, minimum)
+    if value > MAX_ONBOARDINGS:
+        raise UsageError(
+            f"{flag}: {value:.3g} is above the bound ({MAX_ONBOARDINGS:.0e} a month: "
+            f"{MAX_ONBOARDINGS_WHY})"
+        )
     return value
 
 
@@ -115,8 +171,18 @@ def money(flag: str, text: str | None, default: Decimal) -> Decimal:
     return value
 
 
-def _emit(args: argparse.Namespace, rows: list[dict[str, Any]], title: str, doc: Any) -> int:
-    """Print rows as the chosen format (JSON prints ``doc``) and write ``--out`` if asked."""
+def _emit(
+    args: argparse.Namespace,
+    rows: list[dict[str, Any]],
+    title: str,
+    doc: Any,
+    bill: Bill | None = None,
+) -> int:
+    """Print rows as the chosen format (JSON prints ``doc``) and write ``--out`` if asked.
+
+    With a ``bill``, the table shows its invoice lines and per-resource table (each saying
+    which sums to the bill) and ``--out`` writes the bill (costmodel.exports.write_bill).
+    """
     if args.format == "xlsx" and not args.out:
         raise UsageError("--format xlsx: needs --out FILE.xlsx")
     if args.format == "json":
@@ -124,10 +190,10 @@ def _emit(args: argparse.Namespace, rows: list[dict[str, Any]], title: str, doc:
     elif args.format == "csv":
         sys.stdout.write(to_csv(rows))
     elif args.format == "table":
-        sys.stdout.write(f"{title}\n\n{render_text(rows)}")
+        sys.stdout.write(f"{title}\n\n{render_bill(bill) if bill else render_text(rows)}")
     if args.out:
         fmt = args.format if args.format in FORMATS else None
-        path = write_table(rows, args.out, fmt)
+        path = write_bill(bill, args.out, fmt) if bill else write_table(rows, args.out, fmt)
         print(f"wrote {path}", file=sys.stderr)
     return 0
 
@@ -138,7 +204,7 @@ def _context(scenario: Scenario) -> str:
 
 def run_estimate(args: argparse.Namespace) -> int:
     """Print the bill of N onboardings a month: lines, by service, fixed vs variable."""
-    users = whole_number("--users", args.users)
+    users = onboardings("--users", args.users)
     scenario = _scenario(args)
     result = estimate(users, scenario)
     rows = bill_rows(result.bill)
@@ -157,7 +223,7 @@ def run_estimate(args: argparse.Namespace) -> int:
         "by_service": {k: str(v) for k, v in result.bill.by_service().items()},
         "bill": result.bill.to_dict(),
     }
-    return _emit(args, rows, title, doc)
+    return _emit(args, rows, title, doc, result.bill)
 
 
 def run_breakeven(args: argparse.Namespace) -> int:
@@ -182,7 +248,7 @@ def run_breakeven(args: argparse.Namespace) -> int:
 def run_project(args: argparse.Namespace) -> int:
     """Print the monthly projection with its Monte Carlo band and the budget line."""
     months = whole_number("--months", args.months, minimum=1)
-    users = whole_number("--users", args.users)
+    users = onboardings("--users", args.users)
     growth = growth_rate(args.growth)
     simulations = whole_number("--simulations", args.simulations, minimum=1)
     if simulations > MAX_SIMULATIONS:
@@ -204,7 +270,7 @@ def run_project(args: argparse.Namespace) -> int:
 
 def run_sensitivity(args: argparse.Namespace) -> int:
     """Print tornado data: the bill with each uncertain input at its low and high end."""
-    users = whole_number("--users", args.users)
+    users = onboardings("--users", args.users)
     scenario = _scenario(args)
     rows = sensitivity(users, scenario)
     title = f"Sensitivity of the monthly bill at {users:,} onboardings ({_context(scenario)}), USD"
@@ -213,7 +279,7 @@ def run_sensitivity(args: argparse.Namespace) -> int:
 
 def run_article(args: argparse.Namespace) -> int:
     """Print the source article's figures next to the true ones, with the reasons."""
-    users = whole_number("--users", args.users)
+    users = onboardings("--users", args.users)
     scenario = _scenario(args)
     rows = compare_with_article(users, scenario)
     title = (

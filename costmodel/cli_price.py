@@ -9,7 +9,7 @@ from typing import Any
 from costmodel.catalog import available_regions
 from costmodel.components.messaging import SES_PLANS
 from costmodel.engine import price_usage
-from costmodel.exports import bill_rows, render_text, to_csv, write_bill
+from costmodel.exports import bill_rows, render_bill, to_csv, write_bill
 from costmodel.free_tier import PROFILES
 from costmodel.usage import load_usage
 
@@ -29,6 +29,7 @@ def register(group: Any) -> None:
     )
     refresh.add_argument("--region", required=True, choices=available_regions())
     refresh.add_argument("--write", action="store_true", help="write the updated catalog file")
+    refresh.add_argument("--profile", help="AWS credentials profile (default: the usual chain)")
     refresh.set_defaults(func=run_refresh)
 
 
@@ -47,7 +48,7 @@ def run_price(args: argparse.Namespace) -> int:
             f"Monthly bill, {usage['region']}, free tier: {args.free_tier or usage['free_tier']}"
             f", amounts in {bill.currency}\n\n"
         )
-        text = header + render_text(bill_rows(bill))
+        text = header + render_bill(bill)
     sys.stdout.write(text)
     if args.output:
         write_bill(bill, args.output)
@@ -58,6 +59,6 @@ def run_refresh(args: argparse.Namespace) -> int:
     """Print catalog-vs-Price-List differences; write the file only with --write."""
     from costmodel.refresh import refresh_catalog
 
-    report = refresh_catalog(args.region, write=args.write)
+    report = refresh_catalog(args.region, write=args.write, profile=args.profile)
     sys.stdout.write(report)
     return 0

@@ -21,7 +21,11 @@ from costmodel.engine import Bill, decimal_text, is_cents
 from onramp.errors import UsageError
 
 FORMATS = ("csv", "json", "xlsx")
-BILL_COLUMNS = ("service", "resource", "item", "quantity", "unit", "unit_price", "usd")
+BILL_COLUMNS = (
+    "service", "region", "item", "quantity", "unit", "unit_price", "usd", "resources", "price"
+)  # fmt: skip
+RESOURCE_COLUMNS = ("service", "resource", "item", "quantity", "unit", "unit_price", "usd")
+TOTAL_NOTE = "sum of the invoice lines above"
 Rows = Sequence[Mapping[str, Any]]
 
 
@@ -33,10 +37,41 @@ def as_rows(table: Any) -> list[dict[str, Any]]:
 
 
 def bill_rows(bill: Bill) -> list[dict[str, Any]]:
-    """The bill's lines as rows (Decimals kept), followed by a TOTAL row."""
-    rows = [{column: getattr(line, column) for column in BILL_COLUMNS} for line in bill.lines]
-    rows.append({"service": "TOTAL", "usd": bill.total})
+    """The invoice lines as rows (Decimals kept), then a TOTAL row: these sum to the bill."""
+    rows = [
+        {column: getattr(line, column) for column in BILL_COLUMNS[:-1]}
+        | {"quantity": line.quantity.normalize(), "price": line.price_status}
+        for line in bill.lines
+    ]
+    rows.append({"service": "TOTAL", "item": TOTAL_NOTE, "usd": bill.total})
     return rows
+
+
+def resource_rows(bill: Bill) -> list[dict[str, Any]]:
+    """The per-resource table (exact, unrounded): where the money goes, not the bill's sum."""
+    return [
+        {column: getattr(line, column) for column in RESOURCE_COLUMNS}
+        | {"quantity": line.quantity.normalize(), "usd": line.usd.normalize()}
+        for line in bill.resource_lines
+    ]
+
+
+def render_bill(bill: Bill) -> str:
+    """Both tables as text, each saying what it is; unconfirmed prices called out."""
+    text = (
+        "Invoice lines: one per usage type and tier in the region, all resources summed, "
+        "each rounded to cents. THESE SUM TO THE BILL.\n"
+        + render_text(bill_rows(bill))
+        + "\nWhere it goes, per resource: exact and unrounded, for reading only "
+        "(does not sum to the bill; the invoice lines do).\n" + render_text(resource_rows(bill))
+    )
+    unconfirmed = bill.unconfirmed_lines
+    if unconfirmed:
+        text += (
+            f"\n{len(unconfirmed)} invoice line(s) use prices marked 'unconfirmed' (no AWS text "
+            f"or Price List output confirms them; see the catalog {bill.region}.yaml notes).\n"
+        )
+    return text
 
 
 def _columns(rows: Rows) -> list[str]:
@@ -90,20 +125,26 @@ def render_text(table: Any) -> str:
 
 def write_xlsx(table: Any, path: Path | str, sheet: str = "data") -> None:
     """An XLSX workbook with one sheet; numbers stay numbers (USD columns formatted 0.00)."""
+    write_xlsx_sheets({sheet: table}, path)
+
+
+def write_xlsx_sheets(tables: Mapping[str, Any], path: Path | str) -> None:
+    """An XLSX workbook with one sheet per table, in order (USD columns formatted 0.00)."""
     from openpyxl import Workbook
 
-    rows = as_rows(table)
-    columns = _columns(rows)
     workbook = Workbook()
-    worksheet = workbook.active
-    worksheet.title = sheet
-    worksheet.append(columns)
-    for row in rows:
-        worksheet.append([_cell(row.get(column)) for column in columns])
-    for index, column in enumerate(columns, start=1):
-        if column in ("usd", "total") or column.endswith("_usd"):
-            for (cell,) in worksheet.iter_rows(min_row=2, min_col=index, max_col=index):
-                cell.number_format = "0.00"
+    workbook.remove(workbook.active)
+    for sheet, table in tables.items():
+        rows = as_rows(table)
+        columns = _columns(rows)
+        worksheet = workbook.create_sheet(sheet)
+        worksheet.append(columns)
+        for row in rows:
+            worksheet.append([_cell(row.get(column)) for column in columns])
+        for index, column in enumerate(columns, start=1):
+            if column in ("usd", "total") or column.endswith("_usd"):
+                for (cell,) in worksheet.iter_rows(min_row=2, min_col=index, max_col=index):
+                    cell.number_format = "0.00"
     workbook.save(Path(path))
 
 
@@ -133,13 +174,19 @@ def write_table(table: Any, path: Path | str, fmt: str | None = None, sheet: str
 
 
 def write_bill(bill: Bill, path: Path | str, fmt: str | None = None) -> Path:
-    """Write a bill: JSON as ``Bill.to_dict()``, CSV/XLSX as its lines plus a TOTAL row."""
+    """Write a bill: JSON as ``Bill.to_dict()``; CSV as the invoice lines plus a TOTAL row;
+    XLSX as a ``bill`` sheet (the invoice lines, summing to the total) and a ``by_resource``
+    sheet (where it goes, exact)."""
     path = Path(path)
-    if (fmt or path.suffix.lstrip(".")).lower() == "json":
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
+    kind = (fmt or path.suffix.lstrip(".")).lower()
+    if kind not in ("json", "xlsx"):
+        return write_table(bill_rows(bill), path, fmt, sheet="bill")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if kind == "json":
             path.write_text(json.dumps(bill.to_dict(), indent=2) + "\n", encoding="utf-8")
-        except OSError as exc:
-            raise UsageError(f"cannot write {path}: {exc.strerror}") from None
-        return path
-    return write_table(bill_rows(bill), path, fmt, sheet="bill")
+        else:
+            write_xlsx_sheets({"bill": bill_rows(bill), "by_resource": resource_rows(bill)}, path)
+    except OSError as exc:
+        raise UsageError(f"cannot write {path}: {exc.strerror}") from None
+    return path

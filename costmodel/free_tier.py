@@ -1,18 +1,23 @@
 """Free-tier profiles (an input, since 2025-07-15 it depends on the account's age).
 
 ``none`` (no allowance), ``always-free`` (every account) and ``legacy-12-month`` (older
-accounts in their first year: always-free plus the 12-month offers). An allowance is a
+accounts in their first year: always-free plus the 12-month offers). The allowances are data,
+in costmodel/prices/free_tier.yaml (its header documents the format); an allowance is a
 monthly quantity shared by every resource of the account that uses one of its items.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
+from typing import Any
 
 from onramp.errors import UsageError
 
 PROFILES = ("none", "always-free", "legacy-12-month")
+EXTENDS = {"legacy-12-month": "always-free"}
+"""A profile that adds its own allowances to another's."""
 FREE_TIER_URL = "https://aws.amazon.com/free/"
 
 
@@ -23,76 +28,76 @@ class Allowance:
     service: str
     items: tuple[str, ...]
     quantity: Decimal
-    unit: str
     confidence: str
     source_url: str = FREE_TIER_URL
     note: str = ""
 
 
-ALWAYS_FREE: tuple[Allowance, ...] = (
-    Allowance("lambda", ("requests",), Decimal(1_000_000), "request", "C"),
-    Allowance(
-        "lambda",
-        ("duration_x86_64", "duration_arm64"),
-        Decimal(400_000),
-        "GB-second",
-        "C",
-        note="shared by x86_64 and arm64",
-    ),
-    Allowance("dynamodb", ("storage",), Decimal(25), "GB-month", "C"),
-    Allowance("cloudwatch", ("alarm_metrics",), Decimal(10), "alarm metric-month", "C"),
-    Allowance("cloudwatch", ("custom_metrics",), Decimal(10), "metric-month", "C"),
-    Allowance(
-        "cloudwatch",
-        ("log_ingest", "log_storage", "log_insights_scanned"),
-        Decimal(5),
-        "GB",
-        "C",
-        note="5 GB of logs data: ingestion, storage and Logs Insights scans together",
-    ),
-    Allowance("sqs", ("requests",), Decimal(1_000_000), "request", "C"),
-    Allowance("kms", ("requests",), Decimal(20_000), "request", "C"),
-    Allowance("xray", ("traces_recorded",), Decimal(100_000), "trace", "C"),
-    Allowance("xray", ("traces_retrieved",), Decimal(1_000_000), "trace", "S"),
-)
-
-LEGACY_12_MONTH: tuple[Allowance, ...] = (
-    Allowance("http_api", ("requests",), Decimal(1_000_000), "request", "S"),
-    Allowance("rest_api", ("requests",), Decimal(1_000_000), "request", "S"),
-    Allowance("s3", ("storage",), Decimal(5), "GB-month", "S"),
-    Allowance("s3", ("put_requests",), Decimal(2_000), "request", "S"),
-    Allowance("s3", ("get_requests",), Decimal(20_000), "request", "S"),
-    Allowance(
-        "ses",
-        ("recipients",),
-        Decimal(3_000),
-        "message",
-        "S",
-        note="3,000 message charges a month for 12 months (SES free tier since 2023-08-01)",
-    ),
-)
+FreeTier = Mapping[str, tuple[Allowance, ...]]
+"""Each profile's own allowances (``legacy-12-month`` without the always-free ones)."""
 
 
-def allowances(profile: str) -> tuple[Allowance, ...]:
-    """The allowances of a free-tier ``profile``; UsageError naming it if unknown."""
-    if profile == "none":
-        return ()
-    if profile == "always-free":
-        return ALWAYS_FREE
-    if profile == "legacy-12-month":
-        return ALWAYS_FREE + LEGACY_12_MONTH
-    raise UsageError(
-        f"free_tier: unknown profile {profile!r} (expected one of {', '.join(PROFILES)})"
+def _allowance(entry: Any, where: str) -> Allowance:
+    if not isinstance(entry, Mapping):
+        raise UsageError(f"{where}: expected a mapping with service, items, quantity")
+    for key in ("service", "items", "quantity", "confidence"):
+        if key not in entry:
+            raise UsageError(f"{where}: missing key {key!r}")
+    try:
+        quantity = Decimal(str(entry["quantity"]))
+    except InvalidOperation:
+        quantity = Decimal(-1)
+    if not quantity.is_finite() or quantity < 0:
+        raise UsageError(f"{where}.quantity: expected a non-negative number")
+    return Allowance(
+        service=str(entry["service"]),
+        items=tuple(str(item) for item in entry["items"]),
+        quantity=quantity,
+        confidence=str(entry["confidence"]),
+        source_url=str(entry.get("source_url", FREE_TIER_URL)),
+        note=str(entry.get("note", "")),
     )
 
 
-def free_quantity(profile: str, service: str, item: str) -> Decimal:
+def parse_free_tier(data: Any, where: str) -> FreeTier:
+    """Validate the free-tier document (a list of allowances per profile but ``none``)."""
+    if not isinstance(data, Mapping):
+        raise UsageError(f"{where}: expected a mapping of profile -> allowances")
+    unknown = [key for key in data if key not in PROFILES[1:]]
+    if unknown:
+        raise UsageError(f"{where}: unknown profile {unknown[0]!r}")
+    return {
+        profile: tuple(
+            _allowance(entry, f"{where}: {profile}[{index}]")
+            for index, entry in enumerate(data.get(profile) or [])
+        )
+        for profile in PROFILES[1:]
+    }
+
+
+def allowances(free_tier: FreeTier, profile: str) -> tuple[Allowance, ...]:
+    """The allowances of a free-tier ``profile``; UsageError naming it if unknown."""
+    if profile not in PROFILES:
+        raise UsageError(
+            f"free_tier: unknown profile {profile!r} (expected one of {', '.join(PROFILES)})"
+        )
+    if profile == "none":
+        return ()
+    base = allowances(free_tier, EXTENDS[profile]) if profile in EXTENDS else ()
+    return base + tuple(free_tier.get(profile, ()))
+
+
+def free_quantity(free_tier: FreeTier, profile: str, service: str, item: str) -> Decimal:
     """The monthly free quantity of ``service``.``item`` under ``profile`` (0 if none).
 
     A shared allowance (e.g. Lambda GB-seconds over both architectures) is reported whole
     for each of its items: allocate it once across them, as the engine does.
     """
     return sum(
-        (a.quantity for a in allowances(profile) if a.service == service and item in a.items),
+        (
+            a.quantity
+            for a in allowances(free_tier, profile)
+            if a.service == service and item in a.items
+        ),
         Decimal(0),
     )

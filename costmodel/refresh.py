@@ -27,6 +27,7 @@ from costmodel.catalog import (
     load_catalog,
     load_catalog_file,
 )
+from onramp.errors import UsageError
 
 PRICING_API_REGION = "us-east-1"
 # Usage types carry a region prefix (none or USE1- in us-east-1).
@@ -44,11 +45,22 @@ class Quote:
     sku: str
 
 
-def pricing_client() -> Any:
-    """A boto3 Price List client (the API is served from us-east-1)."""
+def pricing_client(profile: str | None = None) -> Any:
+    """A boto3 Price List client (the API is served from us-east-1), of ``profile`` if given."""
     import boto3
+    from botocore.exceptions import BotoCoreError
 
-    return boto3.client("pricing", region_name=PRICING_API_REGION)
+    try:
+        session = boto3.Session(profile_name=profile)
+        return session.client("pricing", region_name=PRICING_API_REGION)
+    except BotoCoreError as exc:
+        raise UsageError(f"refresh-prices --profile: {exc}") from None
+
+
+def _aws_failure(exc: Exception) -> UsageError:
+    """One line for a Price List call that failed (no credentials, denied, unreachable)."""
+    hint = "configure AWS credentials (aws configure) or pass --profile NAME"
+    return UsageError(f"refresh-prices: the AWS Price List API call failed ({exc}); {hint}")
 
 
 def fetch_products(client: Any, service_code: str, region: str) -> list[dict[str, Any]]:
@@ -171,16 +183,27 @@ def write_updates(path: Path, changed: dict[tuple[str, str], Quote]) -> None:
 
 
 def refresh_catalog(
-    region: str, *, write: bool = False, client: Any = None, path: Path | None = None
+    region: str,
+    *,
+    write: bool = False,
+    client: Any = None,
+    path: Path | None = None,
+    profile: str | None = None,
 ) -> str:
     """The diff report of ``region``'s catalog against the Price List; write it if asked.
 
-    ``path`` defaults to the shipped catalog file of ``region``.
+    ``path`` defaults to the shipped catalog file of ``region``; ``profile`` names the AWS
+    credentials profile. No credentials, a denied call or no network: one UsageError line.
     """
+    from botocore.exceptions import BotoCoreError, ClientError
+
     load_catalog(region)  # UsageError naming the region if unknown
     path = path or PRICES_DIR / f"{region}.yaml"
     catalog = load_catalog_file(path)
-    lines, changed = compare(catalog, client or pricing_client())
+    try:
+        lines, changed = compare(catalog, client or pricing_client(profile))
+    except (BotoCoreError, ClientError) as exc:
+        raise _aws_failure(exc) from None
     summary = f"{len(changed)} price(s) differ from the AWS Price List API in {region}"
     if changed and write:
         write_updates(path, changed)

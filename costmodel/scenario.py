@@ -3,7 +3,8 @@
 The per-onboarding shape comes from a measurement.json (its ``per_onboarding`` block and
 totals) or from the documented defaults below; the fixed part (alarms, memory sizes, PITR,
 log retention) comes from stack/template.yaml. Quantities are computed with plain arithmetic,
-so the same code serves the Decimal engine (floats) and the Monte Carlo model (numpy arrays).
+so the same code serves the Decimal engine (exact Decimals, from the measurement's own totals
+to the priced line: no float on the way) and the Monte Carlo model (numpy float arrays).
 
 Example::
 
@@ -13,11 +14,14 @@ Example::
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from collections.abc import Callable
+from dataclasses import dataclass, fields, replace
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from costmodel.arithmetic import EXACT, Arithmetic
+from costmodel.components.registry import SERVICES
 from costmodel.engine import Bill, price_usage, to_cents
 from costmodel.template_costs import StackSpec, read_stack
 from onramp.measurement import load_measurement
@@ -30,44 +34,69 @@ DAYS_PER_MONTH = 30
 NEVER_EXPIRE_DAYS = 365
 """Log groups without a retention keep growing; we count one year of logs as stored."""
 
+MAX_ONBOARDINGS = 10**12
+MAX_ONBOARDINGS_WHY = (
+    "385,000 onboardings a second; each bills an API request and three invocations, so "
+    "more would pass the 1e15 a month any account can meter"
+)
+"""The most onboardings a month priced: the usage bound (costmodel.usage) over one onboarding."""
 DEFAULT_REGION = "us-east-1"
 DEFAULT_FREE_TIER = "always-free"
 
 STREAM_FUNCTIONS = ("enrich", "provision", "datalake")
 """Functions driven by the table stream: the ones stream batch retries invoke again."""
 
-LOG_BYTES_PER_INVOCATION = 600.0
+ZERO = Decimal(0)
+LOG_BYTES_PER_INVOCATION = Decimal(600)
 """START, END and REPORT lines (~ 300 B) plus one structured Powertools log line (~ 300 B)."""
 
 # Documented defaults, used when no measurement is given. Each is a per-onboarding figure for
 # one accepted registration; the measurement from `onramp demo` or `onramp measure` replaces
 # them all. Sources: the handlers' work (stack/src/onboarding) and AWS's billing rules.
-DEFAULT_REJECTED_PER_ACCEPTED = 0.1
+DEFAULT_REJECTED_PER_ACCEPTED = Decimal("0.1")
 """1.1 API requests per onboarding: one in eleven registrations is invalid (HTTP 400/409)."""
-DEFAULT_MS_PER_INVOCATION = {"register": 15.0, "enrich": 40.0, "provision": 180.0, "datalake": 30.0}
+DEFAULT_MS_PER_INVOCATION = {
+    "register": Decimal(15),
+    "enrich": Decimal(40),
+    "provision": Decimal(180),
+    "datalake": Decimal(30),
+}
 """register: validate + one PutItem; enrich: validation, normalising, the external lookup;
 provision: S3 put + head, IAM CreatePolicy, SES SendEmail; datalake: one S3 put."""
-DEFAULT_WRITE_UNITS = {"users": 5.0, "audit": 3.0}
+DEFAULT_COLD_START_SHARE = Decimal("0.01")
+"""Share of invocations that start a new execution environment (a billed INIT phase since
+2025-08-01). AWS: "cold starts typically occur in under 1% of invocations" (Operating Lambda:
+Performance optimization, https://aws.amazon.com/blogs/compute/operating-lambda-performance-optimization-part-1/);
+INIT billing: https://aws.amazon.com/blogs/compute/aws-lambda-standardizes-billing-for-init-phase/.
+A function seeing under one request every few minutes starts cold far more often: a
+measured run, or ``--cold-start-share``, replaces it."""
+DEFAULT_INIT_MS = Decimal(400)
+"""Billed INIT ms of one cold start: Python functions "usually initialize in 200-400 ms"
+(https://edgedelta.com/company/knowledge-center/aws-lambda-cold-start-cost, S); ours import
+boto3 and Powertools, so the top of that range. The local run measures it (init_ms_total)."""
+MAX_INIT_MS = Decimal(10_000)
+"""Lambda stops an on-demand INIT phase at 10 s (https://docs.aws.amazon.com/lambda/latest/dg/lambda-runtime-environment.html)."""
+DEFAULT_WRITE_UNITS = {"users": Decimal(5), "audit": Decimal(3)}
 """users: the pending row, the processing update, the welcome-email claim, its message id and
 the completed update (the row stays under 1 KB: 1 WRU each); audit: 3 appended status events
 (< 1 KB each, 1 WRU each)."""
-DEFAULT_STORED_BYTES = {"users": 900.0, "audit": 3 * 300.0}
+DEFAULT_STORED_BYTES = {"users": Decimal(900), "audit": Decimal(3 * 300)}
 """The completed user row (~ 900 B) and three audit events (~ 300 B each)."""
-DEFAULT_API_REQUEST_KB = 0.4
+DEFAULT_API_REQUEST_KB = Decimal("0.4")
 """A registration body (name, email, phone, metadata) is well under one 512 KB metering step."""
-DEFAULT_EMAILS = 1.0
+DEFAULT_EMAILS = Decimal(1)
 """One welcome email to one recipient (SES bills per recipient)."""
-DEFAULT_S3_PUTS = 1.0
+DEFAULT_S3_PUTS = Decimal(1)
 """The per-user prefix marker object ``users/<user_id>/``."""
-DEFAULT_S3_GETS = 1.0
+DEFAULT_S3_GETS = Decimal(1)
 """The idempotency HEAD on the marker (billed as a GET-class request)."""
 DEFAULT_CUSTOM_METRICS = 8
 """The handlers' EMF metrics (stack/src/onboarding/observability.py): Registrations,
 Enrichments, Provisions, and Failures by 5 reasons. CloudWatch prorates a metric by the hours
 it receives data, so a full month each is an upper bound at low volume."""
-ACCESS_LOG_BYTES_PER_REQUEST = 350.0
+ACCESS_LOG_BYTES_PER_REQUEST = Decimal(350)
 """One JSON line of the HTTP API access log (the template's AccessLogSettings format)."""
-TRACED_SHARE = 1.0
+TRACED_SHARE = 1
 """Share of traced invocations X-Ray records. Lambda's default sampling rule keeps 1 request
 a second per function plus 5 %: every invocation while a function sees under one a second."""
 
@@ -76,7 +105,10 @@ a second per function plus 5 %: every invocation while a function sees under one
 class PerOnboarding:
     """The usage one accepted onboarding causes, rejected requests' share included.
 
-    Fields hold floats (or numpy arrays in the Monte Carlo model).
+    Fields hold Decimals (or numpy float arrays in the Monte Carlo model: ``in_number``).
+    ``api_request_kb`` 0 means the API requests are already counted in 512 KB steps (a
+    measured run); ``init_ms`` is billed INIT ms the default shape adds per function (a
+    measured run's billed ms include its INIT phases).
     """
 
     api_requests: Any
@@ -93,8 +125,22 @@ class PerOnboarding:
     s3_stored_bytes: Any
     sqs_requests: Any
     rejected_per_accepted: Any
+    init_ms: dict[str, Any] | None = None
     custom_metrics: int = DEFAULT_CUSTOM_METRICS
     source: str = "defaults"
+
+    def in_number(self, convert: Callable[[Any], Any]) -> PerOnboarding:
+        """The same shape with every quantity passed through ``convert`` (e.g. ``float``)."""
+        changes: dict[str, Any] = {}
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if f.name in ("custom_metrics", "source") or value is None:
+                continue
+            is_map = isinstance(value, dict)
+            changes[f.name] = (
+                {k: convert(v) for k, v in value.items()} if is_map else convert(value)
+            )
+        return replace(self, **changes)
 
     @property
     def invalid_share(self) -> Any:
@@ -109,67 +155,99 @@ class Inputs:
     ``invalid_share`` None keeps the measured share. Floats or numpy arrays.
     """
 
-    duration_factor: Any = 1.0
-    log_factor: Any = 1.0
+    duration_factor: Any = 1
+    log_factor: Any = 1
     invalid_share: Any = None
-    retry_rate: Any = 0.0
+    retry_rate: Any = 0
+
+    def in_number(self, num: Arithmetic) -> Inputs:
+        """The inputs in ``num``'s number type (a float becomes its exact Decimal)."""
+        return Inputs(
+            **{
+                f.name: None if getattr(self, f.name) is None else num.number(getattr(self, f.name))
+                for f in fields(self)
+            }
+        )
 
 
-def default_per_onboarding(stack: StackSpec) -> PerOnboarding:
-    """The documented defaults for the functions and tables the template declares."""
+def default_per_onboarding(
+    stack: StackSpec,
+    cold_start_share: Decimal = DEFAULT_COLD_START_SHARE,
+    init_ms: Decimal = DEFAULT_INIT_MS,
+) -> PerOnboarding:
+    """The documented defaults for the functions and tables the template declares.
+
+    Every function's invocations include ``cold_start_share`` cold starts of ``init_ms``
+    billed INIT each (billed since 2025-08-01).
+    """
     fns = [key for key in stack.functions if key in DEFAULT_MS_PER_INVOCATION]
-    invocations = {key: 1.0 for key in fns}
-    api_requests = 1.0 + DEFAULT_REJECTED_PER_ACCEPTED
+    invocations = {key: Decimal(1) for key in fns}
+    api_requests = 1 + DEFAULT_REJECTED_PER_ACCEPTED
     invocations["register"] = api_requests
     return PerOnboarding(
         api_requests=api_requests,
         api_request_kb=DEFAULT_API_REQUEST_KB,
         invocations=invocations,
         billed_ms={key: invocations[key] * DEFAULT_MS_PER_INVOCATION[key] for key in fns},
-        write_units={key: DEFAULT_WRITE_UNITS.get(key, 0.0) for key in stack.tables},
-        read_units={key: 0.0 for key in stack.tables},
-        stored_bytes={key: DEFAULT_STORED_BYTES.get(key, 0.0) for key in stack.tables},
+        write_units={key: DEFAULT_WRITE_UNITS.get(key, ZERO) for key in stack.tables},
+        read_units={key: ZERO for key in stack.tables},
+        stored_bytes={key: DEFAULT_STORED_BYTES.get(key, ZERO) for key in stack.tables},
         log_bytes=LOG_BYTES_PER_INVOCATION * sum(invocations.values())
-        + (ACCESS_LOG_BYTES_PER_REQUEST * api_requests if stack.api_access_logs else 0.0),
+        + (ACCESS_LOG_BYTES_PER_REQUEST * api_requests if stack.api_access_logs else ZERO),
         emails=DEFAULT_EMAILS,
-        s3_put_requests=DEFAULT_S3_PUTS + (1.0 if "datalake" in fns else 0.0),
+        s3_put_requests=DEFAULT_S3_PUTS + (1 if "datalake" in fns else 0),
         s3_get_requests=DEFAULT_S3_GETS,
-        s3_stored_bytes=0.0,
-        sqs_requests=0.0,
+        s3_stored_bytes=ZERO,
+        sqs_requests=ZERO,
         rejected_per_accepted=DEFAULT_REJECTED_PER_ACCEPTED,
+        init_ms={key: invocations[key] * cold_start_share * init_ms for key in fns},
+        source=f"defaults (cold starts {cold_start_share:%} of invocations, {init_ms} ms INIT)",
     )
 
 
+def exact(value: float | int) -> Decimal:
+    """A measured number as the Decimal its JSON text wrote (no rounding on the way)."""
+    return Decimal(value) if isinstance(value, int) else Decimal(repr(value))
+
+
 def per_onboarding_from_measurement(measurement: dict[str, Any], stack: StackSpec) -> PerOnboarding:
-    """The shape of a validated measurement.json (see docs/architecture.md)."""
-    per = measurement["per_onboarding"]
-    accepted = measurement["onboardings"]["accepted"]
+    """The shape of a validated measurement.json, exact: its totals over accepted onboardings.
+
+    The API requests are the recorder's metered requests (already counted in 512 KB steps,
+    so no request size is passed on); billed ms include the run's INIT phases.
+    """
+    accepted = Decimal(measurement["onboardings"]["accepted"])
+
+    def each(total: float | int) -> Decimal:
+        return exact(total) / accepted
+
+    functions = measurement["functions"]
     tables = measurement.get("dynamodb", {})
-    api_kb = per.get("api_request_bytes", 0.0) / max(per["api_requests"], 1e-12) / 1024
     return PerOnboarding(
-        api_requests=per["api_requests"],
-        api_request_kb=api_kb,
-        invocations=dict(per["invocations"]),
-        billed_ms=dict(per["billed_ms"]),
-        write_units={k: t["write_request_units"] / accepted for k, t in tables.items()},
-        read_units={k: t["read_request_units"] / accepted for k, t in tables.items()},
+        api_requests=each(measurement["api"]["metered_requests"]),
+        api_request_kb=ZERO,
+        invocations={k: each(f["invocations"]) for k, f in functions.items()},
+        billed_ms={k: each(f["billed_ms_total"]) for k, f in functions.items()},
+        write_units={k: each(t["write_request_units"]) for k, t in tables.items()},
+        read_units={k: each(t["read_request_units"]) for k, t in tables.items()},
         stored_bytes={k: _stored_bytes(k, t, accepted, stack) for k, t in tables.items()},
-        log_bytes=per["log_bytes"],
-        emails=per["emails"],
-        s3_put_requests=per["s3_put_requests"],
-        s3_get_requests=per.get("s3_get_requests", 0.0),
-        s3_stored_bytes=measurement["s3"].get("bytes_stored", 0) / accepted,
-        sqs_requests=per["sqs_requests"],
-        rejected_per_accepted=measurement["onboardings"]["rejected"] / accepted,
+        log_bytes=each(measurement["logs"]["bytes_ingested"]),
+        emails=each(measurement["ses"]["recipients"]),
+        s3_put_requests=each(measurement["s3"]["put_requests"]),
+        s3_get_requests=each(measurement["s3"].get("get_requests", 0)),
+        s3_stored_bytes=each(measurement["s3"].get("bytes_stored", 0)),
+        sqs_requests=each(measurement["sqs"]["requests"]),
+        rejected_per_accepted=each(measurement["onboardings"]["rejected"]),
         source=f"measurement {measurement['run_id']}",
     )
 
 
-def _stored_bytes(key: str, table: dict[str, Any], accepted: int, stack: StackSpec) -> float:
+def _stored_bytes(key: str, table: dict[str, Any], accepted: Decimal, stack: StackSpec) -> Decimal:
     """Bytes an onboarding leaves in a table: one row, or every item of an append-only table."""
     spec = stack.tables.get(key)
-    items = table.get("items_written", accepted) / accepted if spec and spec.append_only else 1.0
-    return items * table.get("mean_item_bytes", 0.0)
+    written = exact(table.get("items_written", int(accepted)))
+    items = written / accepted if spec and spec.append_only else Decimal(1)
+    return items * exact(table.get("mean_item_bytes", 0))
 
 
 def adjusted(per: PerOnboarding, inputs: Inputs) -> PerOnboarding:
@@ -180,8 +258,8 @@ def adjusted(per: PerOnboarding, inputs: Inputs) -> PerOnboarding:
     its log lines; stream retries invoke the stream functions again.
     """
     calls = sum(per.invocations.values())
-    log_per_call = per.log_bytes / calls if calls else 0.0
-    extra_rejected = 0.0
+    log_per_call = per.log_bytes / calls if calls else 0
+    extra_rejected: Any = 0
     if inputs.invalid_share is not None:
         extra_rejected = (
             inputs.invalid_share / (1 - inputs.invalid_share) - per.rejected_per_accepted
@@ -213,23 +291,25 @@ def monthly_quantities(
 ) -> dict[tuple[str, str, str], Any]:
     """Every numeric usage key of the month, keyed (service, resource, key), in bill order.
 
-    Plain arithmetic, so ``users`` and the shape may be numpy arrays. ``stored_onboardings``
-    (default: this month's) sets the DynamoDB and S3 storage; logs are stored for the
-    template's retention (steady state: monthly ingest x retention months).
+    Plain arithmetic, so ``users`` and the shape may be Decimals or numpy arrays.
+    ``stored_onboardings`` (default: this month's) sets the DynamoDB and S3 storage; logs are
+    stored for the template's retention (steady state: monthly ingest x retention months).
     """
     stored = users if stored_onboardings is None else stored_onboardings
     api = "rest_api" if stack.api_type == "rest" else "http_api"
     log_gb = users * per.log_bytes / GIB
+    init_ms = per.init_ms or {}
     q: dict[tuple[str, str, str], Any] = {(api, "api", "requests"): users * per.api_requests}
     for key in stack.functions:
-        q[("lambda", key, "requests")] = users * per.invocations.get(key, 0.0)
-        q[("lambda", key, "billed_ms_total")] = users * per.billed_ms.get(key, 0.0)
+        q[("lambda", key, "requests")] = users * per.invocations.get(key, 0)
+        q[("lambda", key, "billed_ms_total")] = users * per.billed_ms.get(key, 0)
+        q[("lambda", key, "init_ms_total")] = users * init_ms.get(key, 0)
     for key, table in stack.tables.items():
-        storage_gb = stored * per.stored_bytes.get(key, 0.0) / GIB
-        q[("dynamodb", key, "write_request_units")] = users * per.write_units.get(key, 0.0)
-        q[("dynamodb", key, "read_request_units")] = users * per.read_units.get(key, 0.0)
+        storage_gb = stored * per.stored_bytes.get(key, 0) / GIB
+        q[("dynamodb", key, "write_request_units")] = users * per.write_units.get(key, 0)
+        q[("dynamodb", key, "read_request_units")] = users * per.read_units.get(key, 0)
         q[("dynamodb", key, "storage_gb")] = storage_gb
-        q[("dynamodb", key, "pitr_gb")] = storage_gb if table.pitr else 0.0
+        q[("dynamodb", key, "pitr_gb")] = storage_gb if table.pitr else 0 * storage_gb
     q[("ses", "welcome", "recipients")] = users * per.emails
     q[("s3", "userspaces", "put_requests")] = users * per.s3_put_requests
     q[("s3", "userspaces", "get_requests")] = users * per.s3_get_requests
@@ -239,21 +319,21 @@ def monthly_quantities(
     q[("cloudwatch", "ops", "high_resolution_alarm_metrics")] = stack.high_resolution_alarm_metrics
     q[("cloudwatch", "ops", "custom_metrics")] = per.custom_metrics
     q[("cloudwatch", "ops", "log_ingest_gb")] = log_gb
-    q[("cloudwatch", "ops", "log_storage_gb")] = log_gb * log_retention_months(stack)
+    q[("cloudwatch", "ops", "log_storage_gb")] = log_gb * log_retention_days(stack) / DAYS_PER_MONTH
     for index, queue in enumerate(stack.queues):
-        q[("sqs", queue, "requests")] = users * per.sqs_requests if index == 0 else 0.0
+        q[("sqs", queue, "requests")] = users * per.sqs_requests * (1 if index == 0 else 0)
     traced = [key for key, fn in stack.functions.items() if fn.tracing]
     q[("xray", "lambda", "traces_recorded")] = (
-        users * sum(per.invocations.get(key, 0.0) for key in traced) * TRACED_SHARE
+        users * sum(per.invocations.get(key, 0) for key in traced) * TRACED_SHARE
     )
     q[("budgets", "monthly", "action_enabled_budgets")] = stack.action_budgets
     return q
 
 
-def log_retention_months(stack: StackSpec) -> float:
-    """Months of logs kept: the longest retention of any function (never-expire: 12)."""
+def log_retention_days(stack: StackSpec) -> int:
+    """Days of logs kept: the longest retention of any function (never-expire: a year)."""
     days = [fn.log_retention_days or NEVER_EXPIRE_DAYS for fn in stack.functions.values()]
-    return max(days, default=NEVER_EXPIRE_DAYS) / DAYS_PER_MONTH
+    return max(days, default=NEVER_EXPIRE_DAYS)
 
 
 def static_fields(per: PerOnboarding, stack: StackSpec) -> dict[tuple[str, str], dict[str, Any]]:
@@ -267,14 +347,33 @@ def static_fields(per: PerOnboarding, stack: StackSpec) -> dict[tuple[str, str],
         for key, fn in stack.functions.items()
     }
     if stack.api_type == "http":
-        fields[("http_api", "api")] = {"request_size_kb": _number(per.api_request_kb)}
+        fields[("http_api", "api")] = {"request_size_kb": per.api_request_kb}
     return fields
 
 
-def _number(value: float) -> Decimal:
-    """A float quantity as a Decimal without float noise (1100.0000000000002 -> 1100)."""
-    number = Decimal(repr(round(float(value), 12)))
-    return number.to_integral_value() if number == number.to_integral_value() else number
+def scenario_resources(
+    users: Any, per: PerOnboarding, stack: StackSpec, num: Arithmetic, stored: Any = None
+) -> list[dict[str, Any]]:
+    """The month's resources (usage-file shape) in ``num``'s number type, defaults filled.
+
+    One function for both paths: the Decimal engine validates and prices these, the Monte
+    Carlo model prices them on arrays, with the same components.
+    """
+    static = static_fields(per, stack)
+    resources: dict[tuple[str, str], dict[str, Any]] = {}
+    for (service, name, key), value in monthly_quantities(users, per, stack, stored).items():
+        resource = resources.setdefault(
+            (service, name),
+            {"service": service, "name": name, **static.get((service, name), {})},
+        )
+        resource[key] = value
+    for resource in resources.values():
+        for key, spec in SERVICES[resource["service"]].fields.items():
+            if key not in resource:
+                resource[key] = spec.default
+            if not spec.choices and resource[key] is not None:
+                resource[key] = num.number(resource[key])
+    return list(resources.values())
 
 
 @dataclass(frozen=True)
@@ -290,23 +389,18 @@ class Scenario:
     def usage(
         self, users: float, inputs: Inputs | None = None, stored_onboardings: float | None = None
     ) -> dict[str, Any]:
-        """The usage document (costmodel.usage shape) of ``users`` onboardings in a month."""
-        per = adjusted(self.per, inputs) if inputs else self.per
-        static = static_fields(per, self.stack)
-        resources: dict[tuple[str, str], dict[str, Any]] = {}
-        for (service, name, key), value in monthly_quantities(
-            users, per, self.stack, stored_onboardings
-        ).items():
-            resource = resources.setdefault(
-                (service, name),
-                {"service": service, "name": name, **static.get((service, name), {})},
-            )
-            resource[key] = _number(value)
+        """The usage document (costmodel.usage shape) of ``users`` onboardings in a month.
+
+        Exact: Decimal from the shape to every quantity (a float input becomes its exact
+        Decimal value).
+        """
+        per = adjusted(self.per, inputs.in_number(EXACT)) if inputs else self.per
+        stored = None if stored_onboardings is None else EXACT.number(stored_onboardings)
         return {
             "region": self.region,
             "free_tier": self.free_tier,
             "ses_plan": self.ses_plan,
-            "resources": list(resources.values()),
+            "resources": scenario_resources(EXACT.number(users), per, self.stack, EXACT, stored),
         }
 
     def bill(
@@ -323,14 +417,17 @@ def load_scenario(
     region: str | None = None,
     free_tier: str = DEFAULT_FREE_TIER,
     ses_plan: str = "a-la-carte",
+    cold_start_share: Decimal = DEFAULT_COLD_START_SHARE,
+    init_ms: Decimal = DEFAULT_INIT_MS,
 ) -> Scenario:
     """The scenario of a measurement.json (or the documented defaults) and the template.
 
-    The region defaults to the measurement's, else us-east-1.
+    The region defaults to the measurement's, else us-east-1. ``cold_start_share`` and
+    ``init_ms`` shape the defaults' billed INIT (a measurement has its own).
     """
     stack = read_stack(template)
     if measurement is None:
-        per = default_per_onboarding(stack)
+        per = default_per_onboarding(stack, cold_start_share, init_ms)
         measured_region = DEFAULT_REGION
     else:
         data = load_measurement(measurement)

@@ -30,6 +30,12 @@ TOP_LEVEL_DEFAULTS: dict[str, str] = {
     "ses_plan": "a-la-carte",
 }
 TOP_LEVEL_CHOICES: dict[str, tuple[str, ...]] = {"free_tier": PROFILES, "ses_plan": SES_PLANS}
+MAX_MONTHLY_QUANTITY = Decimal("1e15")
+"""The most of any one quantity (a usage key, or a metered item in its catalog unit) an AWS
+account can meter in a month. A 31-day month is 2.68e6 s: 100,000 concurrent Lambda
+executions all month bill 2.7e14 ms, 10 GB each 2.7e12 GB-s; 1e15 requests would be 3.7e8 a
+second. Anything larger is a typo or an overflow, and is refused rather than priced."""
+BOUND_TEXT = "1e15, more than an AWS account can meter in a month"
 
 
 def load_usage(path: Path | str) -> dict[str, Any]:
@@ -39,6 +45,11 @@ def load_usage(path: Path | str) -> dict[str, Any]:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
     except OSError as exc:
         raise UsageError(f"cannot read usage file {path}: {exc.strerror}") from None
+    except UnicodeDecodeError as exc:
+        raise UsageError(
+            f"usage file {path} is not UTF-8 text (byte 0x{exc.object[exc.start]:02x} "
+            f"at offset {exc.start}): expected YAML or JSON"
+        ) from None
     except yaml.YAMLError as exc:
         raise UsageError(
             f"usage file {path} is not valid YAML: {str(exc).splitlines()[0]}"
@@ -58,7 +69,14 @@ def _number(value: Any, where: str) -> Decimal:
         raise UsageError(f"{where}: expected a non-negative number, got {value!r}") from None
     if not quantity.is_finite() or quantity < 0:
         raise UsageError(f"{where}: expected a non-negative number, got {value!r}")
+    check_bound(quantity, where)
     return quantity
+
+
+def check_bound(quantity: Any, where: str) -> None:
+    """UsageError naming ``where`` and the bound if ``quantity`` exceeds MAX_MONTHLY_QUANTITY."""
+    if quantity > MAX_MONTHLY_QUANTITY:
+        raise UsageError(f"{where}: {quantity:.3g} is above the bound ({BOUND_TEXT})")
 
 
 def _value(field: Field, value: Any, where: str) -> Decimal | str | None:

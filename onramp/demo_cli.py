@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from costmodel.catalog import available_regions
-from costmodel.cli_analysis import money, whole_number
+from costmodel.cli_analysis import money, onboardings
 from costmodel.exports import render_text
 from costmodel.free_tier import PROFILES
 from loadtest.payloads import DEFAULT_MIX_TEXT, parse_mix
@@ -68,7 +68,7 @@ def options_from_args(args: argparse.Namespace) -> DemoOptions:
     return DemoOptions(
         duration_s=parse_duration_s(args.duration, "--duration"),
         rate=rate,
-        users_per_month=whole_number("--users-per-month", args.users_per_month, minimum=1),
+        users_per_month=onboardings("--users-per-month", args.users_per_month, minimum=1),
         budget=money("--budget", args.budget, Decimal(0)) if args.budget else None,
         free_tier=args.free_tier,
         region=args.region,
@@ -103,7 +103,8 @@ def summary_text(outcome: DemoOutcome) -> str:
         f"{v.completed} completed, {v.failed} failed with a reason, {v.emails} emails, "
         f"{v.dead_letters} dead letters",
         "",
-        f"monthly cost ({outcome.scenario.region}, free tier {outcome.scenario.free_tier}):",
+        f"monthly cost ({outcome.scenario.region}, free tier {outcome.scenario.free_tier}; "
+        "each total is the sum of its invoice lines, one per usage type, in report.html):",
         render_text([_volume_row(n, e) for n, e in outcome.estimates.items()]),
         "",
         f"at {h.users:,} onboardings a month: ${h.total} (fixed ${h.fixed}, "

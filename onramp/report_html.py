@@ -17,7 +17,7 @@ from matplotlib.figure import Figure
 
 from costmodel import plots
 from costmodel.breakeven import cost_curve
-from costmodel.exports import bill_rows
+from costmodel.exports import bill_rows, resource_rows
 from costmodel.load_analysis import (
     duration_ecdfs,
     locust_history,
@@ -92,10 +92,14 @@ def render(outcome: DemoOutcome) -> str:
         _figure("load-over-time", load_over_time(history)),
         _figure("latency", latency_over_time(history)),
         f"<h2>The bill at {headline.users:,} onboardings a month</h2>",
+        "<h3>Invoice lines (these sum to the bill)</h3>",
         _table(bill_rows(headline.bill)),
-        "<p class='note'>Each line is rounded to the cent, then the lines are summed, as AWS "
-        "does in its pricing examples. Every price is in costmodel/prices/ with its source "
-        "and date.</p>",
+        "<p class='note'>One line per usage type and tier in the region, summed over every "
+        "resource of the account and rounded to the cent, then the lines are summed, as AWS's "
+        "invoice does. A line marked <em>unconfirmed</em> uses a price no AWS text confirms. "
+        "Every price is in costmodel/prices/ with its source and date.</p>",
+        "<h3>Where it goes, per resource (exact; does not sum to the bill)</h3>",
+        _table(resource_rows(headline.bill)),
     ]
     body = "\n".join(parts)
     return (

@@ -1,16 +1,20 @@
 """Cost components per service: each turns one usage-file resource into metered quantities.
 
 A service module defines ``SERVICE = Service(name, fields, meter)``: ``fields`` lists the
-usage keys it accepts (with defaults), ``meter`` returns the quantities to price, each in
-the unit of the catalog item it names (as Infracost's cost components do).
+usage keys it accepts (with defaults), ``meter(resource, usage, num)`` returns the quantities
+to price, each in the unit of the catalog item it names (as Infracost's cost components do).
+``num`` is the number type (costmodel.arithmetic): the same metering serves the exact Decimal
+bill and the vectorised Monte Carlo model, so the two cannot drift apart.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from decimal import ROUND_CEILING, Decimal
+from decimal import Decimal
 from typing import Any
+
+from costmodel.arithmetic import Arithmetic
 
 
 @dataclass(frozen=True)
@@ -24,20 +28,19 @@ class Field:
 
 @dataclass(frozen=True)
 class Metered:
-    """A monthly quantity of one catalog item used by one resource."""
+    """A monthly quantity of one catalog item used by one resource (Decimal or array)."""
 
     item: str
-    quantity: Decimal
+    quantity: Any
     label: str = ""
-    included_scale: Decimal = Decimal(1)
 
 
-Meter = Callable[[Mapping[str, Any], Mapping[str, Any]], list[Metered]]
+Meter = Callable[[Mapping[str, Any], Mapping[str, Any], Arithmetic], list[Metered]]
 
 
 @dataclass(frozen=True)
 class Service:
-    """A priced service: its usage keys and its metering function (resource, usage)."""
+    """A priced service: its usage keys and its metering function (resource, usage, num)."""
 
     name: str
     fields: Mapping[str, Field]
@@ -49,11 +52,11 @@ def number(default: int | str | None = 0, doc: str = "") -> Field:
     return Field(None if default is None else Decimal(default), doc=doc)
 
 
-def steps(size: Decimal, step: Decimal) -> Decimal:
+def steps(size: Any, step: int, num: Arithmetic) -> Any:
     """How many metering steps of ``step`` a payload of ``size`` takes (at least 1)."""
-    return max(Decimal(1), (size / step).to_integral_value(rounding=ROUND_CEILING))
+    return num.maximum(num.ceil(size / step), num.number(1))
 
 
-def metered(*pairs: tuple[str, Decimal]) -> list[Metered]:
-    """Metered quantities for (item, quantity) pairs, dropping zeros."""
-    return [Metered(item, quantity) for item, quantity in pairs if quantity > 0]
+def metered(num: Arithmetic, *pairs: tuple[str, Any]) -> list[Metered]:
+    """Metered quantities for (item, quantity) pairs, without those zero in every scenario."""
+    return [Metered(item, quantity) for item, quantity in pairs if not num.always_zero(quantity)]

@@ -5,20 +5,23 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from costmodel.arithmetic import Arithmetic
 from costmodel.components import Metered, Service, metered, number
 
 
-def meter_kms(resource: Mapping[str, Any], usage: Mapping[str, Any]) -> list[Metered]:
+def meter_kms(
+    resource: Mapping[str, Any], usage: Mapping[str, Any], num: Arithmetic
+) -> list[Metered]:
     """Customer-managed keys and API requests."""
-    return metered(("keys", resource["keys"]), ("requests", resource["requests"]))
+    return metered(num, ("keys", resource["keys"]), ("requests", resource["requests"]))
 
 
-def meter_budgets(resource: Mapping[str, Any], usage: Mapping[str, Any]) -> list[Metered]:
-    """Action-enabled budget-days; the catalog's included budgets are free every day."""
-    days = resource["days"]
-    quantity = resource["action_enabled_budgets"] * days
-    return (
-        [Metered("action_enabled_budget_days", quantity, included_scale=days)] if quantity else []
+def meter_budgets(
+    resource: Mapping[str, Any], usage: Mapping[str, Any], num: Arithmetic
+) -> list[Metered]:
+    """Action-enabled budget-days: budgets x days (the catalog's first 62 a month are free)."""
+    return metered(
+        num, ("action_enabled_budget_days", resource["action_enabled_budgets"] * resource["days"])
     )
 
 

@@ -3,29 +3,32 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from decimal import Decimal
 from typing import Any
 
+from costmodel.arithmetic import Arithmetic
 from costmodel.components import Metered, Service, metered, number, steps
 
 SES_PLANS = ("a-la-carte", "essentials")
-SQS_CHUNK_KB = Decimal(64)
+SQS_CHUNK_KB = 64
 
 
-def meter_ses(resource: Mapping[str, Any], usage: Mapping[str, Any]) -> list[Metered]:
+def meter_ses(
+    resource: Mapping[str, Any], usage: Mapping[str, Any], num: Arithmetic
+) -> list[Metered]:
     """A la carte: per recipient; Essentials plan: per email. Attachments per GB."""
     if usage["ses_plan"] == "essentials":
         sent = ("essentials_emails", resource["recipients"])
     else:
         sent = ("recipients", resource["recipients"])
-    return metered(sent, ("attachments", resource["attachments_gb"]))
+    return metered(num, sent, ("attachments", resource["attachments_gb"]))
 
 
-def meter_sqs(resource: Mapping[str, Any], usage: Mapping[str, Any]) -> list[Metered]:
+def meter_sqs(
+    resource: Mapping[str, Any], usage: Mapping[str, Any], num: Arithmetic
+) -> list[Metered]:
     """SQS requests, each 64 KB chunk of a payload billed as one request."""
-    return metered(
-        ("requests", resource["requests"] * steps(resource["message_size_kb"], SQS_CHUNK_KB))
-    )
+    chunks = steps(resource["message_size_kb"], SQS_CHUNK_KB, num)
+    return metered(num, ("requests", resource["requests"] * chunks))
 
 
 SES = Service(

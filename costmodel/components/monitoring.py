@@ -3,21 +3,24 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from decimal import Decimal
 from typing import Any
 
+from costmodel.arithmetic import Arithmetic
 from costmodel.components import Metered, Service, metered, number
 
-METRICS_PER_ANOMALY_ALARM = Decimal(3)
+METRICS_PER_ANOMALY_ALARM = 3
 
 
-def meter_cloudwatch(resource: Mapping[str, Any], usage: Mapping[str, Any]) -> list[Metered]:
+def meter_cloudwatch(
+    resource: Mapping[str, Any], usage: Mapping[str, Any], num: Arithmetic
+) -> list[Metered]:
     """Alarm metrics (an anomaly-detection alarm counts as 3), custom metrics, logs."""
-    lines = metered(("alarm_metrics", resource["alarm_metrics"]))
+    lines = metered(num, ("alarm_metrics", resource["alarm_metrics"]))
     anomaly = resource["anomaly_alarms"] * METRICS_PER_ANOMALY_ALARM
-    if anomaly > 0:
+    if not num.always_zero(anomaly):
         lines.append(Metered("alarm_metrics", anomaly, "alarm_metrics (anomaly detection, x3)"))
     return lines + metered(
+        num,
         ("high_resolution_alarm_metrics", resource["high_resolution_alarm_metrics"]),
         ("custom_metrics", resource["custom_metrics"]),
         ("log_ingest", resource["log_ingest_gb"]),
@@ -26,9 +29,12 @@ def meter_cloudwatch(resource: Mapping[str, Any], usage: Mapping[str, Any]) -> l
     )
 
 
-def meter_xray(resource: Mapping[str, Any], usage: Mapping[str, Any]) -> list[Metered]:
+def meter_xray(
+    resource: Mapping[str, Any], usage: Mapping[str, Any], num: Arithmetic
+) -> list[Metered]:
     """X-Ray traces recorded and traces retrieved or scanned."""
     return metered(
+        num,
         ("traces_recorded", resource["traces_recorded"]),
         ("traces_retrieved", resource["traces_retrieved"]),
     )

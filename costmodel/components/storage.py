@@ -5,12 +5,16 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from costmodel.arithmetic import Arithmetic
 from costmodel.components import Metered, Service, metered, number
 
 
-def meter_dynamodb(resource: Mapping[str, Any], usage: Mapping[str, Any]) -> list[Metered]:
+def meter_dynamodb(
+    resource: Mapping[str, Any], usage: Mapping[str, Any], num: Arithmetic
+) -> list[Metered]:
     """On-demand write/read units, storage, PITR, stream reads by non-Lambda consumers."""
     return metered(
+        num,
         ("write_request_units", resource["write_request_units"]),
         ("read_request_units", resource["read_request_units"]),
         ("storage", resource["storage_gb"]),
@@ -19,9 +23,12 @@ def meter_dynamodb(resource: Mapping[str, Any], usage: Mapping[str, Any]) -> lis
     )
 
 
-def meter_s3(resource: Mapping[str, Any], usage: Mapping[str, Any]) -> list[Metered]:
+def meter_s3(
+    resource: Mapping[str, Any], usage: Mapping[str, Any], num: Arithmetic
+) -> list[Metered]:
     """S3 Standard PUT-class and GET-class requests and storage."""
     return metered(
+        num,
         ("put_requests", resource["put_requests"]),
         ("get_requests", resource["get_requests"]),
         ("storage", resource["storage_gb"]),

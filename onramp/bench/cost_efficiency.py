@@ -75,29 +75,31 @@ def floor_stack(stack: StackSpec) -> StackSpec:
 def floor_per_onboarding(measurement: dict[str, Any], measured: PerOnboarding) -> PerOnboarding:
     """The least usage per accepted onboarding for the measured run's traffic (module doc)."""
     counts = measurement["onboardings"]
-    accepted = counts["accepted"]
+    accepted = Decimal(counts["accepted"])
     provisioned = counts["completed"] + counts.get("failure_reasons", {}).get(
         PROVISIONING_REJECTED, 0
     )
     requests = (accepted + counts["rejected"]) / accepted
     share = provisioned / accepted
-    invocations = {"register": requests, "enrich": 1.0, "provision": share}
-    invocations = {key: invocations.get(key, 0.0) for key in measured.invocations}
-    status_writes = 2.0 + share  # pending put, processing|failed update, completed|failed update
+    zero = Decimal(0)
+    invocations = {"register": requests, "enrich": Decimal(1), "provision": share}
+    invocations = {key: invocations.get(key, zero) for key in measured.invocations}
+    status_writes = 2 + share  # pending put, processing|failed update, completed|failed update
     return replace(
         measured,
         api_requests=requests,
         invocations=invocations,
         billed_ms={key: count * FLOOR_BILLED_MS for key, count in invocations.items()},
         write_units={key: status_writes for key in measured.write_units},
-        read_units={key: 0.0 for key in measured.read_units},
-        stored_bytes={key: 0.0 for key in measured.stored_bytes},
+        read_units={key: zero for key in measured.read_units},
+        stored_bytes={key: zero for key in measured.stored_bytes},
         log_bytes=platform_log_bytes() * sum(invocations.values()),
         emails=share,
         s3_put_requests=share,
-        s3_get_requests=0.0,
-        s3_stored_bytes=0.0,
-        sqs_requests=0.0,
+        s3_get_requests=zero,
+        s3_stored_bytes=zero,
+        sqs_requests=zero,
+        init_ms=None,
         source="floor",
     )
 
@@ -110,8 +112,9 @@ def variable_per_1000(scenario: Scenario, volume: int = VOLUME) -> dict[LineKey,
 
 
 def _by_line(bill: Bill) -> dict[LineKey, Decimal]:
+    """Exact USD per (service, resource, item): the per-resource table, not the invoice."""
     totals: dict[LineKey, Decimal] = {}
-    for line in bill.lines:
+    for line in bill.resource_lines:
         key = (line.service, line.resource, line.item)
         totals[key] = totals.get(key, Decimal(0)) + line.usd
     return totals

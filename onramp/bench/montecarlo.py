@@ -1,7 +1,7 @@
-"""Cost model: Monte Carlo scenarios per second, vectorised against a plain Python loop.
+"""Cost model: Monte Carlo scenarios per second, vectorised against the exact engine's loop.
 
-Wraps :func:`costmodel.montecarlo.benchmark` (the same bill model, numpy arrays against one
-scenario at a time) on the documented default scenario.
+Wraps :func:`costmodel.montecarlo.benchmark` (one engine: numpy arrays against the Decimal
+bill of one scenario at a time) on the documented default scenario.
 
 Example::
 
@@ -37,7 +37,7 @@ def montecarlo_result(timing: SpeedUp) -> BenchResult:
                 f"{vector_rate:,.0f}",
             ],
             [
-                "plain Python loop",
+                "exact Decimal engine, one at a time",
                 str(timing.loop_simulations),
                 f"{timing.loop_s:.3f}",
                 f"{loop_rate:,.0f}",

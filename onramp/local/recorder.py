@@ -9,7 +9,6 @@ schema but ``per_onboarding`` (``onramp.measurement.finalise`` adds it).
 
 from __future__ import annotations
 
-import math
 import threading
 from collections import Counter
 from collections.abc import Iterable, Mapping
@@ -18,13 +17,13 @@ from typing import Any
 
 import numpy as np
 
+from costmodel.components.api_gateway import metered_http_requests
 from onramp.local.aws_traffic import AwsCall
 from onramp.local.event_journal import EventJournal
 from onramp.local.http_api import ApiRequest
 from onramp.local.invoker import Invocation
 from onramp.sam_template import FunctionSpec
 
-API_METERING_STEP_BYTES = 512 * 1024
 NOTES = (
     "source embedded: moto server on loopback; durations are this machine's, not Lambda's",
     "billed_ms_total includes the INIT phase of cold starts (billed since 2025-08-01)",
@@ -159,9 +158,7 @@ def _api_block(requests: list[ApiRequest]) -> dict[str, Any]:
     return {
         "type": "http",
         "requests": len(requests),
-        "metered_requests": sum(
-            max(1, math.ceil(r.request_bytes / API_METERING_STEP_BYTES)) for r in routed
-        ),
+        "metered_requests": sum(metered_http_requests(r.request_bytes) for r in routed),
         "request_bytes_total": sum(r.request_bytes for r in requests),
         "response_bytes_total": sum(r.response_bytes for r in requests),
         "status_counts": dict(Counter(str(r.status) for r in requests)),

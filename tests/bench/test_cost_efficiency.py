@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from costmodel.scenario import Scenario, load_scenario
+from costmodel.scenario import GIB, Scenario, load_scenario
 from onramp.bench.cost_efficiency import (
     compare,
     cost_result,
@@ -36,14 +36,18 @@ def test_floor_serves_the_same_traffic_at_the_least_usage() -> None:
     measured = load_scenario().per
     counts = {**COUNTS, "failure_reasons": {"domain_not_allowed": 25, "provisioning_rejected": 5}}
     floor = floor_per_onboarding({"onboardings": counts}, measured)
-    assert floor.api_requests == pytest.approx(1.1)
-    assert floor.invocations == pytest.approx({"register": 1.1, "enrich": 1.0, "provision": 0.75})
+    assert floor.api_requests == Decimal("1.1")
+    assert floor.invocations == {
+        "register": Decimal("1.1"),
+        "enrich": 1,
+        "provision": Decimal("0.75"),
+    }
     assert floor.billed_ms == floor.invocations  # 1 ms each
     # pending put + processing/failed update (every user) + completed/failed (provisioned ones)
-    assert floor.write_units == pytest.approx({"users": 2.75, "audit": 2.75})
-    assert floor.emails == floor.s3_put_requests == pytest.approx(0.75)
-    assert floor.log_bytes == pytest.approx(263 * 2.85)
-    assert floor.s3_get_requests == floor.sqs_requests == 0.0
+    assert floor.write_units == {"users": Decimal("2.75"), "audit": Decimal("2.75")}
+    assert floor.emails == floor.s3_put_requests == Decimal("0.75")
+    assert floor.log_bytes == 263 * Decimal("2.85")
+    assert floor.s3_get_requests == floor.sqs_requests == 0
 
 
 def test_floor_price_matches_the_hand_computed_bill() -> None:
@@ -56,11 +60,21 @@ def test_floor_price_matches_the_hand_computed_bill() -> None:
     )
     assert {fn.memory_mb for fn in floor.stack.functions.values()} == {128}
     lines = variable_per_1000(floor)
-    # per 1,000: API $0.001, 3 x $0.0002 requests, 3,000 WRU x2 tables at $0.625/M rounded per
-    # line at 1M onboardings ($1.875 -> $1.88), 1 S3 put $0.005, 789 MB of platform log lines
-    # ($0.37 ingest, $0.02 a month stored), duration under half a cent a line, SES $0.10.
+    # per 1,000, exact (the per-resource table, unrounded): API $0.001, 3 x $0.0002 requests,
+    # 3,000 WRU x 2 tables at $0.625/M, 1 S3 put $0.005, 3 ms at 128 MB on arm64, 789,000
+    # bytes of platform log lines (ingested at $0.50/GB, stored 30 days at $0.03), SES $0.10.
+    log_gb = Decimal(3 * 263 * 1000) / GIB
+    expected = (
+        Decimal("0.001")
+        + Decimal("0.0006")
+        + 6000 * Decimal("0.000000625")
+        + Decimal("0.005")
+        + Decimal(3000) / 1000 * Decimal("0.125") * Decimal("0.0000133334")
+        + log_gb * Decimal("0.50")
+        + log_gb * Decimal("0.03")
+    )
     no_ses = sum(usd for key, usd in lines.items() if key[0] != "ses")
-    assert no_ses == Decimal("0.01075")
+    assert no_ses == expected
     assert lines[("ses", "welcome", "recipients")] == Decimal("0.1")
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -22,7 +23,9 @@ RUNNER = Path(__file__).with_name("fork_runner.py")
 
 # Placeholders: {missing} a path that does not exist, {yaml} malformed YAML, {json} malformed
 # JSON, {shape} valid JSON of the wrong shape, {run} a run directory with a malformed
-# measurement.json. Each case: (argv after the command path, a word the one line must contain).
+# measurement.json, {binary} a binary (non-UTF-8) file, {huge} a usage file with 1e999999999
+# requests, {product} one whose requests x duration passes what an account can meter.
+# Each case: (argv after the command path, a word the one line must contain).
 MEASUREMENT_CASES = [
     (["--measurement", "{missing}"], "missing.json"),
     (["--measurement", "{json}"], "bad.json"),
@@ -45,11 +48,22 @@ CASES: dict[str, list[tuple[list[str], str]]] = {
         (["{json}"], "bad.json"),
         (["{shape}"], "shape.json"),
         (["{yaml}", "--format", "xml"], "--format"),
+        (["{binary}"], "not UTF-8"),
+        (["{huge}"], "above the bound (1e15"),
+        (["{product}"], "above the bound (1e15"),
     ],
-    "cost refresh-prices": [(["--region", "mars-1"], "--region"), ([], "--region")],
+    "cost refresh-prices": [
+        (["--region", "mars-1"], "--region"),
+        ([], "--region"),
+        # no credentials (the runner's environment has none, and no metadata service)
+        (["--region", "us-east-1"], "--profile"),
+        (["--region", "us-east-1", "--profile", "no-such-profile"], "no-such-profile"),
+    ],
     "cost estimate": [
         *[(["--users", "1000", *argv], word) for argv, word in MEASUREMENT_CASES],
         (["--users", "many"], "--users"),
+        (["--users", "1e32"], "--users"),
+        (["--users", "1" + "0" * 32], "above the bound (1e+12"),
     ],
     "cost breakeven": [*MEASUREMENT_CASES, (["--budget", "-5"], "--budget")],
     "cost project": [
@@ -142,12 +156,31 @@ def bad_files(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
     run = root / "run"
     run.mkdir()
     (run / "measurement.json").write_text("{not json", encoding="utf-8")
+    (root / "binary.yaml").write_bytes(b"\x89PNG\r\n\x1a\n\x00\xff\xfe\x00")
+    lambda_line = "resources:\n  - {service: lambda, name: f, %s}\n"
+    (root / "huge.yaml").write_text(lambda_line % "requests: 1e999999999", encoding="utf-8")
+    product = lambda_line % "requests: 1e15, duration_ms: 1e15"
+    (root / "product.yaml").write_text(product, encoding="utf-8")
     return {
         "missing": str(root / "missing.json"),
         "yaml": str(root / "bad.yaml"),
         "json": str(root / "bad.json"),
         "shape": str(root / "shape.json"),
         "run": str(run),
+        "binary": str(root / "binary.yaml"),
+        "huge": str(root / "huge.yaml"),
+        "product": str(root / "product.yaml"),
+    }
+
+
+def without_aws_credentials(home: Path) -> dict[str, str]:
+    """This environment with no AWS credentials anywhere botocore looks, offline: no keys, no
+    config or credentials file, no container or instance metadata endpoint."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    return env | {
+        "AWS_CONFIG_FILE": str(home / "config"),
+        "AWS_SHARED_CREDENTIALS_FILE": str(home / "credentials"),
+        "AWS_EC2_METADATA_DISABLED": "true",
     }
 
 
@@ -167,6 +200,7 @@ def outcomes(bad_files: dict[str, str], tmp_path_factory: pytest.TempPathFactory
         text=True,
         timeout=300,
         cwd=tmp_path_factory.mktemp("cwd"),  # nothing written into the repo by a failing case
+        env=without_aws_credentials(tmp_path_factory.mktemp("aws")),
     )
     assert proc.returncode == 0, proc.stderr
     return json.loads(proc.stdout)

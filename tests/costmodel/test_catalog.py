@@ -7,8 +7,10 @@ from pathlib import Path
 import pytest
 import yaml
 
-from costmodel.catalog import available_regions, load_catalog, load_catalog_file
-from costmodel.free_tier import allowances, free_quantity
+from costmodel.arithmetic import EXACT
+from costmodel.catalog import FREE_TIER_PATH, available_regions, load_catalog, load_catalog_file
+from costmodel.engine import tier_parts
+from costmodel.free_tier import allowances, free_quantity, parse_free_tier
 from onramp.errors import UsageError
 
 
@@ -58,17 +60,14 @@ def test_unknown_price_names_service_and_item() -> None:
 
 def test_split_across_tiers_continues_from_earlier_usage() -> None:
     price = load_catalog("us-east-1").price("http_api", "requests")
-    parts = price.split(Decimal(250_000_000), Decimal(100_000_000))
-    assert parts == [
-        (0, Decimal(50_000_000), Decimal("0.0000010")),
-        (1, Decimal(50_000_000), Decimal("0.0000009")),
-    ]
+    parts = list(tier_parts(price, Decimal(250_000_000), Decimal(100_000_000), EXACT))
+    assert parts == [Decimal(50_000_000), Decimal(50_000_000)]
 
 
 def test_bounded_last_tier_refuses_more(tmp_path: Path) -> None:
     price = load_catalog("us-east-1").price("ses", "essentials_emails")
     with pytest.raises(UsageError, match="essentials_emails"):
-        price.split(Decimal(0), Decimal(10_000_001))
+        list(tier_parts(price, Decimal(0), Decimal(10_000_001), EXACT))
 
 
 def test_malformed_catalog_names_entry_and_key(tmp_path: Path) -> None:
@@ -81,9 +80,28 @@ def test_malformed_catalog_names_entry_and_key(tmp_path: Path) -> None:
 
 
 def test_free_tier_profiles() -> None:
-    assert allowances("none") == ()
-    assert free_quantity("always-free", "lambda", "duration_arm64") == 400_000
-    assert free_quantity("always-free", "http_api", "requests") == 0
-    assert free_quantity("legacy-12-month", "http_api", "requests") == 1_000_000
+    free = load_catalog("us-east-1").free_tier
+    assert allowances(free, "none") == ()
+    assert free_quantity(free, "always-free", "lambda", "duration_arm64") == 400_000
+    assert free_quantity(free, "always-free", "http_api", "requests") == 0
+    assert free_quantity(free, "legacy-12-month", "http_api", "requests") == 1_000_000
     with pytest.raises(UsageError, match="forever"):
-        allowances("forever")
+        allowances(free, "forever")
+
+
+def test_logs_always_free_is_three_separate_allowances() -> None:
+    """5 GB ingested, 5 GB-month stored and 5 GB scanned: one allowance each, not one pooled
+    5 GB (an AWS bill shows them as separate lines: prices/free_tier.yaml cites it)."""
+    free = load_catalog("eu-west-1").free_tier
+    for item in ("log_ingest", "log_storage", "log_insights_scanned"):
+        mine = [a for a in allowances(free, "always-free") if item in a.items]
+        assert len(mine) == 1 and mine[0].items == (item,) and mine[0].quantity == 5
+
+
+def test_free_tier_is_data_in_the_catalog(tmp_path: Path) -> None:
+    data = yaml.safe_load(FREE_TIER_PATH.read_text())
+    assert {"always-free", "legacy-12-month"} == set(data)
+    keys = {"service", "items", "quantity", "confidence"}
+    assert all(keys <= set(allowance) for allowance in data["always-free"])
+    with pytest.raises(UsageError, match="unknown profile 'forever'"):
+        parse_free_tier({"forever": []}, "free_tier.yaml")

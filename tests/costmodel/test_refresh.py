@@ -188,7 +188,7 @@ def test_cli_prints_the_report(
         for p in load_catalog("eu-west-1").prices.values()
         if p.price_list
     )
-    monkeypatch.setattr(refresh, "pricing_client", lambda: pricing)
+    monkeypatch.setattr(refresh, "pricing_client", lambda profile=None: pricing)
     with Stubber(pricing) as stubber:
         for code in codes:
             expect(stubber, code, [[]])

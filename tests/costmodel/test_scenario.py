@@ -60,52 +60,62 @@ def test_missing_template_is_a_usage_error(tmp_path: Path) -> None:
 
 
 def test_bill_of_a_million_onboardings_by_hand() -> None:
-    """Every line computed here from the defaults and list prices, without the engine."""
+    """Every invoice line computed here from the defaults and list prices, without the engine.
+
+    One line per usage type for the account (all functions' GB-seconds together, both
+    tables' write units together), each rounded to cents. The default shape bills INIT:
+    1 % of invocations start cold, 400 ms each (scenario.DEFAULT_COLD_START_SHARE/INIT_MS).
+    Before invoice lines and INIT (per-resource rounding, no INIT) this bill was $134.06.
+    """
     arm, wru = Decimal("0.0000133334"), Decimal("0.000000625")
     stored_gb = Decimal(1_000_000 * 900) / GIB
     log_gb = Decimal(1_000_000 * (600 * 3.1 + 350 * 1.1)) / GIB
+    init_s = {"register": Decimal("1.1e6") * Decimal("0.01") * Decimal("0.4"), "other": 4_000}
+    gb_seconds = (
+        (16_500 + init_s["register"]) * Decimal("0.25")  # register: 15 ms x 1.1M, 256 MB
+        + (40_000 + init_s["other"]) * Decimal("0.5")  # enrich: 40 ms, 512 MB
+        + (180_000 + init_s["other"]) * Decimal("0.5")  # provision: 180 ms, 512 MB
+    )
+    assert gb_seconds == 119_225
     lines = [
-        Decimal("1.1e6") * Decimal("0.000001"),  # HTTP API
-        Decimal("1.1e6") * Decimal("0.0000002"),  # register requests
-        Decimal(16_500) * Decimal("0.25") * arm,  # register: 15 ms x 1.1M, 256 MB
-        Decimal("1e6") * Decimal("0.0000002"),  # enrich requests
-        Decimal(40_000) * Decimal("0.5") * arm,  # enrich: 40 ms, 512 MB
-        Decimal("1e6") * Decimal("0.0000002"),  # provision requests
-        Decimal(180_000) * Decimal("0.5") * arm,  # provision: 180 ms, 512 MB
-        Decimal("5e6") * wru,  # users table writes: 5 per onboarding
-        stored_gb * Decimal("0.25"),  # users storage
-        stored_gb * Decimal("0.20"),  # users PITR
-        Decimal("3e6") * wru,  # audit writes
-        stored_gb * Decimal("0.25"),  # audit storage (no PITR)
+        Decimal("1.1e6") * Decimal("0.000001"),  # HTTP API requests
+        Decimal("3.1e6") * Decimal("0.0000002"),  # Lambda requests, all three functions
+        gb_seconds * arm,  # Lambda arm64 GB-seconds, all three functions
+        Decimal("8e6") * wru,  # write units: users 5 + audit 3 per onboarding
+        2 * stored_gb * Decimal("0.25"),  # storage: users row + audit events
+        stored_gb * Decimal("0.20"),  # PITR (users only)
         Decimal("1e6") * Decimal("0.0001"),  # SES recipients
         Decimal("1e6") * Decimal("0.000005"),  # S3 PUT
         Decimal("1e6") * Decimal("0.0000004"),  # S3 HEAD
-        5 * Decimal("0.10"),  # 5 alarm metrics
-        3 * Decimal("0.10"),  # 1 anomaly alarm = 3 alarm metrics
+        8 * Decimal("0.10"),  # 5 alarm metrics + 1 anomaly alarm (3): one usage type
         8 * Decimal("0.30"),  # 8 custom metrics
         log_gb * Decimal("0.50"),  # log ingestion
         log_gb * Decimal("0.03"),  # log storage, 30 days' retention
         Decimal("3.1e6") * Decimal("0.000005"),  # X-Ray traces
     ]
     bill = fixture_scenario("none").bill(1_000_000)
-    assert bill.total == sum(cents(line) for line in lines) == Decimal("134.06")
+    assert [line.usd for line in bill.lines] == [cents(line) for line in lines]
+    assert bill.total == sum(cents(line) for line in lines) == Decimal("134.11")
 
 
 def test_small_bill_and_fixed_variable_split() -> None:
     result = estimate(1000, fixture_scenario("none"))
     # SES 0.10 + S3 PUT 0.005 -> 0.01 + alarms 0.80 + custom metrics 2.40 + X-Ray 0.0155 -> 0.02
-    assert result.total == Decimal("3.33")
+    # + write units 8,000 x $0.000000625 = $0.005 -> 0.01 (one invoice line for both tables;
+    # rounded per table, 0.003125 and 0.001875, they were 0.00 each: $3.33 before)
+    assert result.total == Decimal("3.34")
     assert result.fixed == Decimal("3.20")
-    assert result.variable == Decimal("0.13")
-    assert result.per_1000 == Decimal("3.33")
-    assert result.variable_per_1000 == Decimal("0.13")
+    assert result.variable == Decimal("0.14")
+    assert result.per_1000 == Decimal("3.34")
+    assert result.variable_per_1000 == Decimal("0.14")
     assert result.bill.by_service()["ses"] == Decimal("0.10")
 
 
 def test_free_tier_absorbs_the_fixed_monitoring() -> None:
     result = estimate(1000, fixture_scenario("always-free"))
     assert result.fixed == Decimal("0.00")  # 8 alarm metrics and 8 custom metrics: free 10 each
-    assert result.total == Decimal("0.11")  # SES and S3 PUTs are not in the always-free tier
+    # SES, S3 PUTs and DynamoDB write units are not in the always-free tier
+    assert result.total == Decimal("0.12")
 
 
 def test_measurement_shape_replaces_the_defaults(tmp_path: Path) -> None:
@@ -113,15 +123,18 @@ def test_measurement_shape_replaces_the_defaults(tmp_path: Path) -> None:
     scenario = load_scenario(path, template=TEMPLATE, free_tier="none")
     per = scenario.per
     assert per.source == "measurement 20261129T101500Z-test"
-    assert per.api_requests == pytest.approx(1.25)
-    assert per.rejected_per_accepted == pytest.approx(0.25)
-    assert per.billed_ms == pytest.approx({"register": 25.0, "enrich": 60.0, "provision": 300.0})
-    assert per.write_units == pytest.approx({"users": 5.0, "audit": 3.0})
-    assert per.stored_bytes == pytest.approx({"users": 1000.0, "audit": 750.0})
-    assert per.emails == pytest.approx(0.95)
+    # exact: the measurement's totals over accepted onboardings, as Decimals
+    assert per.api_requests == Decimal("1.25")
+    assert per.rejected_per_accepted == Decimal("0.25")
+    assert per.billed_ms == {"register": 25, "enrich": 60, "provision": 300}
+    assert per.write_units == {"users": 5, "audit": 3}
+    assert per.stored_bytes == {"users": 1000, "audit": 750}
+    assert per.emails == Decimal("0.95")
+    assert per.api_request_kb == 0  # the recorder's requests are already in 512 KB steps
     usage = scenario.usage(2000)
     register = next(r for r in usage["resources"] if r.get("name") == "register")
     assert (register["requests"], register["billed_ms_total"]) == (2500, 50_000)
+    assert all(isinstance(v, Decimal) for k, v in register.items() if k == "requests")
 
 
 def test_malformed_measurement_is_a_usage_error_naming_the_file(tmp_path: Path) -> None:
@@ -136,11 +149,34 @@ def test_malformed_measurement_is_a_usage_error_naming_the_file(tmp_path: Path) 
 
 def test_adjusted_inputs_move_the_right_quantities() -> None:
     per = fixture_scenario().per
-    moved = adjusted(per, Inputs(duration_factor=2.0, invalid_share=0.2, retry_rate=0.1))
-    assert moved.api_requests == pytest.approx(1.25)  # 0.2 / 0.8 rejected per accepted
-    assert moved.invocations["register"] == pytest.approx(1.25)
-    assert moved.invocations["enrich"] == pytest.approx(1.1)
-    assert moved.billed_ms["register"] == pytest.approx(2 * 1.25 * 15)
-    assert moved.billed_ms["provision"] == pytest.approx(2 * 1.1 * 180)
-    assert moved.invalid_share == pytest.approx(0.2)
+    inputs = Inputs(duration_factor=2, invalid_share=Decimal("0.2"), retry_rate=Decimal("0.1"))
+    moved = adjusted(per, inputs)
+    assert moved.api_requests == Decimal("1.25")  # 0.2 / 0.8 rejected per accepted
+    assert moved.invocations["register"] == Decimal("1.25")
+    assert moved.invocations["enrich"] == Decimal("1.1")
+    assert moved.billed_ms["register"] == 2 * Decimal("1.25") * 15
+    assert moved.billed_ms["provision"] == 2 * Decimal("1.1") * 180
+    assert moved.invalid_share == Decimal("0.2")
     assert adjusted(per, Inputs()) == per
+
+
+def test_default_shape_bills_lambda_init() -> None:
+    """INIT is billed since 2025-08-01: the defaults add cold_start_share x init_ms per call."""
+    per = load_scenario(template=TEMPLATE).per
+    assert per.init_ms == {"register": Decimal("4.4"), "enrich": 4, "provision": 4}
+    warm = load_scenario(template=TEMPLATE, cold_start_share=Decimal(0)).bill(1_000_000)
+    cold = load_scenario(template=TEMPLATE, cold_start_share=Decimal("0.5"), init_ms=Decimal(800))
+    assert cold.bill(1_000_000).total > warm.total
+    assert "cold starts 50" in cold.per.source
+
+
+def test_measured_api_requests_are_stepped_once(tmp_path: Path) -> None:
+    """The recorder already counted each request in 512 KB steps (metered_requests): a mean
+    request size over 512 KB must not step them again (it did: 2 x 1,250 requests, not 1,250)."""
+    totals = measurement_totals()
+    accepted = totals["onboardings"]["accepted"]
+    totals["api"] |= {"metered_requests": accepted + 250, "request_bytes_total": 10**9}
+    path = write_measurement(finalise(totals), tmp_path / "measurement.json")
+    bill = load_scenario(path, template=TEMPLATE, free_tier="none").bill(accepted)
+    api = next(line for line in bill.lines if line.service == "http_api")
+    assert api.quantity == accepted + 250

@@ -86,13 +86,17 @@ def test_json_output_of_the_issue_example(
     assert sum(float(line["usd"]) for line in bill["lines"]) == pytest.approx(17.91)
     assert set(bill["lines"][0]) == {
         "service",
-        "resource",
+        "region",
         "item",
         "quantity",
         "unit",
         "unit_price",
         "usd",
+        "resources",
+        "price",
     }
+    assert {"resource", "usd"} <= set(bill["by_resource"][0])
+    assert "sum to the total" in bill["sums_to_total"]
 
 
 def test_free_tier_flag_overrides_the_file(
@@ -109,6 +113,7 @@ def test_table_and_csv(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> No
     path = usage_file(tmp_path, ISSUE_EXAMPLE)
     _, table, _ = run(capsys, path)
     assert "TOTAL" in table and "17.91" in table and "write_request_units" in table
+    assert "THESE SUM TO THE BILL" in table and "does not sum to the bill" in table
     _, text, _ = run(capsys, path, "--format", "csv")
     rows = list(csv.DictReader(io.StringIO(text)))
     assert rows[-1]["service"] == "TOTAL" and rows[-1]["usd"] == "17.91"
