@@ -100,10 +100,15 @@ def _by_type(
 
 
 def _api(service_client: Any, operation: str, props: Mapping[str, Any]) -> dict[str, Any]:
-    """The template's properties as the API operation's parameters (those it accepts)."""
+    """The template's properties as the API operation's parameters (those it accepts; tags,
+    whose shape differs between CloudFormation and the API, are left out locally)."""
     members = service_client.meta.service_model.operation_model(operation).input_shape.members
     renamed = {RENAMED.get(key, key): value for key, value in props.items()}
-    return {key: value for key, value in renamed.items() if key in members and value is not None}
+    return {
+        key: value
+        for key, value in renamed.items()
+        if key in members and value is not None and not key.endswith("Tags")
+    }
 
 
 def _attached_roles(attachment: Mapping[str, Any]) -> list[str]:

@@ -55,9 +55,8 @@ def issue_sign_in(user_id: str, email: str, pool_id: str | None = None) -> str:
     """
     pool_id = pool_id or config.user_pool_id()
     password = temporary_password()
-    idp = client("cognito-idp")
     try:
-        idp.admin_create_user(
+        client("cognito-idp").admin_create_user(
             UserPoolId=pool_id,
             Username=email,
             UserAttributes=[
@@ -76,7 +75,7 @@ def issue_sign_in(user_id: str, email: str, pool_id: str | None = None) -> str:
             raise AccountRejected(code) from error
         if code != "UsernameExistsException":
             raise
-        idp.admin_set_user_password(
+        client("cognito-idp").admin_set_user_password(
             UserPoolId=pool_id, Username=email, Password=password, Permanent=False
         )
     return password
