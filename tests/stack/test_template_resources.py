@@ -81,9 +81,7 @@ def test_environment_variables_follow_the_contract(resources: dict[str, dict[str
     assert {"ALLOWED_EMAIL_DOMAINS", "LOOKUP_PROVIDER", "LOOKUP_TIMEOUT_MS"} <= set(
         env["EnrichFunction"]
     )
-    assert {"USER_SPACES_BUCKET", "USER_POOL_ID", "SENDER_EMAIL"} <= set(
-        env["ProvisionFunction"]
-    )
+    assert {"USER_SPACES_BUCKET", "USER_POOL_ID", "SENDER_EMAIL"} <= set(env["ProvisionFunction"])
     assert {"DATA_LAKE_BUCKET", "DATA_LAKE_PREFIX"} <= set(env["DataLakeFunction"])
 
 
