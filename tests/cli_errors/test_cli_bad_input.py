@@ -96,6 +96,10 @@ CASES: dict[str, list[tuple[list[str], str]]] = {
         (["--fault", "aws-error:service=ses,operation=SendEmail"], "--fault"),
     ],
     "status": [(["--url", "not-a-url"], "--url")],
+    "smoke": [
+        (["--stack", "s", "--timeout", "0"], "--timeout"),
+        (["--stack", "s", "--timeout", "soon"], "--timeout"),
+    ],
     "replay-dlq": [
         (["--url", "not-a-url"], "--url"),
         (["--region", "eu-west-1"], "--region"),
