@@ -54,6 +54,16 @@ ALWAYS_FREE: tuple[Allowance, ...] = (
     Allowance("kms", ("requests",), Decimal(20_000), "request", "C"),
     Allowance("xray", ("traces_recorded",), Decimal(100_000), "trace", "C"),
     Allowance("xray", ("traces_retrieved",), Decimal(1_000_000), "trace", "S"),
+    Allowance(
+        "cognito",
+        ("mau_lite", "mau_essentials"),
+        Decimal(10_000),
+        "MAU",
+        "S",
+        source_url="https://aws.amazon.com/cognito/pricing/",
+        note="10,000 MAU a month on Lite and Essentials together, never expiring (Plus has "
+        "none); accounts with user pools before 2024-11-22 may keep 50,000 on Lite",
+    ),
 )
 
 LEGACY_12_MONTH: tuple[Allowance, ...] = (

@@ -67,6 +67,12 @@ Enrichments, Provisions, and Failures by 5 reasons. CloudWatch prorates a metric
 it receives data, so a full month each is an upper bound at low volume."""
 ACCESS_LOG_BYTES_PER_REQUEST = 350.0
 """One JSON line of the HTTP API access log (the template's AccessLogSettings format)."""
+DEFAULT_POOL_USERS = 1.0
+"""One user-pool user per completed onboarding (AdminCreateUser: an MAU in its month)."""
+DEFAULT_SIGN_IN_SHARE = 0.25
+"""Share of earlier-onboarded users who sign in (are MAU) in a given month: an assumption,
+not a measurement; change it with ``--sign-in-share``. Onboardings are MAU in their own
+month whatever it is, since AWS counts an administrative creation as an identity operation."""
 TRACED_SHARE = 1.0
 """Share of traced invocations X-Ray records. Lambda's default sampling rule keeps 1 request
 a second per function plus 5 %: every invocation while a function sees under one a second."""
@@ -95,6 +101,8 @@ class PerOnboarding:
     rejected_per_accepted: Any
     custom_metrics: int = DEFAULT_CUSTOM_METRICS
     source: str = "defaults"
+    pool_users: Any = DEFAULT_POOL_USERS
+    sign_in_share: Any = DEFAULT_SIGN_IN_SHARE
 
     @property
     def invalid_share(self) -> Any:
@@ -162,6 +170,7 @@ def per_onboarding_from_measurement(measurement: dict[str, Any], stack: StackSpe
         sqs_requests=per["sqs_requests"],
         rejected_per_accepted=measurement["onboardings"]["rejected"] / accepted,
         source=f"measurement {measurement['run_id']}",
+        pool_users=measurement.get("cognito", {}).get("users_created", 0) / accepted,
     )
 
 
@@ -215,7 +224,9 @@ def monthly_quantities(
 
     Plain arithmetic, so ``users`` and the shape may be numpy arrays. ``stored_onboardings``
     (default: this month's) sets the DynamoDB and S3 storage; logs are stored for the
-    template's retention (steady state: monthly ingest x retention months).
+    template's retention (steady state: monthly ingest x retention months). User-pool MAU:
+    this month's new pool users plus the sign-in share of the earlier ones (``stored`` is
+    cumulative, this month's included).
     """
     stored = users if stored_onboardings is None else stored_onboardings
     api = "rest_api" if stack.api_type == "rest" else "http_api"
@@ -247,6 +258,9 @@ def monthly_quantities(
         users * sum(per.invocations.get(key, 0.0) for key in traced) * TRACED_SHARE
     )
     q[("budgets", "monthly", "action_enabled_budgets")] = stack.action_budgets
+    if stack.user_pool_plan:
+        earlier = (stored - users) * per.pool_users * per.sign_in_share
+        q[("cognito", "users", f"mau_{stack.user_pool_plan}")] = users * per.pool_users + earlier
     return q
 
 
@@ -323,6 +337,7 @@ def load_scenario(
     region: str | None = None,
     free_tier: str = DEFAULT_FREE_TIER,
     ses_plan: str = "a-la-carte",
+    sign_in_share: float = DEFAULT_SIGN_IN_SHARE,
 ) -> Scenario:
     """The scenario of a measurement.json (or the documented defaults) and the template.
 
@@ -336,6 +351,7 @@ def load_scenario(
         data = load_measurement(measurement)
         per = per_onboarding_from_measurement(data, stack)
         measured_region = data["region"]
+    per = replace(per, sign_in_share=sign_in_share)
     return Scenario(per, stack, region or measured_region, free_tier, ses_plan)
 
 

@@ -67,6 +67,7 @@ CASES: dict[str, list[tuple[list[str], str]]] = {
         (["--start", "-1h", "--granularity", "HOURLY"], "--granularity"),
     ],
     "demo": [
+        (["--sign-in-share", "2"], "--sign-in-share"),
         (["--template", "{missing}"], "missing.json"),
         (["--template", "{yaml}"], "bad.yaml"),
         (["--duration", "forever"], "--duration"),
