@@ -259,7 +259,9 @@ def monthly_quantities(
     )
     q[("budgets", "monthly", "action_enabled_budgets")] = stack.action_budgets
     if stack.user_pool_plan:
-        earlier = (stored - users) * per.pool_users * per.sign_in_share
+        before = stored - users
+        before = (before + abs(before)) / 2  # max(0, ...) on floats and arrays alike
+        earlier = before * per.pool_users * per.sign_in_share
         q[("cognito", "users", f"mau_{stack.user_pool_plan}")] = users * per.pool_users + earlier
     return q
 

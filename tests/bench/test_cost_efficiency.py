@@ -59,9 +59,12 @@ def test_floor_price_matches_the_hand_computed_bill() -> None:
     # per 1,000: API $0.001, 3 x $0.0002 requests, 3,000 WRU x2 tables at $0.625/M rounded per
     # line at 1M onboardings ($1.875 -> $1.88), 1 S3 put $0.005, 789 MB of platform log lines
     # ($0.37 ingest, $0.02 a month stored), duration under half a cent a line, SES $0.10.
-    no_ses = sum(usd for key, usd in lines.items() if key[0] != "ses")
+    no_ses = sum(usd for key, usd in lines.items() if key[0] not in ("ses", "cognito"))
     assert no_ses == Decimal("0.01075")
     assert lines[("ses", "welcome", "recipients")] == Decimal("0.1")
+    # one Lite-plan MAU per user, no free tier: 100,000 x $0.0055 + 900,000 x $0.0046, per 1,000
+    cognito = {key[2]: usd for key, usd in lines.items() if key[0] == "cognito"}
+    assert cognito == {"mau_lite": Decimal("0.55"), "mau_lite (tier 2)": Decimal("4.14")}
 
 
 def test_comparison_of_a_recorded_run_itemises_every_excess() -> None:

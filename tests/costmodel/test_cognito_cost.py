@@ -43,6 +43,7 @@ def test_every_onboarding_is_an_mau_and_earlier_users_by_the_sign_in_share() -> 
         return pool["mau_lite"]
 
     assert mau(1_000) == 1_000
+    assert mau(1_000, stored=0) == 1_000  # storage left out: no earlier users, none negative
     assert mau(1_000, stored=5_000) == 1_000 + 4_000 * Decimal(str(DEFAULT_SIGN_IN_SHARE))
     everyone = load_scenario(sign_in_share=1.0)
     usage = everyone.usage(1_000, stored_onboardings=5_000)
