@@ -96,6 +96,12 @@ Enrichments, Provisions, and Failures by 5 reasons. CloudWatch prorates a metric
 it receives data, so a full month each is an upper bound at low volume."""
 ACCESS_LOG_BYTES_PER_REQUEST = Decimal(350)
 """One JSON line of the HTTP API access log (the template's AccessLogSettings format)."""
+DEFAULT_POOL_USERS = Decimal(1)
+"""One user-pool user per completed onboarding (AdminCreateUser: an MAU in its month)."""
+DEFAULT_SIGN_IN_SHARE = Decimal("0.25")
+"""Share of earlier-onboarded users who sign in (are MAU) in a given month: an assumption,
+not a measurement; change it with ``--sign-in-share``. Onboardings are MAU in their own
+month whatever it is, since AWS counts an administrative creation as an identity operation."""
 TRACED_SHARE = 1
 """Share of traced invocations X-Ray records. Lambda's default sampling rule keeps 1 request
 a second per function plus 5 %: every invocation while a function sees under one a second."""
@@ -128,6 +134,8 @@ class PerOnboarding:
     init_ms: dict[str, Any] | None = None
     custom_metrics: int = DEFAULT_CUSTOM_METRICS
     source: str = "defaults"
+    pool_users: Any = DEFAULT_POOL_USERS
+    sign_in_share: Any = DEFAULT_SIGN_IN_SHARE
 
     def in_number(self, convert: Callable[[Any], Any]) -> PerOnboarding:
         """The same shape with every quantity passed through ``convert`` (e.g. ``float``)."""
@@ -239,6 +247,7 @@ def per_onboarding_from_measurement(measurement: dict[str, Any], stack: StackSpe
         sqs_requests=each(measurement["sqs"]["requests"]),
         rejected_per_accepted=each(measurement["onboardings"]["rejected"]),
         source=f"measurement {measurement['run_id']}",
+        pool_users=each(measurement.get("cognito", {}).get("users_created", 0)),
     )
 
 
@@ -294,6 +303,8 @@ def monthly_quantities(
     Plain arithmetic, so ``users`` and the shape may be Decimals or numpy arrays.
     ``stored_onboardings`` (default: this month's) sets the DynamoDB and S3 storage; logs are
     stored for the template's retention (steady state: monthly ingest x retention months).
+    User-pool MAU: this month's new pool users plus the sign-in share of the earlier ones
+    (``stored`` is cumulative, this month's included).
     """
     stored = users if stored_onboardings is None else stored_onboardings
     api = "rest_api" if stack.api_type == "rest" else "http_api"
@@ -327,6 +338,11 @@ def monthly_quantities(
         users * sum(per.invocations.get(key, 0) for key in traced) * TRACED_SHARE
     )
     q[("budgets", "monthly", "action_enabled_budgets")] = stack.action_budgets
+    if stack.user_pool_plan:
+        before = stored - users
+        before = (before + abs(before)) / 2  # max(0, ...) on floats and arrays alike
+        earlier = before * per.pool_users * per.sign_in_share
+        q[("cognito", "users", f"mau_{stack.user_pool_plan}")] = users * per.pool_users + earlier
     return q
 
 
@@ -419,6 +435,7 @@ def load_scenario(
     ses_plan: str = "a-la-carte",
     cold_start_share: Decimal = DEFAULT_COLD_START_SHARE,
     init_ms: Decimal = DEFAULT_INIT_MS,
+    sign_in_share: Decimal | float = DEFAULT_SIGN_IN_SHARE,
 ) -> Scenario:
     """The scenario of a measurement.json (or the documented defaults) and the template.
 
@@ -433,6 +450,7 @@ def load_scenario(
         data = load_measurement(measurement)
         per = per_onboarding_from_measurement(data, stack)
         measured_region = data["region"]
+    per = replace(per, sign_in_share=Decimal(str(sign_in_share)))
     return Scenario(per, stack, region or measured_region, free_tier, ses_plan)
 
 

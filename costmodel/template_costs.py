@@ -84,6 +84,8 @@ class StackSpec:
     queues: tuple[str, ...]
     budget_usd: Decimal
     action_budgets: int
+    user_pool_plan: str | None = None
+    """The feature plan of the template's user pool (lower case), None without one."""
 
     @property
     def alarm_metrics(self) -> int:
@@ -133,9 +135,18 @@ def read_stack(
             ),
             budget_usd=_budget_usd(template, resolver),
             action_budgets=len(resources_of_type(template, "AWS::Budgets::BudgetsAction")),
+            user_pool_plan=_user_pool_plan(template, resolver),
         )
     except (KeyError, TypeError, ValueError) as exc:
         raise UsageError(f"template {path}: cannot read cost facts ({exc!r})") from exc
+
+
+def _user_pool_plan(template: Mapping[str, Any], resolver: Resolver) -> str | None:
+    """``UserPoolTier`` of the (first) user pool; AWS's default for a new pool is Essentials."""
+    pools = _present(resources_of_type(template, "AWS::Cognito::UserPool"), resolver)
+    for pool in pools.values():
+        return str(resolver.resolve(pool["Properties"].get("UserPoolTier", "ESSENTIALS"))).lower()
+    return None
 
 
 def _present(resources: dict[str, dict[str, Any]], resolver: Resolver) -> dict[str, dict]:

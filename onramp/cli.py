@@ -22,6 +22,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "onramp.demo_cli",
     "onramp.bench.cli",
     "onramp.replay_cli",
+    "onramp.staging.smoke_cli",
 )
 
 

@@ -34,7 +34,13 @@ from costmodel.load_analysis import (
     duration_summary,
     read_invocations,
 )
-from costmodel.scenario import Estimate, Scenario, estimate, load_scenario
+from costmodel.scenario import (
+    DEFAULT_SIGN_IN_SHARE,
+    Estimate,
+    Scenario,
+    estimate,
+    load_scenario,
+)
 from loadtest.payloads import DEFAULT_EMAIL_DOMAINS, DEFAULT_MIX_TEXT
 from loadtest.progress import ConsoleProgress
 from loadtest.results import LoadResult
@@ -63,6 +69,7 @@ class DemoOptions:
     users_per_month: int = 1_000
     budget: Decimal | None = None
     free_tier: str = "always-free"
+    sign_in_share: float = DEFAULT_SIGN_IN_SHARE
     region: str | None = None
     out: Path = Path("runs")
     run_dir: Path | None = None
@@ -152,6 +159,7 @@ def price_run(
         template=options.template,
         region=options.region,
         free_tier=options.free_tier,
+        sign_in_share=options.sign_in_share,
     )
     alarm_ms = duration_alarm_ms(options.template)
     invocations = read_invocations(run_dir)
@@ -181,6 +189,17 @@ def with_margin(rows: list[dict[str, Any]], alarm_ms: float) -> list[dict[str, A
 def count_text(value: int | None) -> str:
     """A break-even volume for people: ``895,338``, or never within the search limit."""
     return "never (within the search limit)" if value is None else f"{value:,}"
+
+
+def sign_in_text(outcome: DemoOutcome) -> str:
+    """What the Cognito line of the bill assumes (shown beside the table and break-even)."""
+    plan = outcome.scenario.stack.user_pool_plan or "none"
+    share = outcome.scenario.per.sign_in_share
+    return (
+        f"sign-in (Cognito {plan} plan): every onboarding is an MAU in its month "
+        f"(AdminCreateUser); sign-in share {share:.0%} of earlier users a month "
+        "(a month's volume alone has none; `onramp cost project` adds them)"
+    )
 
 
 def write_invocations_csv(invocations: list[Invocation], path: Path) -> Path:
@@ -222,6 +241,8 @@ def summary(outcome: DemoOutcome) -> dict[str, Any]:
         "onboardings": m["onboardings"],
         "per_onboarding": m["per_onboarding"],
         "free_tier": outcome.scenario.free_tier,
+        "sign_in_share": float(outcome.scenario.per.sign_in_share),
+        "user_pool_plan": outcome.scenario.stack.user_pool_plan,
         "region": outcome.scenario.region,
         "headline": outcome.headline.summary(),
         "monthly": {str(n): e.summary() for n, e in outcome.estimates.items()},

@@ -12,9 +12,10 @@ from costmodel.catalog import available_regions
 from costmodel.cli_analysis import money, onboardings
 from costmodel.exports import render_text
 from costmodel.free_tier import PROFILES
+from costmodel.scenario import DEFAULT_SIGN_IN_SHARE
 from loadtest.payloads import DEFAULT_MIX_TEXT, parse_mix
-from loadtest.units import parse_duration_s
-from onramp.demo import DemoOptions, DemoOutcome, count_text, run_demo
+from loadtest.units import parse_duration_s, parse_share
+from onramp.demo import DemoOptions, DemoOutcome, count_text, run_demo, sign_in_text
 from onramp.errors import UsageError
 from onramp.report_html import write_report
 from onramp.sam_template import DEFAULT_TEMPLATE, load_template
@@ -40,6 +41,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     parser.add_argument("--budget", default=None, help="USD a month (default: the template's)")
     parser.add_argument("--free-tier", default="always-free", choices=PROFILES)
+    parser.add_argument(
+        "--sign-in-share",
+        default=f"{DEFAULT_SIGN_IN_SHARE:.0%}",
+        help="share of earlier users who sign in (Cognito MAU) in a month "
+        f"(default {DEFAULT_SIGN_IN_SHARE * 100:g}%%)",
+    )
     parser.add_argument("--region", default=None, help="price in this region (default: run's)")
     parser.add_argument("--out", default="runs", help="runs root; each run gets a new folder")
     parser.add_argument("--run-dir", default=None, help="exact, new run folder (e.g. a sample)")
@@ -71,6 +78,7 @@ def options_from_args(args: argparse.Namespace) -> DemoOptions:
         users_per_month=onboardings("--users-per-month", args.users_per_month, minimum=1),
         budget=money("--budget", args.budget, Decimal(0)) if args.budget else None,
         free_tier=args.free_tier,
+        sign_in_share=parse_share(args.sign_in_share, "--sign-in-share"),
         region=args.region,
         out=Path(args.out),
         run_dir=run_dir,
@@ -111,6 +119,7 @@ def summary_text(outcome: DemoOutcome) -> str:
         f"variable ${h.variable}), ${h.per_1000} per 1,000 onboardings",
         f"budget ${be.budget}: holds up to {count_text(be.within_budget)} onboardings a month, "
         f"breaks at {count_text(be.first_over)}",
+        sign_in_text(outcome),
         "",
         f"duration alarm (p99 > {outcome.alarm_ms:g} ms, server-side):",
         render_text(

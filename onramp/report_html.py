@@ -24,7 +24,7 @@ from costmodel.load_analysis import (
     per_onboarding_table,
 )
 from costmodel.load_plots import duration_ecdf, latency_over_time, load_over_time
-from onramp.demo import DemoOutcome, count_text
+from onramp.demo import DemoOutcome, count_text, sign_in_text
 
 REPORT_HTML = "report.html"
 CURVE_POINTS = 25
@@ -74,6 +74,7 @@ def render(outcome: DemoOutcome) -> str:
         _figure("cost-by-service", _cost_figure(outcome)),
         f"<p>The ${be.budget} budget holds up to <strong>{count_text(be.within_budget)}</strong> "
         f"onboardings a month; it breaks at {count_text(be.first_over)}.</p>",
+        f"<p>{_e(sign_in_text(outcome))}.</p>",
         _figure("breakeven", _breakeven_figure(outcome)),
         "<h2>Lambda duration alarm</h2>",
         f"<p>The template alarms when a function's p99 duration exceeds "

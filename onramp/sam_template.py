@@ -27,6 +27,8 @@ STACK_DIR = Path(__file__).resolve().parents[1] / "stack"
 DEFAULT_TEMPLATE = STACK_DIR / "template.yaml"
 
 _SUB_VAR = re.compile(r"\$\{([^}!][^}]*)\}")
+_SUB_LITERAL = re.compile(r"\$\{!([^}]*)\}")
+"""``${!Literal}`` in Fn::Sub: written as ``${Literal}`` (e.g. an IAM policy variable)."""
 
 
 @dataclass(frozen=True)
@@ -201,7 +203,7 @@ class Resolver:
                 return str(self._get_att(name))
             return str(self._ref(name))
 
-        return _SUB_VAR.sub(lookup, text)
+        return _SUB_LITERAL.sub(r"${\1}", _SUB_VAR.sub(lookup, text))
 
     def _if(self, arg: list[Any]) -> Any:
         return self.resolve(arg[1] if self.condition(arg[0]) else arg[2])

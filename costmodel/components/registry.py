@@ -6,6 +6,7 @@ from costmodel.components import (
     Service,
     account,
     api_gateway,
+    identity,
     lambda_,
     messaging,
     monitoring,
@@ -26,5 +27,6 @@ SERVICES: dict[str, Service] = {
         monitoring.XRAY,
         account.KMS,
         account.BUDGETS,
+        identity.COGNITO,
     )
 }

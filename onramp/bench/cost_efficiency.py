@@ -10,7 +10,8 @@ the measured run) at the least AWS could bill for it:
   or failed update, completed update) and the same on the audit table: the audit trail is
   part of the contract (docs/architecture.md: every status change is appended), so its
   minimal writes are required work, and anything above them is excess;
-- 1 welcome email and 1 S3 put (the prefix marker) per user provisioned;
+- 1 welcome email, 1 S3 put (the prefix marker) and 1 user-pool user (a Cognito MAU) per
+  user provisioned;
 - Lambda's own START, END and REPORT lines per invocation, at their real byte size.
 
 Both sides are priced by the same engine (costmodel.scenario -> costmodel.engine) with no
@@ -44,6 +45,9 @@ VOLUME = 1_000_000
 """Onboardings priced: large enough that rounding each line to cents is negligible."""
 GOAL_RATIO = 1.5
 SES = "ses"
+PER_USER_CHARGES = (SES, "cognito")
+"""Charged per user whatever the code does (an email, a pool user's MAU): the same on both
+sides, so the ratio "without SES" leaves both out (Cognito's MAU would otherwise swamp it)."""
 XRAY = "xray"
 PROVISIONING_REJECTED = "provisioning_rejected"
 
@@ -96,6 +100,7 @@ def floor_per_onboarding(measurement: dict[str, Any], measured: PerOnboarding) -
         log_bytes=platform_log_bytes() * sum(invocations.values()),
         emails=share,
         s3_put_requests=share,
+        pool_users=counts["completed"] / accepted,
         s3_get_requests=zero,
         s3_stored_bytes=zero,
         sqs_requests=zero,
@@ -129,8 +134,12 @@ class CostComparison:
     explanations: dict[LineKey, str]
 
     def total(self, side: dict[LineKey, Decimal], with_ses: bool = True) -> Decimal:
-        """Variable cost per 1,000 onboardings of one side (optionally without SES)."""
-        return sum((usd for key, usd in side.items() if with_ses or key[0] != SES), Decimal(0))
+        """Variable cost per 1,000 onboardings of one side (optionally without SES and the
+        other per-user charges)."""
+        return sum(
+            (usd for key, usd in side.items() if with_ses or key[0] not in PER_USER_CHARGES),
+            Decimal(0),
+        )
 
     def ratio(self, with_ses: bool = True) -> float:
         """Measured over floor."""

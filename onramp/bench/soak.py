@@ -166,7 +166,7 @@ def soak_result(
             f"Locust run: {run_dir}",
             f"embedded AWS process (moto) RSS: {start.aws / MIB:.0f} MiB -> "
             f"{end.aws / MIB:.0f} MiB, of which stored data (DynamoDB rows and stream records,"
-            f" S3 objects, IAM policies, emails, queued messages; a lower bound): "
+            f" S3 objects, Cognito users, emails, queued messages; a lower bound): "
             f"{start.stored / MIB:.0f} MiB -> {end.stored / MIB:.0f} MiB",
             "growth per 1,000 accepted onboardings: runtime "
             f"{_per_thousand(end.runtime - start.runtime, verification)}, embedded AWS "

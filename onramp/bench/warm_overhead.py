@@ -38,6 +38,7 @@ BENCH_ENVIRONMENT = {
     "USERS_TABLE": "bench-users",
     "AUDIT_TABLE": "bench-audit",
     "USER_SPACES_BUCKET": "bench-spaces",
+    "USER_POOL_ID": "us-east-1_bench",
     "SENDER_EMAIL": "welcome@example.com",
     "LOOKUP_PROVIDER": "fake",
     "POWERTOOLS_TRACE_DISABLED": "true",
@@ -56,12 +57,9 @@ JSON_10 = "application/x-amz-json-1.0"
 CANNED_REPLIES: dict[str, tuple[str, bytes]] = {
     "dynamodb": (JSON_10, b"{}"),
     "s3": ("application/xml", b""),
-    "iam": (
-        XML,
-        b'<CreatePolicyResponse xmlns="https://iam.amazonaws.com/doc/2010-05-08/">'
-        b"<CreatePolicyResult><Policy><PolicyName>p</PolicyName><PolicyId>ANPA1</PolicyId>"
-        b"<Arn>arn:aws:iam::123456789012:policy/p</Arn></Policy></CreatePolicyResult>"
-        b"<ResponseMetadata><RequestId>r</RequestId></ResponseMetadata></CreatePolicyResponse>",
+    "cognito-idp": (
+        "application/x-amz-json-1.1",
+        b'{"User": {"Username": "5d0c7a3e", "UserStatus": "FORCE_CHANGE_PASSWORD"}}',
     ),
     "ses": (
         XML,

@@ -66,6 +66,10 @@ KNOWN_ERRORS: dict[str, tuple[int, str]] = {
         "The level of configured provisioned throughput for the table was exceeded.",
     ),
     "ThrottlingException": (400, "Rate exceeded"),
+    # Cognito user pools (JSON 1.1): the request-rate quota, a service fault, a bad attribute.
+    "TooManyRequestsException": (400, "Too many requests"),
+    "InternalErrorException": (500, "Internal server error"),
+    "InvalidParameterException": (400, "Invalid attributes given."),
 }
 
 

@@ -97,7 +97,7 @@ class Recorder:
     def totals(
         self, window: Window, specs: Iterable[FunctionSpec], table_keys: Mapping[str, str]
     ) -> dict[str, Any]:
-        """The api, functions, dynamodb, s3, iam, ses, sqs and logs blocks for ``window``.
+        """The api, functions, dynamodb, s3, cognito, ses, sqs and logs blocks for ``window``.
 
         ``table_keys`` maps a local table name to its measurement key (``users``, ``audit``).
         """
@@ -120,9 +120,11 @@ class Recorder:
                 "list_requests": _count(calls, s3_class="list"),
                 "bytes_stored": sum(c.bytes_in for c in calls if c.s3_class == "put"),
             },
-            "iam": {
-                "policies_created": _count(calls, service="iam", operation="CreatePolicy", ok=True),
-                "requests": _count(calls, service="iam"),
+            "cognito": {
+                "users_created": _count(
+                    calls, service="cognito-idp", operation="AdminCreateUser", ok=True
+                ),
+                "requests": _count(calls, service="cognito-idp"),
             },
             "ses": {
                 "messages": sum(1 for c in calls if c.recipients),

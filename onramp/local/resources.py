@@ -1,6 +1,7 @@
 """Create, on moto's server, every resource of the template that the pipeline touches.
 
-Tables (keys, indexes, stream, TTL), buckets, queues and the SES sender identities are
+Tables (keys, indexes, stream, TTL), buckets, queues, the SES sender identities and the
+sign-in resources (Cognito pools and the role they hand out: ``sign_in_resources``) are
 read from the template, so local and deployed cannot drift. Each resource gets a local
 physical name ``<stack>-<LogicalId>`` (lower-case for buckets); ``Ref``/``GetAtt`` values
 are returned for the template ``Resolver``, which then resolves each function's environment.
@@ -19,6 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from onramp.local.aws_server import ACCOUNT_ID, REGION
+from onramp.local.sign_in_resources import SignInResources, create_sign_in
 from onramp.sam_template import FunctionSpec, Resolver
 
 STACK_NAME = "onramp-local"
@@ -36,6 +38,7 @@ class LocalResources:
     queue_urls: dict[str, str] = field(default_factory=dict)
     queue_arns: dict[str, str] = field(default_factory=dict)
     sender_identities: list[str] = field(default_factory=list)
+    sign_in: SignInResources = field(default_factory=SignInResources)
 
     def environment(self, spec: FunctionSpec) -> dict[str, str]:
         """The function's environment variables with every intrinsic resolved to local names."""
@@ -66,7 +69,8 @@ def create_resources(
     specs: list[FunctionSpec],
     parameters: Mapping[str, Any] | None = None,
 ) -> LocalResources:
-    """Create the template's tables, buckets, queues and SES identities; return their names."""
+    """Create the template's tables, buckets, queues, SES identities and sign-in resources;
+    return their names."""
     refs, attributes = _planned_names(template)
     refs.update(parameters or {})
     local = LocalResources(resolver=_resolver(template, refs, attributes))
@@ -93,6 +97,13 @@ def create_resources(
             )["QueueUrl"]
             local.queue_urls[logical_id] = url
             local.queue_arns[logical_id] = attributes[f"{logical_id}.Arn"]
+    local.sign_in = create_sign_in(
+        resources,
+        lambda value: _resolver(template, refs, attributes).resolve(value),
+        client,
+        refs,
+        attributes,
+    )
     local.resolver = _resolver(template, refs, attributes)
     local.sender_identities = _verify_senders(specs, resources, local, client("ses"))
     return local

@@ -1,7 +1,7 @@
-"""How much memory the embedded AWS's stored data takes: rows, objects, policies, messages.
+"""How much memory the embedded AWS's stored data takes: rows, objects, pool users, messages.
 
 The embedded AWS keeps what the pipeline stores (DynamoDB rows and stream records, S3
-objects, IAM policies, sent emails, queued messages) in moto's stores, in memory, where AWS
+objects, Cognito users, sent emails, queued messages) in moto's stores, in memory, where AWS
 keeps it on its own disks. A soak grows that data by design: `onramp bench --only soak`
 reports it next to the AWS process's RSS (``aws_process`` answers ``stored_data`` from these
 stores). Sizes are ``sys.getsizeof`` summed over every object reachable from the stores
@@ -21,9 +21,9 @@ import types
 from collections.abc import Iterable
 from typing import Any
 
+from moto.cognitoidp.models import cognitoidp_backends
 from moto.core.base_backend import BaseBackend
 from moto.dynamodb.models import dynamodb_backends
-from moto.iam.models import iam_backends
 from moto.s3.models import s3_backends
 from moto.ses.models import ses_backends
 from moto.sqs.models import sqs_backends
@@ -60,7 +60,9 @@ def stored_data_bytes() -> dict[str, int]:
             ],
             seen,
         ),
-        "iam policies": _size([iam_backends[ACCOUNT_ID]["global"].managed_policies], seen),
+        "cognito users": _size(
+            [p.users for p in cognitoidp_backends[ACCOUNT_ID][REGION].user_pools.values()], seen
+        ),
         "ses messages": _size([ses_backends[ACCOUNT_ID][REGION].sent_messages], seen),
         "sqs messages": _size(
             [q._messages for q in sqs_backends[ACCOUNT_ID][REGION].queues.values()], seen

@@ -167,7 +167,7 @@ def _totals(
             "get_requests": metrics.count("s3", "get"),
             "list_requests": metrics.count("s3", "list"),
         },
-        "iam": {"policies_created": onboardings["completed"]},
+        "cognito": {"users_created": onboardings["completed"]},
         "ses": {"messages": emails, "recipients": emails},
         "sqs": {
             "requests": sum(

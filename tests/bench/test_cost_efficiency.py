@@ -73,9 +73,12 @@ def test_floor_price_matches_the_hand_computed_bill() -> None:
         + log_gb * Decimal("0.50")
         + log_gb * Decimal("0.03")
     )
-    no_ses = sum(usd for key, usd in lines.items() if key[0] != "ses")
+    no_ses = sum(usd for key, usd in lines.items() if key[0] not in ("ses", "cognito"))
     assert no_ses == expected
     assert lines[("ses", "welcome", "recipients")] == Decimal("0.1")
+    # one Lite-plan MAU per user, no free tier: 100,000 x $0.0055 + 900,000 x $0.0046, per 1,000
+    cognito = {key[2]: usd for key, usd in lines.items() if key[0] == "cognito"}
+    assert cognito == {"mau_lite": Decimal("0.55"), "mau_lite (tier 2)": Decimal("4.14")}
 
 
 def test_comparison_of_a_recorded_run_itemises_every_excess() -> None:

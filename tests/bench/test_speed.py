@@ -33,7 +33,7 @@ def test_warm_handlers_make_their_aws_calls_against_the_fakes() -> None:
     figures = warm_overhead.measure(5)
     assert figures["register"]["aws_calls"] == {"dynamodb": 1}
     provision = figures["provision"]["aws_calls"]
-    assert provision["ses"] == provision["s3"] == provision["iam"] == 1
+    assert provision["ses"] == provision["s3"] == provision["cognito-idp"] == 1
     assert figures["enrich"]["aws_calls"]["dynamodb"] >= 2  # audit + status update
     result = warm_overhead.warm_result(figures, 5)
     assert [f.label.split()[0] for f in result.figures] == ["register", "enrich", "provision"]

@@ -81,6 +81,7 @@ CASES: dict[str, list[tuple[list[str], str]]] = {
         (["--start", "-1h", "--granularity", "HOURLY"], "--granularity"),
     ],
     "demo": [
+        (["--sign-in-share", "2"], "--sign-in-share"),
         (["--template", "{missing}"], "missing.json"),
         (["--template", "{yaml}"], "bad.yaml"),
         (["--duration", "forever"], "--duration"),
@@ -110,6 +111,10 @@ CASES: dict[str, list[tuple[list[str], str]]] = {
         (["--fault", "aws-error:service=ses,operation=SendEmail"], "--fault"),
     ],
     "status": [(["--url", "not-a-url"], "--url")],
+    "smoke": [
+        (["--stack", "s", "--timeout", "0"], "--timeout"),
+        (["--stack", "s", "--timeout", "soon"], "--timeout"),
+    ],
     "replay-dlq": [
         (["--url", "not-a-url"], "--url"),
         (["--region", "eu-west-1"], "--region"),

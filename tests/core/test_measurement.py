@@ -37,7 +37,7 @@ def totals() -> dict:
         "functions": {"register": fn},
         "dynamodb": {"users": {"write_request_units": 30, "read_request_units": 0}},
         "s3": {"put_requests": 9, "get_requests": 0},
-        "iam": {"policies_created": 9},
+        "cognito": {"users_created": 9},
         "ses": {"messages": 9, "recipients": 9},
         "sqs": {"requests": 0},
         "logs": {"bytes_ingested": 2000},

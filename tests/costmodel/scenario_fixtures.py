@@ -73,7 +73,7 @@ def measurement_totals(accepted: int = 1000) -> dict[str, Any]:
             },
         },
         "s3": {"put_requests": 2 * accepted, "get_requests": 0, "bytes_stored": 0},
-        "iam": {"policies_created": accepted - 50},
+        "cognito": {"users_created": accepted - 50},
         "ses": {"messages": accepted - 50, "recipients": accepted - 50},
         "sqs": {"requests": 10},
         "logs": {"bytes_ingested": 4000 * accepted},

@@ -94,7 +94,7 @@ def test_measurement_is_valid_and_counts_the_run(run):
     assert onboardings["rejected"] == sum(n for s, n in statuses.items() if 400 <= s < 500)
     assert onboardings["lost"] == 0
     assert measurement["ses"]["recipients"] == onboardings["completed"]
-    assert measurement["iam"]["policies_created"] == onboardings["completed"]
+    assert measurement["cognito"]["users_created"] == onboardings["completed"]
     users = measurement["dynamodb"]["users"]
     assert users["write_request_units"] >= 3 * onboardings["completed"]
     assert measurement["functions"]["register"]["invocations"] == REGISTRATIONS

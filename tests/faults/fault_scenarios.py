@@ -1,6 +1,6 @@
 """Fault scenarios on the real pipeline: run registrations under a fault plan, then check
 the guarantees (docs/faults.md): every user completed, failed with a reason, or dead-lettered
-with its batch; never two spaces, policies or emails for one user."""
+with its batch; never two spaces, pool users or emails for one user."""
 
 from __future__ import annotations
 
@@ -29,7 +29,7 @@ class Outcome:
     users: list[dict[str, Any]]
     emails: Counter[str]
     spaces: Counter[str]
-    policies: Counter[str]
+    pool_users: Counter[str]
     dead_letters: list[dict[str, Any]]
     fault_stats: dict[str, dict[str, Any]]
     invocation_errors: dict[str, Any]
@@ -62,16 +62,18 @@ def user_spaces(stack: EmbeddedStack) -> Counter[str]:
     return Counter(key.split("/")[1] for key in keys if key.endswith("/.keep"))
 
 
-def user_policies(stack: EmbeddedStack) -> Counter[str]:
-    """Per-user managed policies (by user id) under the functions' ``USER_POLICY_PATH``."""
-    path = stack.runtimes["provision"].environment["USER_POLICY_PATH"]
-    iam = aws_client(stack, "iam")
-    names = [
-        policy["PolicyName"]
-        for page in iam.get_paginator("list_policies").paginate(Scope="Local", PathPrefix=path)
-        for policy in page["Policies"]
+def pool_users(stack: EmbeddedStack) -> Counter[str]:
+    """Users of the functions' ``USER_POOL_ID`` pool, counted by their ``custom:user_id``."""
+    pool = stack.runtimes["provision"].environment["USER_POOL_ID"]
+    idp = aws_client(stack, "cognito-idp")
+    ids = [
+        attribute["Value"]
+        for page in idp.get_paginator("list_users").paginate(UserPoolId=pool)
+        for user in page["Users"]
+        for attribute in user["Attributes"]
+        if attribute["Name"] == "custom:user_id"
     ]
-    return Counter(name.removeprefix("onramp-user-") for name in names)
+    return Counter(ids)
 
 
 def snapshot(stack: EmbeddedStack, accepted: int) -> Outcome:
@@ -81,7 +83,7 @@ def snapshot(stack: EmbeddedStack, accepted: int) -> Outcome:
         users=stack.users(),
         emails=Counter(a for mail in stack.sent_emails() for a in mail["to"]),
         spaces=user_spaces(stack),
-        policies=user_policies(stack),
+        pool_users=pool_users(stack),
         dead_letters=stack.dead_letters(),
         fault_stats=stack.faults.stats(),
         invocation_errors=stack.recorder.counters()["errors"],
@@ -119,9 +121,9 @@ def assert_guarantees(outcome: Outcome, allow_dead_letters: bool = False) -> Non
         assert outcome.dead_letters == []
     assert max(outcome.emails.values(), default=0) <= 1, outcome.emails
     assert max(outcome.spaces.values(), default=0) <= 1, outcome.spaces
-    assert max(outcome.policies.values(), default=0) <= 1, outcome.policies
+    assert max(outcome.pool_users.values(), default=0) <= 1, outcome.pool_users
     completed = [u for u in outcome.users if u["status"] == "completed"]
     for user in completed:
         assert outcome.spaces[user["user_id"]] == 1
-        assert outcome.policies[user["user_id"]] == 1
+        assert outcome.pool_users[user["user_id"]] == 1
         assert outcome.emails[user["email"]] == 1, user

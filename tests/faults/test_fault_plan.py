@@ -67,6 +67,7 @@ def test_counters_are_shared_and_clear_stops_hits():
         ("ses", "MessageRejected"),
         ("s3", "SlowDown"),
         ("iam", "LimitExceeded"),
+        ("cognito-idp", "TooManyRequestsException"),
         ("dynamodb", "ConditionalCheckFailedException"),
         ("lambda", "TooManyRequestsException"),
     ],

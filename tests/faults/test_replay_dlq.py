@@ -13,7 +13,10 @@ pytestmark = pytest.mark.integration
 @pytest.mark.parametrize(
     ("fault", "stuck_status"),
     [
-        ("aws-error:service=iam,operation=CreatePolicy,code=LimitExceeded", "processing"),
+        (
+            "aws-error:service=cognito-idp,operation=AdminCreateUser,code=TooManyRequestsException",
+            "processing",
+        ),
         (
             "aws-error:function=enrich,service=dynamodb,operation=UpdateItem,"
             "code=InternalServerError,status=500",

@@ -1,7 +1,7 @@
 """Least privilege, proven from both sides: each function's role grants exactly the actions
 its code calls (read from stack/src/onboarding) plus those Lambda needs on its behalf (logs,
-X-Ray, stream reads, OnFailure delivery), each only on the resource it is used on; and the
-per-user policy ProvisionFunction creates grants only that user's prefix.
+X-Ray, stream reads, OnFailure delivery), each only on the resource it is used on. What a
+signed-in user may do is tests/security/test_user_space_isolation.py's.
 
 Wildcard actions and Resource "*" are checked in tests/stack/test_template_iam.py.
 """
@@ -10,13 +10,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from fnmatch import fnmatchcase
 from pathlib import Path
 from typing import Any
 
 import pytest
 from code_calls import AwsCall, PackageCalls
-from onboarding.spaces import policy_document, user_prefix
 
 PACKAGE = Path(__file__).resolve().parents[2] / "stack" / "src" / "onboarding"
 FUNCTIONS = ("RegisterFunction", "EnrichFunction", "ProvisionFunction", "DataLakeFunction")
@@ -169,7 +167,13 @@ def test_the_code_reader_sees_what_the_handlers_call(package_calls: PackageCalls
     register = {call.action for call in package_calls.aws_calls("register")}
     provision = {call.action for call in package_calls.aws_calls("provision")}
     assert register == {"dynamodb:PutItem"}
-    assert {"s3:PutObject", "iam:CreatePolicy", "ses:SendEmail", "dynamodb:UpdateItem"} <= provision
+    assert {
+        "s3:PutObject",
+        "cognito-idp:AdminCreateUser",
+        "ses:SendEmail",
+        "dynamodb:UpdateItem",
+    } <= provision
+    assert not any(name.startswith("iam:") for name in provision)
     assert not any(name.startswith("dynamodb:GetItem") for name in register | provision)
 
 
@@ -179,31 +183,3 @@ def test_a_grant_on_the_wrong_resource_is_found() -> None:
     assert names({"Fn::GetAtt": ["UsersTable", "Arn"]}, users)
     assert not names({"Fn::GetAtt": ["AuditTable", "Arn"]}, users)
     assert names({"Fn::Sub": "${UserSpacesBucket.Arn}/users/*"}, {"Ref": "UserSpacesBucket"})
-
-
-BUCKET = "onramp-user-spaces"
-ALICE = "6b1f0d0e-0000-5000-8000-000000000001"
-OTHERS = ("6b1f0d0e-0000-5000-8000-000000000002", ALICE[:-1], f"{ALICE}x", "")
-
-
-def _object_arn(user_id: str, key: str) -> str:
-    return f"arn:aws:s3:::{BUCKET}/{user_prefix(user_id)}{key}"
-
-
-def test_per_user_policy_grants_only_that_users_prefix() -> None:
-    document = policy_document(BUCKET, ALICE)
-    objects, listing = document["Statement"]
-    assert set(objects["Action"]) == {"s3:GetObject", "s3:PutObject", "s3:DeleteObject"}
-    assert fnmatchcase(_object_arn(ALICE, "notes/a.txt"), objects["Resource"])
-    for other in OTHERS:
-        assert not fnmatchcase(_object_arn(other, "a.txt"), objects["Resource"]), other
-    assert not fnmatchcase(f"arn:aws:s3:::{BUCKET}/a.txt", objects["Resource"])
-    assert not fnmatchcase(f"arn:aws:s3:::{BUCKET}x/{user_prefix(ALICE)}a", objects["Resource"])
-    assert listing["Action"] == "s3:ListBucket"
-    assert listing["Resource"] == f"arn:aws:s3:::{BUCKET}"
-    prefixes = listing["Condition"]["StringLike"]["s3:prefix"]
-    assert any(fnmatchcase(f"{user_prefix(ALICE)}photos/", p) for p in prefixes)
-    for other in OTHERS:
-        assert not any(fnmatchcase(user_prefix(other), p) for p in prefixes), other
-    assert not any(fnmatchcase("", p) or fnmatchcase("users/", p) for p in prefixes)
-    assert all(statement["Effect"] == "Allow" for statement in document["Statement"])

@@ -81,9 +81,7 @@ def test_environment_variables_follow_the_contract(resources: dict[str, dict[str
     assert {"ALLOWED_EMAIL_DOMAINS", "LOOKUP_PROVIDER", "LOOKUP_TIMEOUT_MS"} <= set(
         env["EnrichFunction"]
     )
-    assert {"USER_SPACES_BUCKET", "USER_POLICY_PATH", "SENDER_EMAIL"} <= set(
-        env["ProvisionFunction"]
-    )
+    assert {"USER_SPACES_BUCKET", "USER_POOL_ID", "SENDER_EMAIL"} <= set(env["ProvisionFunction"])
     assert {"DATA_LAKE_BUCKET", "DATA_LAKE_PREFIX"} <= set(env["DataLakeFunction"])
 
 
@@ -261,11 +259,20 @@ def test_every_taggable_resource_carries_cost_allocation_tags(
         "AWS::Lambda::Permission",
         "AWS::Lambda::EventSourceMapping",
         "AWS::Budgets::Budget",
+        # CloudFormation has no Tags property for these three.
+        "AWS::Cognito::UserPoolClient",
+        "AWS::Cognito::IdentityPoolPrincipalTag",
+        "AWS::Cognito::IdentityPoolRoleAttachment",
     }
     for logical_id, resource in resources.items():
         if resource["Type"] in untagged_types:
             continue
         props = resource["Properties"]
-        tags = props.get("Tags") or {t["name"] for t in props.get("Body", {}).get("tags", [])}
+        tags = (
+            props.get("Tags")
+            or props.get("UserPoolTags")  # Cognito's own property names
+            or props.get("IdentityPoolTags")
+            or {t["name"] for t in props.get("Body", {}).get("tags", [])}
+        )
         keys = tags if isinstance(tags, set) else tag_keys(tags)
         assert keys >= TAG_KEYS, logical_id

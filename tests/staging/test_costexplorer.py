@@ -132,7 +132,7 @@ def _measurement(tmp_path: Path) -> Path:
             "audit": {"write_request_units": 3000, "read_request_units": 0},
         },
         "s3": {"put_requests": 1000, "get_requests": 1000},
-        "iam": {"policies_created": 1000},
+        "cognito": {"users_created": 1000},
         "ses": {"messages": 1000, "recipients": 1000},
         "sqs": {"requests": 0},
         "logs": {"bytes_ingested": 1800000},

@@ -2,6 +2,7 @@
 
 import io
 import logging
+import os
 import time
 import uuid
 from collections.abc import Iterator
@@ -28,7 +29,7 @@ ENVIRONMENT = {
     "USERS_TABLE": "onramp-test-users",
     "AUDIT_TABLE": "onramp-test-audit",
     "USER_SPACES_BUCKET": "onramp-test-userspaces",
-    "USER_POLICY_PATH": "/onramp/test/users/",
+    "USER_POOL_ID": "",  # set per test: moto generates the pool id
     "SENDER_EMAIL": "welcome@onramp.example.com",
     "ALLOWED_EMAIL_DOMAINS": "*",
     "LOOKUP_PROVIDER": "fake",
@@ -47,7 +48,7 @@ class Account:
 
     dynamodb: Any
     s3: Any
-    iam: Any
+    idp: Any
 
     def user(self, user_id: str) -> dict[str, Any] | None:
         """The user's item (Python values), or None."""
@@ -74,10 +75,12 @@ class Account:
         """Object keys in ``bucket``."""
         return [o["Key"] for o in self.s3.list_objects_v2(Bucket=bucket).get("Contents", [])]
 
-    def policies(self) -> list[dict[str, Any]]:
-        """Managed policies under the user policy path."""
-        return self.iam.list_policies(Scope="Local", PathPrefix=ENVIRONMENT["USER_POLICY_PATH"])[
-            "Policies"
+    def pool_users(self) -> list[dict[str, Any]]:
+        """Users of the user pool, each with its attributes as a dict."""
+        listed = self.idp.list_users(UserPoolId=os.environ["USER_POOL_ID"])["Users"]
+        return [
+            {**user, "Attributes": {a["Name"]: a["Value"] for a in user["Attributes"]}}
+            for user in listed
         ]
 
     @staticmethod
@@ -101,7 +104,7 @@ def _mocked_account() -> Iterator[tuple[MockAWS, Account]]:
                 Account(
                     dynamodb=boto3.client("dynamodb", region_name=REGION),
                     s3=boto3.client("s3", region_name=REGION),
-                    iam=boto3.client("iam", region_name=REGION),
+                    idp=boto3.client("cognito-idp", region_name=REGION),
                 ),
             )
         client.cache_clear()
@@ -129,6 +132,12 @@ def _create_resources(account: Account) -> None:
     for bucket in (ENVIRONMENT["USER_SPACES_BUCKET"], ENVIRONMENT["DATA_LAKE_BUCKET"]):
         account.s3.create_bucket(Bucket=bucket)
     client("ses").verify_email_identity(EmailAddress=ENVIRONMENT["SENDER_EMAIL"])
+    pool = account.idp.create_user_pool(
+        PoolName="onramp-test-users",
+        UsernameAttributes=["email"],
+        Schema=[{"Name": "user_id", "AttributeDataType": "String", "Mutable": False}],
+    )["UserPool"]
+    os.environ["USER_POOL_ID"] = pool["Id"]
 
 
 @pytest.fixture

@@ -60,7 +60,7 @@ def test_pipeline_end_to_end_with_redelivery(aws, lambda_context, monkeypatch, l
         "ada@example.com",
         "grace@example.org",
     ]
-    assert len(aws.policies()) == 2
+    assert len(aws.pool_users()) == 2
     assert len(aws.keys("onramp-test-userspaces")) == 2
     assert len(aws.audit()) == 2 * 3 + 2 * 2  # completed: 3 entries each, failed: 2 each
     for user in final.values():

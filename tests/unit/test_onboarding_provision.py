@@ -2,6 +2,7 @@
 
 import dataclasses
 import json
+import os
 import re
 import time
 from datetime import UTC, datetime, timedelta
@@ -13,7 +14,6 @@ from onboarding.audit import AuditLog
 from onboarding.clients import client
 from onboarding.dynamo import to_item
 from onboarding.email_claim import LEASE, new_claim
-from onboarding.spaces import policy_document
 from onboarding.users import UsersTable
 from onboarding_events import VALID_BODY, api_request, emitted_metrics, stream_event, stream_record
 
@@ -36,7 +36,7 @@ def provision_event(*transitions, start=10):
     return stream_event(*records)
 
 
-def test_processing_user_gets_space_policy_email_and_completes(aws, lambda_context, capsys):
+def test_processing_user_gets_space_sign_in_email_and_completes(aws, lambda_context, capsys):
     pending, processing = processing_user(aws, lambda_context)
     user_id = processing["user_id"]
     capsys.readouterr()
@@ -46,20 +46,32 @@ def test_processing_user_gets_space_policy_email_and_completes(aws, lambda_conte
     }
 
     assert aws.keys("onramp-test-userspaces") == [f"users/{user_id}/.keep"]
-    [policy] = aws.policies()
-    assert policy["PolicyName"] == f"onramp-user-{user_id}"
-    assert policy["Path"] == "/onramp/test/users/"
-    version = aws.iam.get_policy_version(PolicyArn=policy["Arn"], VersionId="v1")
-    expected_document = policy_document("onramp-test-userspaces", user_id)
-    assert version["PolicyVersion"]["Document"] == expected_document
+    [pool_user] = aws.pool_users()
+    assert pool_user["UserStatus"] == "FORCE_CHANGE_PASSWORD"
+    assert pool_user["Attributes"]["email"] == "Ada.Lovelace@example.com"
+    assert pool_user["Attributes"]["custom:user_id"] == user_id
     [email] = aws.sent_emails()
     assert email.source == "welcome@onramp.example.com"
     assert email.destinations["ToAddresses"] == ["Ada.Lovelace@example.com"]
     assert "Hello Ada Lovelace" in email.body
+    [password] = re.findall(r"^    (\S+)$", email.body, flags=re.MULTILINE)
+    assert "Sign in with your email address (Ada.Lovelace@example.com)" in email.body
+    signed_in = aws.idp.admin_initiate_auth(
+        UserPoolId=os.environ["USER_POOL_ID"],
+        ClientId=_client_id(aws),
+        AuthFlow="ADMIN_USER_PASSWORD_AUTH",
+        AuthParameters={"USERNAME": "Ada.Lovelace@example.com", "PASSWORD": password},
+    )
+    assert signed_in["ChallengeName"] == "NEW_PASSWORD_REQUIRED"  # the email's password works
     completed = aws.user(user_id)
     assert completed["status"] == "completed"
     assert completed["welcome_email"]["message_id"] == email.id
-    assert completed["space"]["prefix"] == f"users/{user_id}/"
+    assert completed["space"] == {
+        "bucket": "onramp-test-userspaces",
+        "prefix": f"users/{user_id}/",
+        "access": "principal-tag:user_id",
+        "user_pool": os.environ["USER_POOL_ID"],
+    }
     audit_ids = [entry["event_id"] for entry in aws.audit(user_id)]
     assert audit_ids == ["1#pending", "2#processing", "3#completed"]
     assert emitted_metrics(capsys.readouterr().out) == [("Provisions", {"service": "onramp"})]
@@ -75,7 +87,7 @@ def test_redelivery_creates_nothing_twice_and_sends_no_second_email(aws, lambda_
         assert provision.handler(event, lambda_context) == {"batchItemFailures": []}
 
     assert len(aws.sent_emails()) == 1
-    assert len(aws.policies()) == 1
+    assert len(aws.pool_users()) == 1
     assert (aws.user(processing["user_id"]), aws.audit(), aws.keys("onramp-test-userspaces")) == (
         after_first
     )
@@ -105,6 +117,40 @@ def test_permanent_ses_rejection_fails_with_provisioning_rejected(
     assert aws.user(processing["user_id"])["status"] == "failed"
 
 
+def _client_id(aws) -> str:
+    """An app client of the test pool that allows admin password sign-in."""
+    return aws.idp.create_user_pool_client(
+        UserPoolId=os.environ["USER_POOL_ID"],
+        ClientName="test",
+        ExplicitAuthFlows=["ALLOW_ADMIN_USER_PASSWORD_AUTH"],
+    )["UserPoolClient"]["ClientId"]
+
+
+def test_permanent_cognito_rejection_fails_with_provisioning_rejected(aws, lambda_context):
+    pending, processing = processing_user(aws, lambda_context)
+
+    def reject(**_: object) -> None:
+        error = {"Error": {"Code": "InvalidParameterException", "Message": "bad attribute"}}
+        raise ClientError(error, "AdminCreateUser")
+
+    idp_events = client("cognito-idp").meta.events
+    idp_events.register(
+        "before-call.cognito-identity-provider.AdminCreateUser", reject, unique_id="no"
+    )
+    try:
+        provision.handler(provision_event((pending, processing)), lambda_context)
+    finally:
+        idp_events.unregister(
+            "before-call.cognito-identity-provider.AdminCreateUser", unique_id="no"
+        )
+
+    failed = aws.user(processing["user_id"])
+    assert (failed["status"], failed["failure_reason"]) == ("failed", "provisioning_rejected")
+    assert failed["sign_in"] == {"error": "InvalidParameterException"}
+    assert aws.sent_emails() == []
+    assert aws.pool_users() == []
+
+
 def _throttle(**_: object) -> None:
     error = {"Error": {"Code": "Throttling", "Message": "Maximum sending rate exceeded."}}
     raise ClientError(error, "SendEmail")
@@ -128,6 +174,17 @@ def test_throttled_send_releases_the_claim_and_the_retry_sends_once(aws, lambda_
 
     assert len(aws.sent_emails()) == 2
     assert {u["status"] for u in aws.users()} == {"completed"}
+    # the first attempt created the pool users; the retry's fresh password is the one mailed
+    assert len(aws.pool_users()) == 2
+    email = aws.sent_emails()[0]
+    [password] = re.findall(r"^    (\S+)$", email.body, flags=re.MULTILINE)
+    signed_in = aws.idp.admin_initiate_auth(
+        UserPoolId=os.environ["USER_POOL_ID"],
+        ClientId=_client_id(aws),
+        AuthFlow="ADMIN_USER_PASSWORD_AUTH",
+        AuthParameters={"USERNAME": email.destinations["ToAddresses"][0], "PASSWORD": password},
+    )
+    assert signed_in["ChallengeName"] == "NEW_PASSWORD_REQUIRED"
 
 
 def test_partial_batch_failure_reports_only_the_failing_record(aws, lambda_context):

@@ -60,9 +60,9 @@ def user_spaces_bucket() -> str:
     return required("USER_SPACES_BUCKET")
 
 
-def user_policy_path() -> str:
-    """``USER_POLICY_PATH`` (default ``/onramp/users/``)."""
-    return os.environ.get("USER_POLICY_PATH", "/onramp/users/")
+def user_pool_id() -> str:
+    """``USER_POOL_ID`` (the Cognito user pool of the onboarded users)."""
+    return required("USER_POOL_ID")
 
 
 def sender_email() -> str:

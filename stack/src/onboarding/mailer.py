@@ -17,16 +17,22 @@ class EmailRejected(Exception):
         self.code = code
 
 
-def welcome_text(name: str) -> str:
-    """The welcome email body."""
+def welcome_text(name: str, email: str, temporary_password: str) -> str:
+    """The welcome email body: the space is ready, and how to sign in to use it."""
     return (
         f"Hello {name},\n\n"
-        "Welcome aboard: your account is ready and your storage space has been created.\n"
+        "Welcome aboard: your account is ready and your storage space has been created.\n\n"
+        f"Sign in with your email address ({email}) and this temporary password:\n\n"
+        f"    {temporary_password}\n\n"
+        "You will choose your own password at your first sign-in. The temporary password\n"
+        "expires after 7 days unused.\n"
     )
 
 
-def send_welcome(to_address: str, name: str, sender: str | None = None) -> str:
-    """Send the welcome email and return the SES message id.
+def send_welcome(
+    to_address: str, name: str, temporary_password: str, sender: str | None = None
+) -> str:
+    """Send the welcome email (with the sign-in's temporary password); return the message id.
 
     Raises :class:`EmailRejected` for a permanent refusal; other errors (throttling,
     timeouts) propagate so that the stream record is retried.
@@ -37,7 +43,12 @@ def send_welcome(to_address: str, name: str, sender: str | None = None) -> str:
             Destination={"ToAddresses": [to_address]},
             Message={
                 "Subject": {"Data": "Welcome aboard", "Charset": "UTF-8"},
-                "Body": {"Text": {"Data": welcome_text(name), "Charset": "UTF-8"}},
+                "Body": {
+                    "Text": {
+                        "Data": welcome_text(name, to_address, temporary_password),
+                        "Charset": "UTF-8",
+                    }
+                },
             },
         )
     except Exception as error:

@@ -1,16 +1,19 @@
-"""Provision (DynamoDB stream: users that became ``processing``): S3 prefix, scoped IAM policy,
-welcome email, then ``completed``.
+"""Provision (DynamoDB stream: users that became ``processing``): S3 prefix, the sign-in user
+in the Cognito user pool, welcome email, then ``completed``.
 
-Idempotent step by step: the prefix marker is written with ``If-None-Match: *``, the policy
-creation tolerates ``EntityAlreadyExists``, and the email is claimed on the user item with a
-conditional update *before* it is sent (:mod:`onboarding.email_claim`): at most one email,
-and never ``completed`` without one. The claimant records the SES message id on its claim,
-then completes. A delivery that finds another's claim completes only once a message id is
-there; while the claim's lease runs it waits (or fails the record, so Lambda retries it);
-when the lease is over without a message id, the email may or may not have gone out, so it
-is not sent again and the user ends ``failed`` with ``welcome_email_unconfirmed``.
-A permanent SES refusal ends ``failed`` with ``provisioning_rejected``; throttling and other
-transient errors release the claim and raise, so the record is retried.
+No IAM call at all: access to the prefix comes from the stack's one UserSpaceRole, scoped by
+the session's principal tag ``user_id`` (:mod:`onboarding.accounts`). Idempotent step by
+step: the prefix marker is written with ``If-None-Match: *``, and the email is claimed on the
+user item with a conditional update *before* it is sent (:mod:`onboarding.email_claim`): at
+most one email, and never ``completed`` without one. The claimant creates the pool user (an
+existing one is success) with the temporary password the email carries, sends, records the
+SES message id on its claim, then completes. A delivery that finds another's claim
+completes only once a message id is there; while the claim's lease runs it waits (or fails
+the record, so Lambda retries it); when the lease is over without a message id, the email
+may or may not have gone out, so it is not sent again and the user ends ``failed`` with
+``welcome_email_unconfirmed``. A permanent Cognito or SES refusal ends ``failed`` with
+``provisioning_rejected``; throttling and other transient errors release the claim and
+raise, so the record is retried.
 """
 
 import time
@@ -22,12 +25,14 @@ from typing import Any
 from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from onboarding.accounts import AccountRejected, issue_sign_in
 from onboarding.audit import AuditLog
 from onboarding.clock import now_iso
+from onboarding.config import user_pool_id
 from onboarding.email_claim import ClaimState, claim_state, lease_end, new_claim
 from onboarding.mailer import EmailRejected, send_welcome
 from onboarding.observability import count, count_failure, logger, tracer
-from onboarding.spaces import UserSpaces, policy_name, user_prefix
+from onboarding.spaces import ACCESS, UserSpaces, user_prefix
 from onboarding.status import FailureReason, Status
 from onboarding.stream import partial_batch_handler, user_in_status
 from onboarding.transitions import change_status
@@ -46,14 +51,15 @@ class EmailClaimHeld(RuntimeError):
 
 
 def _send_claimed(users: UsersTable, user: dict[str, Any], token: str) -> None:
-    """Send under our claim ``token``, then record the message id on the claim.
+    """Under our claim ``token``: create the sign-in user, send, record the message id.
 
-    Raises :class:`EmailRejected` (permanent, claim kept) or the transient error (claim
-    released: the email did not go out, a retry claims again).
+    Raises :class:`AccountRejected` or :class:`EmailRejected` (permanent, claim kept) or the
+    transient error (claim released: the email did not go out, a retry claims again).
     """
     try:
-        message_id = send_welcome(user["email"], user["name"])
-    except EmailRejected:
+        password = issue_sign_in(user["user_id"], user["email"])
+        message_id = send_welcome(user["email"], user["name"], password)
+    except (AccountRejected, EmailRejected):
         raise
     except Exception:
         users.release_welcome_email(user["user_id"], token)
@@ -69,8 +75,8 @@ def _welcome_email(
     """Claim and send the email, or find out what became of another delivery's claim.
 
     Returns ``SENT`` (the user may complete), ``SETTLED`` (already completed or failed) or
-    ``UNCONFIRMED``. Raises :class:`EmailRejected`, a transient SES error (claim released)
-    or :class:`EmailClaimHeld`.
+    ``UNCONFIRMED``. Raises :class:`AccountRejected`, :class:`EmailRejected`, a transient
+    Cognito or SES error (claim released) or :class:`EmailClaimHeld`.
     """
     pause = FIRST_PAUSE_S
     while True:
@@ -104,6 +110,16 @@ def _time_left(context: LambdaContext | None) -> Callable[[], float]:
     return lambda: remaining() / 1000
 
 
+def _reject(
+    users: UsersTable, audit: AuditLog, user: dict[str, Any], fields: dict[str, Any], code: str
+) -> None:
+    """End the user ``failed`` / ``provisioning_rejected`` after a permanent refusal."""
+    reason = FailureReason.PROVISIONING_REJECTED
+    if change_status(users, audit, user, Status.FAILED, reason=reason, fields=fields):
+        count_failure(reason)
+    logger.info("provisioning rejected", extra={"error_code": code})
+
+
 @tracer.capture_method
 def provision_record(record: DynamoDBRecord, lambda_context: LambdaContext | None = None) -> None:
     """Provision one processing user (a no-op for any other status)."""
@@ -113,15 +129,14 @@ def provision_record(record: DynamoDBRecord, lambda_context: LambdaContext | Non
     user_id = user["user_id"]
     spaces, users, audit = UserSpaces(), UsersTable(), AuditLog()
     spaces.ensure_prefix(user_id)
-    spaces.ensure_policy(user_id)
     try:
         email = _welcome_email(users, user, _time_left(lambda_context))
+    except AccountRejected as rejection:
+        # No pool user was created, so the sign-in gets a map of its own for the code.
+        _reject(users, audit, user, {"sign_in": {"error": rejection.code}}, rejection.code)
+        return
     except EmailRejected as rejection:
-        reason = FailureReason.PROVISIONING_REJECTED
-        fields = {"welcome_email.error": rejection.code}
-        if change_status(users, audit, user, Status.FAILED, reason=reason, fields=fields):
-            count_failure(reason)
-        logger.info("welcome email rejected", extra={"ses_error": rejection.code})
+        _reject(users, audit, user, {"welcome_email.error": rejection.code}, rejection.code)
         return
     if email is ClaimState.SETTLED:
         logger.info("already settled by another delivery")
@@ -132,8 +147,13 @@ def provision_record(record: DynamoDBRecord, lambda_context: LambdaContext | Non
             count_failure(reason)
         logger.warning("welcome email unconfirmed: its claimant stopped before recording a send")
         return
-    space = {"bucket": spaces.bucket, "prefix": user_prefix(user_id)}
-    fields = {"space": {**space, "policy": policy_name(user_id)}, "completed_at": now_iso()}
+    space = {
+        "bucket": spaces.bucket,
+        "prefix": user_prefix(user_id),
+        "access": ACCESS,
+        "user_pool": user_pool_id(),
+    }
+    fields = {"space": space, "completed_at": now_iso()}
     if change_status(users, audit, user, Status.COMPLETED, fields=fields):
         count("Provisions")
     logger.info("provisioned")

@@ -1,18 +1,19 @@
-"""A user's space: the ``users/<user_id>/`` prefix in the one bucket, and an IAM policy for it.
+"""A user's space: the ``users/<user_id>/`` prefix in the one bucket.
 
 One shared bucket with per-user prefixes, not a bucket per user: an account has a bucket
 quota (10,000 by default), bucket creation is slow and rate-limited, and each bucket needs
-its own encryption/public-access settings. Both steps are idempotent.
+its own encryption/public-access settings. Access to the prefix needs no per-user object
+either: the stack's one UserSpaceRole grants ``users/${aws:PrincipalTag/user_id}/``
+(:mod:`onboarding.accounts`). The marker write is idempotent.
 """
-
-import json
-from typing import Any
 
 from onboarding import config
 from onboarding.clients import client, error_code
 
 MARKER = ".keep"
-POLICY_NAME_PREFIX = "onramp-user-"
+ACCESS = "principal-tag:user_id"
+"""How access is granted, as recorded in the user's ``space``: the identity pool's role,
+scoped by the session's principal tag ``user_id``."""
 
 
 def user_prefix(user_id: str) -> str:
@@ -20,40 +21,11 @@ def user_prefix(user_id: str) -> str:
     return f"users/{user_id}/"
 
 
-def policy_name(user_id: str) -> str:
-    """The managed policy name, ``onramp-user-<user_id>``."""
-    return f"{POLICY_NAME_PREFIX}{user_id}"
-
-
-def policy_document(bucket: str, user_id: str) -> dict[str, Any]:
-    """Least privilege on the user's prefix: object read/write/delete, and listing it only."""
-    prefix = user_prefix(user_id)
-    return {
-        "Version": "2012-10-17",
-        "Statement": [
-            {
-                "Sid": "OwnObjects",
-                "Effect": "Allow",
-                "Action": ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"],
-                "Resource": f"arn:aws:s3:::{bucket}/{prefix}*",
-            },
-            {
-                "Sid": "ListOwnPrefix",
-                "Effect": "Allow",
-                "Action": "s3:ListBucket",
-                "Resource": f"arn:aws:s3:::{bucket}",
-                "Condition": {"StringLike": {"s3:prefix": [prefix, f"{prefix}*"]}},
-            },
-        ],
-    }
-
-
 class UserSpaces:
-    """Creates the prefix marker and the scoped policy; both skip work that already exists."""
+    """Creates the prefix marker; skips it when it already exists."""
 
-    def __init__(self, bucket: str | None = None, policy_path: str | None = None) -> None:
+    def __init__(self, bucket: str | None = None) -> None:
         self.bucket = bucket or config.user_spaces_bucket()
-        self.policy_path = policy_path or config.user_policy_path()
 
     def ensure_prefix(self, user_id: str) -> bool:
         """Write the prefix marker unless present (``If-None-Match: *``: one request either
@@ -67,21 +39,6 @@ class UserSpaces:
             )
         except Exception as error:
             if error_code(error) in ("PreconditionFailed", "ConditionalRequestConflict"):
-                return False
-            raise
-        return True
-
-    def ensure_policy(self, user_id: str) -> bool:
-        """Create the user's managed policy; True when created, False when it already existed."""
-        try:
-            client("iam").create_policy(
-                PolicyName=policy_name(user_id),
-                Path=self.policy_path,
-                PolicyDocument=json.dumps(policy_document(self.bucket, user_id)),
-                Description=f"onramp: access to s3://{self.bucket}/{user_prefix(user_id)}",
-            )
-        except Exception as error:
-            if error_code(error) == "EntityAlreadyExists":
                 return False
             raise
         return True
