@@ -37,6 +37,7 @@ from onramp.local.aws_server import REGION
 from onramp.local.event_source import StreamEventSource
 from onramp.local.faults import FaultPlan
 from onramp.local.http_api import LocalHttpApi
+from onramp.local.http_server import ServerLimits
 from onramp.local.invoker import FunctionRuntime
 from onramp.local.jwt_auth import LocalJwtAuthorizer
 from onramp.local.recorder import Recorder, Window
@@ -66,8 +67,10 @@ class EmbeddedStack:
         handler_log: TextIO | None = None,
         faults: FaultPlan | None = None,
         jwt_private_key: bytes | None = None,
+        http_limits: ServerLimits | None = None,
     ) -> None:
         self.template_path = Path(template_path)
+        self._http_limits = http_limits  # the local API server's limits (None: the defaults)
         self._port = port
         self._parameters = {**LOCAL_PARAMETERS, **(parameters or {})}
         self.recorder = Recorder()
@@ -150,6 +153,7 @@ class EmbeddedStack:
             },
             actions=admin.actions(self),
             authorizer=self.authorizer,
+            limits=self._http_limits,
         )
         self._api.start(self._port)
 

@@ -22,7 +22,8 @@ def _request(url, method, path, body=b"", headers=None):
     response = connection.getresponse()
     data = response.read()
     connection.close()
-    return response.status, dict(response.getheaders()), data
+    # Header names are case-insensitive (RFC 9110 5.1); the server writes them capitalised.
+    return response.status, {k.lower(): v for k, v in response.getheaders()}, data
 
 
 def test_post_becomes_the_exact_v2_event(fixture_stack):
