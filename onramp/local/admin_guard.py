@@ -22,6 +22,10 @@ ADMIN_HEADER = "X-Onramp-Admin"
 LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "[::1]", "::1"})
 
 
+class AdminForbidden(Exception):
+    """An admin action the runtime refuses (403), e.g. invoking a function around its source."""
+
+
 def refusal(method: str, headers: Mapping[str, str]) -> str | None:
     """Why this admin request is refused (a 403 message), or None when it may proceed.
 

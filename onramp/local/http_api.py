@@ -51,10 +51,6 @@ ADMIN_PREFIX = "/_onramp/"
 _REASONS = {200: "OK", 400: "Bad Request", 403: "Forbidden", 404: "Not Found"}
 
 
-class AdminForbidden(Exception):
-    """An admin action the runtime refuses (403), e.g. invoking a function around its source."""
-
-
 @dataclass(frozen=True)
 class ApiRequest:
     """One metered API request: when, which route, the status and sizes, and latency."""
@@ -201,7 +197,7 @@ class LocalHttpApi:
                 value = self.actions[name](target, json.loads(request.body or b"null"))
         except KeyError:
             return error_reply(404, "Not Found")
-        except AdminForbidden as error:
+        except admin_guard.AdminForbidden as error:
             return error_reply(403, f"Forbidden: {error}")
         except (ValueError, RecursionError) as error:  # a malformed body (JSONDecodeError too)
             return error_reply(400, f"Bad Request: {error}")
