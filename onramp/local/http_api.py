@@ -13,7 +13,9 @@ API Gateway's order:
 4. a crashing or timed-out handler: 500 ``{"message": "Internal Server Error"}``.
 
 While the runtime stops (``refuse``: draining, or its AWS gone) every API request gets 503
-``{"message": "Service Unavailable"}``.
+``{"message": "Service Unavailable"}``; once its AWS is gone, so does a request whose
+invocation was under way and failed (the truth: the service is unavailable, not the request
+wrong).
 
 ``GET /_onramp/<name>`` serves the runtime's admin views (``status``, ``emails``...) from
 the ``admin`` callbacks, ``POST /_onramp/<name>/<target>`` its ``actions`` (JSON body);
@@ -88,6 +90,7 @@ class LocalHttpApi:
         self._server: LoopbackServer | None = None
         self._in_flight = 0
         self._refusing = False
+        self._backend_gone = False
         self._lock = threading.Lock()
 
     @property
@@ -115,10 +118,12 @@ class LocalHttpApi:
             self._server.stop()
             self._server = None
 
-    def refuse(self) -> None:
-        """From now on answer every API request 503 (the runtime is stopping)."""
+    def refuse(self, backend_gone: bool = False) -> None:
+        """From now on answer every API request 503 (the runtime is stopping); with
+        ``backend_gone`` (its AWS died) a request whose invocation then fails is a 503 too."""
         with self._lock:
             self._refusing = True
+            self._backend_gone = self._backend_gone or backend_gone
 
     def handle(self, request: RawRequest) -> HttpReply:
         """Route one request to its function and map the result, as API Gateway does."""
@@ -141,6 +146,9 @@ class LocalHttpApi:
             return error_reply(413, "Request Too Long")
         invocation = self.runtimes[match.route.function].invoke(event)
         if invocation.failed:
+            with self._lock:
+                if self._backend_gone:
+                    return error_reply(503, "Service Unavailable")
             return error_reply(500, "Internal Server Error")
         return reply_from_result(invocation.value)
 
