@@ -30,6 +30,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
+from http import HTTPStatus
 from typing import Any
 
 from onramp.local import admin_guard
@@ -50,7 +51,6 @@ from onramp.local.jwt_auth import LocalJwtAuthorizer, Unauthorized
 from onramp.local.loopback import LOOPBACK
 
 ADMIN_PREFIX = "/_onramp/"
-_REASONS = {200: "OK", 400: "Bad Request", 403: "Forbidden", 404: "Not Found"}
 
 
 @dataclass(frozen=True)
@@ -189,7 +189,7 @@ class LocalHttpApi:
         reply = self.serve(request, header_bytes + request.content_length)
         headers = [(k, v) for k, v in reply.headers if k.lower() != "content-length"]
         headers.append(("Content-Length", str(len(reply.body))))
-        start_response(f"{reply.status} {_REASONS.get(reply.status, 'Status')}", headers)
+        start_response(f"{reply.status} {_reason(reply.status)}", headers)
         return [b"" if request.method == "HEAD" else reply.body]
 
     def _admin(self, request: RawRequest) -> HttpReply:
@@ -211,6 +211,13 @@ class LocalHttpApi:
             return error_reply(400, f"Bad Request: {error}")
         body = json.dumps(value, default=str, indent=1).encode()
         return HttpReply(200, [("content-type", "application/json")], body)
+
+
+def _reason(status: int) -> str:
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:  # a status a handler made up (100-599 is all API Gateway checks)
+        return "Status"
 
 
 def _raw_request(environ: dict[str, Any]) -> tuple[RawRequest, int]:
