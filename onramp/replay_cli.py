@@ -17,6 +17,7 @@ from typing import Any
 
 from onramp.errors import UsageError
 from onramp.event_filter import parse_filter_criteria
+from onramp.local.admin_guard import ADMIN_HEADER
 from onramp.local.aws_server import FAKE_CREDENTIALS
 from onramp.local.cli import DEFAULT_PORT, fetch_admin
 from onramp.replay_dlq import InvokeResult, ReplayTarget, invoke_result, replay_dead_letters
@@ -147,7 +148,7 @@ def _post_json(url: str, body: Any) -> dict[str, Any]:
     request = urllib.request.Request(
         url,
         data=json.dumps(body).encode(),
-        headers={"content-type": "application/json"},
+        headers={"content-type": "application/json", ADMIN_HEADER: "replay-dlq"},
         method="POST",
     )
     try:

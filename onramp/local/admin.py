@@ -4,11 +4,13 @@ and `onramp up --fault` need from a running embedded stack.
 - ``GET /_onramp/runtime``: moto's endpoint, region, the functions (key -> ARN), their stream
   event sources (stream ARN, filters) and the dead-letter queues (URLs).
 - ``GET /_onramp/faults``: the fault counters (``"N of M"`` per fault).
-- ``POST /_onramp/invoke/<function>`` (body: the event): invoke the function synchronously,
-  the local counterpart of Lambda's ``Invoke`` (RequestResponse).
+- ``POST /_onramp/invoke/<function>`` (body: the event): invoke a stream function
+  synchronously with a batch of its own stream's records, the local counterpart of Lambda's
+  ``Invoke`` (RequestResponse) that ``onramp replay-dlq`` uses; API functions are refused.
 - ``POST /_onramp/faults/clear``: switch every fault off.
 
-Loopback only and unmetered, like the other admin views.
+Loopback Host only, POSTs with the ``X-Onramp-Admin`` header and a JSON body
+(``admin_guard``), unmetered, like the other admin views.
 """
 
 from __future__ import annotations
@@ -16,7 +18,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from onramp.event_filter import passes
+from onramp.local.admin_guard import AdminForbidden
 from onramp.local.aws_server import REGION
+from onramp.local.event_source import StreamEventSource
 
 if TYPE_CHECKING:
     from onramp.local.stack import EmbeddedStack
@@ -59,12 +64,31 @@ def runtime_description(stack: EmbeddedStack) -> dict[str, Any]:
 
 
 def invoke(stack: EmbeddedStack, function: str, event: Any) -> dict[str, Any]:
-    """Invoke ``function`` (its key) with ``event``: outcome, value (result or error payload)."""
+    """Invoke ``function`` (its key) with ``event``: outcome, value (result or error payload).
+
+    Nothing reaches a function except through its event source: only a stream function is
+    invoked here, and only with records its own event source mapping would deliver (its
+    stream's ARN, its filters). An API function is reached through its route, where its
+    authorizer applies (AdminForbidden, 403).
+    """
     runtime = stack.runtimes[function]
-    if not isinstance(event, dict):
-        raise ValueError("the body must be a JSON object (the event)")
-    records = event.get("Records")
-    invocation = runtime.invoke(event, len(records) if isinstance(records, list) else 0)
+    logical_id = runtime.spec.logical_id
+    sources = [pump.source for pump in stack.pumps if pump.source.function_logical_id == logical_id]
+    if not sources:
+        raise AdminForbidden(
+            f"{function} has no stream event source: it is reached only through its own "
+            "event source (an API function through its route, where its authorizer applies)"
+        )
+    records = event.get("Records") if isinstance(event, dict) else None
+    if not isinstance(records, list) or not records:
+        raise ValueError("the body must be a JSON object with Records (a stream batch)")
+    for index, record in enumerate(records):
+        if not any(_delivers(source, record) for source in sources):
+            raise AdminForbidden(
+                f"Records[{index}] is not a record {function}'s event source would deliver "
+                "(its stream ARN and filters)"
+            )
+    invocation = runtime.invoke(event, len(records))
     return {
         "function": function,
         "request_id": invocation.request_id,
@@ -73,6 +97,15 @@ def invoke(stack: EmbeddedStack, function: str, event: Any) -> dict[str, Any]:
         "value": invocation.value,
         "duration_ms": round(invocation.duration_ms, 3),
     }
+
+
+def _delivers(source: StreamEventSource, record: Any) -> bool:
+    return (
+        isinstance(record, dict)
+        and record.get("eventSource") == "aws:dynamodb"
+        and record.get("eventSourceARN") == source.stream_arn
+        and passes(source.filters, record)
+    )
 
 
 def _clear_faults(stack: EmbeddedStack, what: str) -> dict[str, Any]:

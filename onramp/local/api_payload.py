@@ -25,7 +25,14 @@ from urllib.parse import parse_qsl
 from onramp.local.aws_server import ACCOUNT_ID
 from onramp.sam_template import FunctionSpec
 
+# API Gateway's payload limit, 10 MB: "HTTP content length exceeded 10485760 bytes." (413).
+# Lambda's synchronous invoke limit, 6 MB (6,291,456 bytes) for the event: API Gateway then
+# answers 413 {"message": "Request Too Long"}. Both as recorded against AWS in
+# github.com/koki-develop/lgtm-generator/issues/10; limits in the API Gateway and Lambda
+# quotas pages (docs.aws.amazon.com/apigateway/latest/developerguide/limits.html,
+# docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html).
 MAX_PAYLOAD_BYTES = 10 * 1024 * 1024
+LAMBDA_SYNC_PAYLOAD_BYTES = 6 * 1024 * 1024
 _TEXT_TYPES = re.compile(r"^(text/|application/(json|xml|javascript)|.*\+(json|xml)\b)", re.I)
 
 
@@ -82,6 +89,11 @@ class RawRequest:
     body: bytes
     source_ip: str
     protocol: str = "HTTP/1.1"
+    content_length: int = -1  # as declared (-1: the length of ``body``)
+
+    def __post_init__(self) -> None:
+        if self.content_length < 0:
+            object.__setattr__(self, "content_length", len(self.body))
 
 
 @dataclass

@@ -53,10 +53,15 @@ class AwsProcessError(RuntimeError):
 
 class AwsProcess:
     """Starts, talks to and stops the embedded AWS process; ``on_call`` gets every metered
-    request (on a reader thread)."""
+    request (on a reader thread); ``on_exit`` is called (on that thread) the moment the
+    process ends without ``stop()``: killed, crashed."""
 
-    def __init__(self, on_call: Callable[[AwsCall], None]) -> None:
+    def __init__(
+        self, on_call: Callable[[AwsCall], None], on_exit: Callable[[], None] | None = None
+    ) -> None:
         self._on_call = on_call
+        self._on_exit = on_exit
+        self._stopping = False
         self._process: subprocess.Popen[bytes] | None = None
         self._socket: socket.socket | None = None
         self._channel: Connection | None = None
@@ -74,6 +79,7 @@ class AwsProcess:
     def start(self) -> str:
         """Start the process, point this process's SDK at it, return its endpoint URL."""
         self._exited.clear()
+        self._stopping = False
         self._stop_reporting.clear()
         self._replies = queue.Queue()  # no answer or EOF left from an earlier run
         parent_end, child_end = socket.socketpair()
@@ -101,6 +107,7 @@ class AwsProcess:
 
     def stop(self) -> None:
         """Stop reporting, let the process finish its requests and exit, restore the SDK."""
+        self._stopping = True
         self._stop_reporting.set()
         if self._reporter is not None:
             self._reporter.join()
@@ -130,6 +137,18 @@ class AwsProcess:
         if not self._endpoint_url:
             raise RuntimeError("the embedded AWS is not started")
         return self._endpoint_url
+
+    @property
+    def exited(self) -> bool:
+        """True once the process has ended (or its channel closed)."""
+        return self._exited.is_set()
+
+    def exit_description(self) -> str:
+        """How the process ended: ``"exit code 1"``, ``"killed by signal 9"``, or ``"running"``."""
+        code = self._process.poll() if self._process is not None else None
+        if code is None:
+            return "running"
+        return f"killed by signal {-code}" if code < 0 else f"exit code {code}"
 
     @property
     def pid(self) -> int:
@@ -219,6 +238,8 @@ class AwsProcess:
             except (EOFError, OSError):
                 self._exited.set()
                 self._replies.put(("eof",))  # wakes a request waiting for its answer
+                if not self._stopping and self._on_exit is not None:
+                    self._on_exit()
                 return
             if message[0] == "call":
                 self._on_call(message[1])
@@ -234,7 +255,8 @@ def serve(channel_fd: int) -> None:
     from onramp.local.moto_stores import queued_messages, sent_email_count, sent_emails
     from onramp.local.stored_data import stored_data_bytes
 
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the runtime's to handle
+    for signum in (signal.SIGINT, signal.SIGTERM):  # the runtime's to handle: it stops us
+        signal.signal(signum, signal.SIG_IGN)
     channel = Connection(channel_fd)
     send_lock = threading.Lock()
 

@@ -2,7 +2,9 @@
 
 ``onramp up`` serves the local API on 127.0.0.1:3000 by default (``--port 0``: any free
 port) and its admin views on the same port: ``GET /_onramp/status``, ``/_onramp/emails``,
-``/_onramp/users``, ``/_onramp/dead-letters`` (JSON). Ctrl-C drains and stops cleanly.
+``/_onramp/users``, ``/_onramp/dead-letters`` (JSON). SIGINT (Ctrl-C) or SIGTERM drains
+(the API answers 503), prints the summary and stops; a second signal stops at once; if the
+embedded AWS process dies, one line on stderr and exit 1 (``lifecycle``).
 ``--fault KIND[:key=value,...]`` injects faults (docs/faults.md); ``--param AuthMode=jwt``
 enforces the template's JWT authorizer locally and ``onramp token`` mints a token for it.
 """
@@ -18,17 +20,29 @@ import time
 import urllib.error
 import urllib.request
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 from onramp.errors import UsageError
+from onramp.local.aws_process import AwsProcessError
 from onramp.local.faults import FaultPlan, FaultPlanError
-from onramp.local.jwt_auth import DEFAULT_TOKEN_TTL_S, LocalJwtAuthorizer, mint_token
+from onramp.local.jwt_auth import (
+    DEFAULT_TOKEN_TTL_S,
+    LocalJwtAuthorizer,
+    load_private_key,
+    mint_token,
+)
+from onramp.local.key_file import check_key_file, write_private_key
+from onramp.local.lifecycle import StopSignals
 from onramp.local.registrations import seed_users
 from onramp.local.stack import EmbeddedStack
 from onramp.sam_template import DEFAULT_TEMPLATE
 
 DEFAULT_PORT = 3000
 DRAIN_TIMEOUT_S = 30.0
+DRAIN_STEP_S = 0.5
+WATCH_STEP_S = 0.1
+AWS_GONE_GRACE_S = 1.0
+DEFAULT_JWT_KEY_PATH = Path(tempfile.gettempdir()) / "onramp-local-jwt-key.pem"
 STATUS_EVERY_S = 1.0
 PLAIN_STATUS_EVERY_S = 10.0
 LOCAL_JWT = {"JwtIssuer": "https://issuer.onramp.local/", "JwtAudience": "onramp-local"}
@@ -78,7 +92,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run_up(args: argparse.Namespace) -> int:
-    """Start the embedded stack, print the URL and a live status line until Ctrl-C."""
+    """Start the embedded stack, print the URL and a live status line until a signal, the end
+    of ``--duration`` or the death of its AWS; drain (API 503), print the summary, stop."""
     if not 0 <= args.port <= 65535:
         raise UsageError(f"--port {args.port}: must be between 0 and 65535")
     if args.seed < 0:
@@ -92,8 +107,11 @@ def run_up(args: argparse.Namespace) -> int:
         faults = FaultPlan.parse(args.fault, seed=args.fault_seed)
     except FaultPlanError as exc:
         raise UsageError(f"--fault: {exc}") from None
-    jwt_key = _read_jwt_key(args.jwt_key)
-    log_file = args.handler_log.open("a", encoding="utf-8") if args.handler_log else None
+    key_path = args.jwt_key or DEFAULT_JWT_KEY_PATH
+    if args.jwt_key or parameters.get("AuthMode") == "jwt":
+        check_key_file(key_path, "--jwt-key")
+    jwt_key = _read_jwt_key(key_path, "--jwt-key") if args.jwt_key and key_path.exists() else None
+    log_file = _open_handler_log(args.handler_log)
     stack = EmbeddedStack(
         args.template,
         port=args.port,
@@ -102,6 +120,22 @@ def run_up(args: argparse.Namespace) -> int:
         faults=faults,
         jwt_private_key=jwt_key,
     )
+    with StopSignals() as signals:
+        try:
+            return _serve(stack, args, signals, key_path, parameters)
+        finally:
+            stack.stop()
+            if log_file is not None:
+                log_file.close()
+
+
+def _serve(
+    stack: EmbeddedStack,
+    args: argparse.Namespace,
+    signals: StopSignals,
+    key_path: Path,
+    parameters: dict[str, str],
+) -> int:
     try:
         url = stack.start()
     except OSError as exc:
@@ -110,29 +144,51 @@ def run_up(args: argparse.Namespace) -> int:
         raise UsageError(f"--fault: {exc}") from None
     print(f"onramp: local API at {url}  (POST {url}/register; status: {url}/_onramp/status)")
     print(f"onramp: moto at {stack.endpoint_url}; Ctrl-C drains and stops", flush=True)
-    if faults:
-        print(f"onramp: faults on: {', '.join(faults.stats())} (counters: {url}/_onramp/faults)")
+    if stack.faults:
+        print(
+            f"onramp: faults on: {', '.join(stack.faults.stats())} (counters: {url}/_onramp/faults)"
+        )
     if stack.authorizer is not None:
-        _announce_jwt(stack.authorizer, args.jwt_key, parameters)
+        write_private_key(key_path, stack.authorizer.private_key_pem(), "--jwt-key")
+        _announce_jwt(stack.authorizer, key_path, parameters)
+    if args.seed:
+        threading.Thread(
+            target=seed_users, args=(url, args.seed), name="onramp-seed", daemon=True
+        ).start()
     try:
-        if args.seed:
-            threading.Thread(
-                target=seed_users, args=(url, args.seed), name="onramp-seed", daemon=True
-            ).start()
-        _show_status(stack, args.duration)
-    except KeyboardInterrupt:
-        pass
-    finally:
-        print("\nonramp: draining...", flush=True)
-        stack.wait_until_drained(DRAIN_TIMEOUT_S)
+        _show_status(stack, args.duration, signals)
+        if stack.aws_exited:
+            return _aws_gone(stack)
+        print("\nonramp: draining (API answers 503; a second signal stops at once)...", flush=True)
+        stack.refuse_requests()
+        deadline = time.monotonic() + DRAIN_TIMEOUT_S
+        while not signals.stop_now.is_set() and not stack.aws_exited:
+            if stack.wait_until_drained(DRAIN_STEP_S) or time.monotonic() > deadline:
+                break
+        if stack.aws_exited:
+            return _aws_gone(stack)
         print(status_text(stack.status()), flush=True)
-        for label, counts in stack.faults.stats().items():
-            print(f"onramp: fault {label}: hit {counts['text']} calls", flush=True)
-        stack.stop()
-        if log_file is not None:
-            log_file.close()
+    except AwsProcessError:
+        return _aws_gone(stack)
+    for label, counts in stack.faults.stats().items():
+        print(f"onramp: fault {label}: hit {counts['text']} calls", flush=True)
+    stack.stop(at_once=signals.stop_now.is_set())
     print("onramp: stopped")
     return 0
+
+
+def _aws_gone(stack: EmbeddedStack) -> int:
+    """The embedded AWS died under the runtime: one line, the API answers 503 for a moment
+    (clients learn why rather than meet a closed port), stop (the caller's finally), exit 1."""
+    stack.refuse_requests()
+    description = stack.aws_exit_description()
+    print(
+        f"onramp: the embedded AWS process ended ({description}); stopped without a summary",
+        file=sys.stderr,
+        flush=True,
+    )
+    time.sleep(AWS_GONE_GRACE_S)
+    return 1
 
 
 def run_status(args: argparse.Namespace) -> int:
@@ -146,36 +202,43 @@ def run_token(args: argparse.Namespace) -> int:
     """Print a token the local JWT authorizer accepts."""
     if args.ttl <= 0:
         raise UsageError(f"--ttl {args.ttl}: must be more than zero")
-    key = _read_jwt_key(args.key, must_exist=True)
-    assert key is not None
-    try:
-        print(mint_token(key, args.issuer, args.audience, ttl_s=args.ttl))
-    except ValueError as exc:
-        raise UsageError(f"--key {args.key}: not an RSA private key in PEM ({exc})") from None
+    key = _read_jwt_key(args.key, "--key")
+    print(mint_token(key, args.issuer, args.audience, ttl_s=args.ttl))
     return 0
 
 
-def _read_jwt_key(path: Path | None, must_exist: bool = False) -> bytes | None:
-    if path is None or (not must_exist and not path.exists()):
+def _read_jwt_key(path: Path, flag: str) -> bytes:
+    """The PEM of an RSA private key file that only its owner can read and write."""
+    check_key_file(path, flag)
+    try:
+        pem = path.read_bytes()
+    except OSError as exc:
+        raise UsageError(f"{flag} {path}: cannot read ({exc.strerror})") from None
+    try:
+        load_private_key(pem)
+    except (ValueError, TypeError) as exc:
+        raise UsageError(f"{flag} {path}: not an RSA private key in PEM ({exc})") from None
+    return pem
+
+
+def _open_handler_log(path: Path | None) -> TextIO | None:
+    if path is None:
         return None
     try:
-        return path.read_bytes()
+        return path.open("a", encoding="utf-8")
     except OSError as exc:
-        raise UsageError(f"--key {path}: cannot read ({exc.strerror})") from None
+        raise UsageError(f"--handler-log {path}: cannot append to it ({exc.strerror})") from None
 
 
 def _announce_jwt(
-    authorizer: LocalJwtAuthorizer, key_path: Path | None, parameters: dict[str, str]
+    authorizer: LocalJwtAuthorizer, key_path: Path, parameters: dict[str, str]
 ) -> None:
-    """Write the issuer key (mode 0600) and print how to mint a token for the API."""
-    path = key_path or Path(tempfile.gettempdir()) / "onramp-local-jwt-key.pem"
-    path.touch(mode=0o600, exist_ok=True)
-    path.write_bytes(authorizer.private_key_pem())
+    """Print how to mint a token for the API with the issuer key written to ``key_path``."""
     issuer, audience = parameters["JwtIssuer"], parameters["JwtAudience"]
     print(
         f"onramp: JWT auth on {', '.join(authorizer.routes)} (issuer {issuer}, audience "
-        f"{audience}); token: onramp token --key {path} --issuer {issuer} --audience {audience}"
-        "  -> header 'Authorization: Bearer <token>'",
+        f"{audience}); token: onramp token --key {key_path} --issuer {issuer} --audience "
+        f"{audience}  -> header 'Authorization: Bearer <token>'",
         flush=True,
     )
 
@@ -212,19 +275,25 @@ def status_text(status: dict[str, Any], multiline: bool = False) -> str:
     return " | ".join(parts)
 
 
-def _show_status(stack: EmbeddedStack, duration: float | None) -> None:
+def _show_status(stack: EmbeddedStack, duration: float | None, signals: StopSignals) -> None:
+    """Print the status line until a signal, the end of ``duration`` or the AWS's death; the
+    AWS is watched every 0.1 s."""
     tty = sys.stdout.isatty()
     every = STATUS_EVERY_S if tty else PLAIN_STATUS_EVERY_S
     ends = time.monotonic() + duration if duration is not None else None
-    last = ""
-    while ends is None or time.monotonic() < ends:
-        line = status_text(stack.status())
-        if tty:
-            print("\r" + line.ljust(len(last)), end="", flush=True)
-        elif line != last:
-            print(line, flush=True)
-        last = line
-        time.sleep(every if ends is None else max(0.0, min(every, ends - time.monotonic())))
+    last, next_line = "", 0.0
+    while not signals.drain_requested.is_set() and not stack.aws_exited:
+        now = time.monotonic()
+        if ends is not None and now >= ends:
+            return
+        if now >= next_line:
+            line = status_text(stack.status())
+            if tty:
+                print("\r" + line.ljust(len(last)), end="", flush=True)
+            elif line != last:
+                print(line, flush=True)
+            last, next_line = line, now + every
+        signals.drain_requested.wait(WATCH_STEP_S)
 
 
 def _parse_params(pairs: list[str]) -> dict[str, str]:

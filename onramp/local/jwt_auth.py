@@ -7,9 +7,13 @@ opts out). With ``AuthMode=jwt`` the template protects ``POST /register``; with 
 nothing is protected and every request passes untouched.
 
 The issuer's key is a local RSA key pair (generated at start, or given as PEM): a token is
-valid when it is an RS256 JWT signed by it, whose ``kid`` (if any) is the key's, whose
-``iss`` equals the issuer, whose ``aud`` (or ``client_id``) is one of the audiences, and
-whose ``exp``/``nbf``/``iat`` hold now, as API Gateway checks. The ``Authorization`` header
+valid when it is an RS256 JWT signed by it, as API Gateway's JWT authorizer checks
+(docs.aws.amazon.com/apigateway/latest/developerguide/http-api-jwt-authorizer.html): its
+header's ``kid`` names the key (required: API Gateway picks the JWKS key by it), ``iss``
+equals the issuer, ``aud`` (a string or a list of strings; ``client_id`` only when there is
+no ``aud``) holds one of the audiences, ``exp`` is after now and ``nbf``/``iat`` (if any)
+before now, each a JSON number. Anything else is :class:`Unauthorized`, never another
+exception. The ``Authorization`` header
 carries the token, with or without ``Bearer``. A rejected request gets API Gateway's 401
 ``{"message":"Unauthorized"}`` before the function runs; an accepted one carries
 ``requestContext.authorizer.jwt`` (claims, scopes) in its event.
@@ -154,25 +158,68 @@ class LocalJwtAuthorizer:
             token = token[7:].strip()
         if not token:
             raise Unauthorized("no token")
+        claims = self._verified_claims(token)
+        _check_claims(claims, configuration)
+        scope = claims.get("scope")
+        scopes = scope.split() if isinstance(scope, str) else None
+        return {"jwt": {"claims": _claim_strings(claims), "scopes": scopes}}
+
+    def _verified_claims(self, token: str) -> dict[str, Any]:
+        """The claims of a token signed (RS256) by the key its ``kid`` names."""
         try:
-            if jwt.get_unverified_header(token).get("kid", self.key_id) != self.key_id:
-                raise Unauthorized("unknown kid")
+            kid = jwt.get_unverified_header(token).get("kid")
+            if kid != self.key_id:
+                raise Unauthorized("no kid" if kid is None else "unknown kid")
             claims = jwt.decode(
                 token,
                 self._key.public_key(),
                 algorithms=[ALGORITHM],
-                issuer=configuration.issuer,
-                options={"require": ["exp", "iss"], "verify_aud": False},
+                options={
+                    "verify_aud": False,
+                    "verify_iss": False,
+                    "verify_exp": False,
+                    "verify_nbf": False,
+                    "verify_iat": False,
+                },
             )
         except jwt.PyJWTError as error:
             raise Unauthorized(str(error)) from None
-        audiences = claims.get("aud", claims.get("client_id"))
-        audiences = [audiences] if isinstance(audiences, str) else list(audiences or [])
-        if not set(audiences) & set(configuration.audiences):
-            raise Unauthorized("audience not accepted")
-        scope = claims.get("scope")
-        scopes = scope.split() if isinstance(scope, str) else None
-        return {"jwt": {"claims": _claim_strings(claims), "scopes": scopes}}
+        if not isinstance(claims, dict):
+            raise Unauthorized("the payload is not a JSON object")
+        return claims
+
+
+def _check_claims(claims: Mapping[str, Any], configuration: JwtConfiguration) -> None:
+    """API Gateway's claim rules: iss equal, aud (or client_id) accepted, exp after now,
+    nbf and iat before now, each time a JSON number (NumericDate)."""
+    if claims.get("iss") != configuration.issuer:
+        raise Unauthorized("issuer not accepted")
+    now = time.time()
+    exp = _numeric_date(claims, "exp", required=True)
+    if exp is not None and exp <= now:
+        raise Unauthorized("expired")
+    for name in ("nbf", "iat"):
+        moment = _numeric_date(claims, name, required=False)
+        if moment is not None and moment > now:
+            raise Unauthorized(f"{name} is in the future")
+    audiences = claims["aud"] if "aud" in claims else claims.get("client_id")
+    if isinstance(audiences, str):
+        audiences = [audiences]
+    if not isinstance(audiences, list) or not all(isinstance(a, str) for a in audiences):
+        raise Unauthorized("aud must be a string or a list of strings")
+    if not set(audiences) & set(configuration.audiences):
+        raise Unauthorized("audience not accepted")
+
+
+def _numeric_date(claims: Mapping[str, Any], name: str, required: bool) -> float | None:
+    value = claims.get(name)
+    if value is None:
+        if required:
+            raise Unauthorized(f"no {name}")
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise Unauthorized(f"{name} must be a number (NumericDate)")
+    return float(value)
 
 
 def load_private_key(pem: bytes) -> rsa.RSAPrivateKey:

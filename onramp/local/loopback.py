@@ -1,8 +1,9 @@
 """Loopback servers that stop without leaving a thread or an open socket behind.
 
-Both local servers (moto's WSGI server and the HTTP API) keep client connections alive
-between requests, so a plain ``shutdown()`` would leave request threads blocked on idle
-keep-alive sockets. ``ServerThread`` closes those sockets and joins every thread on stop.
+moto's WSGI server (internal: only the runtime and its workers call it) keeps client
+connections alive between requests, so a plain ``shutdown()`` would leave request threads
+blocked on idle keep-alive sockets. ``ServerThread`` closes those sockets and joins every
+thread on stop. (The local HTTP API, which faces clients, runs on waitress: ``http_server``.)
 """
 
 from __future__ import annotations

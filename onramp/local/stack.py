@@ -37,6 +37,7 @@ from onramp.local.aws_server import REGION
 from onramp.local.event_source import StreamEventSource
 from onramp.local.faults import FaultPlan
 from onramp.local.http_api import LocalHttpApi
+from onramp.local.http_server import ServerLimits
 from onramp.local.invoker import FunctionRuntime
 from onramp.local.jwt_auth import LocalJwtAuthorizer
 from onramp.local.recorder import Recorder, Window
@@ -66,8 +67,10 @@ class EmbeddedStack:
         handler_log: TextIO | None = None,
         faults: FaultPlan | None = None,
         jwt_private_key: bytes | None = None,
+        http_limits: ServerLimits | None = None,
     ) -> None:
         self.template_path = Path(template_path)
+        self._http_limits = http_limits  # the local API server's limits (None: the defaults)
         self._port = port
         self._parameters = {**LOCAL_PARAMETERS, **(parameters or {})}
         self.recorder = Recorder()
@@ -76,7 +79,7 @@ class EmbeddedStack:
         self.faults = faults or FaultPlan()  # docs/faults.md
         self._jwt_private_key = jwt_private_key  # PEM of the local JWT issuer (None: generated)
         self.authorizer: LocalJwtAuthorizer | None = None  # set by start() in AuthMode=jwt
-        self._aws = AwsProcess(on_call=self.recorder.add_call)
+        self._aws = AwsProcess(on_call=self.recorder.add_call, on_exit=self._aws_exited)
         self._api: LocalHttpApi | None = None
         self._pumps: list[StreamPump] = []
         self._specs: list[FunctionSpec] = []
@@ -150,25 +153,54 @@ class EmbeddedStack:
             },
             actions=admin.actions(self),
             authorizer=self.authorizer,
+            limits=self._http_limits,
         )
         self._api.start(self._port)
 
-    def stop(self, drain_timeout: float = 0.0) -> None:
+    def refuse_requests(self) -> None:
+        """Answer every API request 503 from now on (the runtime is stopping)."""
+        if self._api is not None:
+            self._api.refuse()
+
+    @property
+    def aws_exited(self) -> bool:
+        """True when the embedded AWS process ended by itself (killed, crashed)."""
+        return self._aws.exited
+
+    def aws_exit_description(self) -> str:
+        """How the embedded AWS process ended (``"killed by signal 9"``...)."""
+        return self._aws.exit_description()
+
+    def _aws_exited(self) -> None:
+        """The embedded AWS is gone: refuse API requests (503) and stop polling its streams."""
+        if self._api is not None:
+            self._api.refuse(backend_gone=True)
+        for pump in self._pumps:
+            pump.stop(wait=False)
+
+    def stop(self, drain_timeout: float = 0.0, at_once: bool = False) -> None:
         """Drain (up to ``drain_timeout`` seconds), then stop every thread, worker process
-        and port."""
+        and port. ``at_once``: kill the invocations under way instead of waiting for them."""
         if drain_timeout and self._api is not None:
             self.wait_until_drained(drain_timeout)
         if self._api is not None:
             self._api.stop()
             self._api = None
         for pump in self._pumps:
+            pump.stop(wait=not at_once)
+        if at_once:
+            self._close_runtimes()  # a pump waiting on an invocation sees its worker die
+        for pump in self._pumps:
             pump.stop()
         self._pumps = []
+        self._close_runtimes()
+        self._aws.stop()
+        self.faults.close()
+
+    def _close_runtimes(self) -> None:
         for runtime in self._runtimes.values():
             runtime.close()
         self._runtimes = {}
-        self._aws.stop()
-        self.faults.close()
 
     def __enter__(self) -> EmbeddedStack:
         self.start()

@@ -25,6 +25,7 @@ from onramp.local.stream_retention import table_name
 POLL_INTERVAL_S = 0.25
 GET_RECORDS_LIMIT = 1000
 SHARD_DISCOVERY_POLLS = 40
+STOPPED_WHILE_FAILING_S = 1.0  # a failing poll waits this long for a stop that explains it
 
 
 class StreamPump:
@@ -66,10 +67,11 @@ class StreamPump:
         self._discover_shards()
         self._thread.start()
 
-    def stop(self) -> None:
-        """Stop polling and wait for the current poll or invocation to finish."""
+    def stop(self, wait: bool = True) -> None:
+        """Stop polling and (if ``wait``) wait for the current poll or invocation to finish."""
         self._stop.set()
-        self._thread.join()
+        if wait:
+            self._thread.join()
 
     @property
     def pending(self) -> int:
@@ -94,8 +96,13 @@ class StreamPump:
     def _run(self) -> None:
         while not self._stop.is_set():
             started = time.time()
-            fetched = self._poll()
-            self._deliver_due()
+            try:
+                fetched = self._poll()
+                self._deliver_due()
+            except Exception:
+                if self._stop.wait(STOPPED_WHILE_FAILING_S):
+                    return  # stopped because the AWS went away: the runtime reports it
+                raise
             with self._state:
                 self.polls += 1
                 if fetched == 0 and self.pending == 0:

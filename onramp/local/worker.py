@@ -139,7 +139,8 @@ def _invoke(function: Callable[[Any, Any], Any], request: dict[str, Any]) -> dic
 
 def serve(channel_fd: int, handler: str, tee: bool) -> None:
     """Import ``handler``, report the INIT phase, then answer invocations until EOF."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
+    for signum in (signal.SIGINT, signal.SIGTERM):  # the parent's to handle: it stops us
+        signal.signal(signum, signal.SIG_IGN)
     channel = Connection(channel_fd)
     capture = _OutputCapture()
     if FAULT_PLAN_VARIABLE in os.environ:  # fault injection of the local runtime (docs/faults.md)

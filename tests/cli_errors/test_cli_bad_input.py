@@ -109,6 +109,9 @@ CASES: dict[str, list[tuple[list[str], str]]] = {
         (["--port", "abc"], "--port"),
         (["--fault", "explode"], "--fault"),
         (["--fault", "aws-error:service=ses,operation=SendEmail"], "--fault"),
+        (["--handler-log", "/nonexistent/x.log"], "--handler-log"),
+        (["--jwt-key", "{yaml}"], "--jwt-key"),
+        (["--jwt-key", "{yaml}", "--param", "AuthMode=jwt"], "--jwt-key"),
     ],
     "status": [(["--url", "not-a-url"], "--url")],
     "smoke": [

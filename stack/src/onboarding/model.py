@@ -54,13 +54,31 @@ def _reject_repeated_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return seen
 
 
+REPLACEMENT_CHARACTER = "\ufffd"
+
+
 def _decode_json(body: bytes) -> Any:
+    """The body as JSON; every malformed body is a 400 naming it, never a 500.
+
+    U+FFFD is what a text body's undecodable bytes become on their way into the event (a
+    JSON event cannot carry them), so it is refused like invalid UTF-8: no registration has
+    a reason to contain it. Nesting deep enough to exhaust the parser's recursion and
+    integers over Python's 4,300-digit conversion limit are refused as well.
+    """
     try:
-        return json.loads(body.decode("utf-8"), object_pairs_hook=_reject_repeated_keys)
+        text = body.decode("utf-8")
     except UnicodeDecodeError:
         raise RequestRejected(400, "body", "is not valid UTF-8") from None
+    if REPLACEMENT_CHARACTER in text:
+        raise RequestRejected(400, "body", "is not valid UTF-8 (it holds U+FFFD)") from None
+    try:
+        return json.loads(text, object_pairs_hook=_reject_repeated_keys)
     except json.JSONDecodeError as error:
         raise RequestRejected(400, "body", f"is not valid JSON ({error.msg})") from None
+    except RecursionError:
+        raise RequestRejected(400, "body", "is nested too deeply") from None
+    except ValueError:  # an integer over sys.get_int_max_str_digits() (4,300 by default)
+        raise RequestRejected(400, "body", "holds an integer of over 4,300 digits") from None
 
 
 def parse_registration(body: bytes) -> tuple[RegistrationRequest, Email]:

@@ -1,7 +1,10 @@
 """``POST /register`` (HTTP API payload v2.0): screen the body, write the pending user, 202.
 
 Answers: 202 ``{"user_id", "status": "pending"}``; 400 malformed/invalid body; 409 email
-already registered; 413 body over :data:`MAX_BODY_BYTES`; 415 not ``application/json``.
+already registered by another registration; 413 body over :data:`MAX_BODY_BYTES`; 415 not
+``application/json``. A retry of the same registration (same email, name and phone: a client
+whose reply was lost to a 5xx or a timeout) is answered 202 again with the same user id and
+the user's current status; nothing is written twice.
 Every error body is ``{"error": "...", "field": "..."}`` and nothing is written for it.
 Duplicates: see :mod:`onboarding.identity` (one conditional put, one write unit).
 """
@@ -89,18 +92,20 @@ def register_user() -> Response:
     request, email = parse_registration(_raw_body(event.raw_event))
     user_id = user_id_for(email.address)
     logger.append_keys(user_id=user_id)
-    created = UsersTable().create_pending(
+    registration = {"email": request.email, "name": request.name, "phone": request.phone}
+    created, stored = UsersTable().create_pending(
         {
             "user_id": user_id,
-            "email": request.email,
-            "name": request.name,
-            "phone": request.phone,
+            **registration,
             "correlation_id": correlation_id,
             "created_at": now_iso(),
         }
     )
     if not created:
-        raise RequestRejected(409, "email", "is already registered")
+        if stored is None or any(stored.get(k) != v for k, v in registration.items()):
+            raise RequestRejected(409, "email", "is already registered")
+        logger.info("registration retried")  # the first reply was lost: answer it again
+        return _json_response(202, {"user_id": user_id, "status": stored["status"]}, correlation_id)
     count("Registrations")
     logger.info("registered")
     return _json_response(202, {"user_id": user_id, "status": str(Status.PENDING)}, correlation_id)

@@ -17,19 +17,22 @@ class UsersTable:
     def __init__(self, name: str | None = None) -> None:
         self.name = name or config.users_table()
 
-    def create_pending(self, user: dict[str, Any]) -> bool:
-        """Put a new pending user; False (nothing written) if the user id already exists."""
+    def create_pending(self, user: dict[str, Any]) -> tuple[bool, dict[str, Any] | None]:
+        """Put a new pending user: ``(True, None)``; if the user id already exists nothing is
+        written and the answer is ``(False, the stored item)`` (ReturnValuesOnConditionCheckFailure:
+        no extra read)."""
         try:
             client("dynamodb").put_item(
                 TableName=self.name,
                 Item=to_item({**user, "status": str(Status.PENDING)}),
                 ConditionExpression="attribute_not_exists(user_id)",
+                ReturnValuesOnConditionCheckFailure="ALL_OLD",
             )
         except Exception as error:
             if is_condition_failure(error):
-                return False
+                return False, _item_as_it_was(error)
             raise
-        return True
+        return True, None
 
     def get(self, user_id: str) -> dict[str, Any] | None:
         """The user's current item (strongly consistent read), or None."""
@@ -66,8 +69,7 @@ class UsersTable:
             )
         except Exception as error:
             if is_condition_failure(error):
-                item = (getattr(error, "response", None) or {}).get("Item")
-                return False, from_item(item) if item else None
+                return False, _item_as_it_was(error)
             raise
         return True, None
 
@@ -114,3 +116,9 @@ class UsersTable:
         claim = expression.path("welcome_email")
         condition = f"{expression.path('welcome_email.token')} = {expression.value(token)}"
         return self._conditional_update(user_id, f"REMOVE {claim}", condition, expression)
+
+
+def _item_as_it_was(error: Exception) -> dict[str, Any] | None:
+    """The item a failed conditional write returned (ReturnValuesOnConditionCheckFailure)."""
+    item = (getattr(error, "response", None) or {}).get("Item")
+    return from_item(item) if item else None
