@@ -1,8 +1,12 @@
 """``onramp cost estimate|breakeven|project|sensitivity|article``: the onboarding scenario.
 
-Every command prices the pipeline of stack/template.yaml with a measurement.json (``--measurement``)
-or the documented defaults (costmodel/scenario.py); ``--format`` picks table, json, csv or xlsx
-and ``--out FILE`` also writes the result (format from ``--format`` or the file's suffix).
+Every command prices the pipeline of stack/template.yaml with a shape: ``--measurement FILE``,
+else the latest run's measurement (``runs/<id>/``, as ``onramp demo`` writes them) when one
+exists, else the documented defaults (costmodel/scenario.py); ``--shape defaults`` picks the
+documented defaults even when a run exists. Every output names the shape priced
+(``measured: run <id>`` or ``documented defaults``) and the free-tier profile. ``--format``
+picks table, json, csv or xlsx and ``--out FILE`` also writes the result (format from
+``--format`` or the file's suffix).
 """
 
 from __future__ import annotations
@@ -11,19 +15,22 @@ import argparse
 import json
 import sys
 from decimal import Decimal, InvalidOperation
+from pathlib import Path
 from typing import Any
 
 from costmodel.article import SEED_USERS, compare_with_article
 from costmodel.breakeven import breakeven
 from costmodel.exports import FORMATS, bill_rows, render_text, to_csv, write_table
 from costmodel.free_tier import PROFILES
-from costmodel.projection import DEFAULT_SIMULATIONS, project
+from costmodel.projection import DEFAULT_GROWTH_SPREAD, DEFAULT_SIMULATIONS, project
 from costmodel.scenario import DEFAULT_FREE_TIER, Scenario, estimate, load_scenario
-from costmodel.sensitivity import sensitivity
+from costmodel.sensitivity import sensitivity, widest
 from onramp.errors import UsageError
+from onramp.notebooks import RUNS_DIR, newest_run
 from onramp.sam_template import DEFAULT_TEMPLATE
 
 OUTPUT_FORMATS = ("table", "json", *FORMATS)
+SHAPES = ("latest", "defaults")
 DEFAULT_SENSITIVITY_USERS = 100_000
 MAX_SIMULATIONS = 10_000_000
 
@@ -50,6 +57,11 @@ def register(group: Any) -> None:
     project_parser.add_argument("--users", required=True, help="onboardings in the first month")
     project_parser.add_argument("--growth", default="0%", help="monthly growth, e.g. 10%% or 0.1")
     project_parser.add_argument(
+        "--growth-spread",
+        default=f"{DEFAULT_GROWTH_SPREAD:.1%}",
+        help="standard deviation of the monthly growth rate (default %(default)s; 0 fixes it)",
+    )
+    project_parser.add_argument(
         "--simulations", default=str(DEFAULT_SIMULATIONS), help="Monte Carlo scenarios a month"
     )
     project_parser.add_argument("--seed", default="0", help="random seed (default 0)")
@@ -65,6 +77,13 @@ def register(group: Any) -> None:
 def _scenario_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--measurement", metavar="FILE", help="measurement.json (or run dir)")
     parser.add_argument(
+        "--shape",
+        choices=SHAPES,
+        default="latest",
+        help="without --measurement: the latest run's measurement if any (default), or the "
+        "documented defaults",
+    )
+    parser.add_argument(
         "--free-tier", choices=PROFILES, default=DEFAULT_FREE_TIER, help="free-tier profile"
     )
     parser.add_argument("--region", help="price catalog region (default: the measurement's)")
@@ -73,9 +92,26 @@ def _scenario_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--out", metavar="FILE", help="also write the result (.csv/.json/.xlsx)")
 
 
+def shape_source(
+    measurement: str | None, shape: str, runs_dir: Path | None = None
+) -> Path | None:
+    """The measurement to price: ``--measurement``, else the latest run, else None (defaults).
+
+    ``runs_dir`` defaults to the project's runs/ (where ``onramp demo`` writes).
+    """
+    if measurement:
+        if shape == "defaults":
+            raise UsageError("--shape defaults: conflicts with --measurement (pick one)")
+        return Path(measurement)
+    return None if shape == "defaults" else newest_run(runs_dir or RUNS_DIR)
+
+
 def _scenario(args: argparse.Namespace) -> Scenario:
     return load_scenario(
-        args.measurement, template=args.template, region=args.region, free_tier=args.free_tier
+        shape_source(args.measurement, args.shape),
+        template=args.template,
+        region=args.region,
+        free_tier=args.free_tier,
     )
 
 
@@ -90,15 +126,24 @@ def whole_number(flag: str, text: str, minimum: int = 0) -> int:
     return value
 
 
-def growth_rate(text: str) -> float:
-    """``10%`` or ``0.1`` -> 0.1; UsageError naming --growth if not a rate above -100 %."""
+def growth_rate(text: str, flag: str = "--growth") -> float:
+    """``10%`` or ``0.1`` -> 0.1; UsageError naming the flag if not a rate above -100 %.
+
+    A bare number above 1 (``10``) is refused: it would mean 1000 %, and is almost always a
+    percentage written without its unit.
+    """
     raw = str(text).strip()
     try:
         value = float(raw[:-1]) / 100 if raw.endswith("%") else float(raw)
     except ValueError:
-        raise UsageError(f"--growth: expected a rate such as 10% or 0.1, got {text!r}") from None
+        raise UsageError(f"{flag}: expected a rate such as 10% or 0.1, got {text!r}") from None
+    if not raw.endswith("%") and abs(value) > 1:
+        raise UsageError(
+            f"{flag}: {text!r} has no unit; write {raw}% for {raw} percent "
+            f"(a bare number is a fraction: 0.1 = 10%)"
+        )
     if not -1 < value <= 10:
-        raise UsageError(f"--growth: expected a rate between -100% and 1000%, got {text!r}")
+        raise UsageError(f"{flag}: expected a rate between -100% and 1000%, got {text!r}")
     return value
 
 
@@ -133,7 +178,7 @@ def _emit(args: argparse.Namespace, rows: list[dict[str, Any]], title: str, doc:
 
 
 def _context(scenario: Scenario) -> str:
-    return f"{scenario.region}, free tier {scenario.free_tier}, shape from {scenario.per.source}"
+    return scenario.describe()
 
 
 def run_estimate(args: argparse.Namespace) -> int:
@@ -153,6 +198,7 @@ def run_estimate(args: argparse.Namespace) -> int:
         "region": scenario.region,
         "free_tier": scenario.free_tier,
         "source": scenario.per.source,
+        "shape": scenario.shape,
         **summary,
         "by_service": {k: str(v) for k, v in result.bill.by_service().items()},
         "bill": result.bill.to_dict(),
@@ -165,7 +211,7 @@ def run_breakeven(args: argparse.Namespace) -> int:
     scenario = _scenario(args)
     budget = money("--budget", args.budget, scenario.stack.budget_usd)
     result = breakeven(scenario, budget)
-    doc = result.to_dict()
+    doc = result.to_dict() | {"shape": scenario.shape, "free_tier": scenario.free_tier}
     if result.within_budget is None:
         verdict = f"the fixed costs alone ({result.bill_over} USD) exceed the budget"
     elif result.first_over is None:
@@ -188,18 +234,37 @@ def run_project(args: argparse.Namespace) -> int:
     if simulations > MAX_SIMULATIONS:
         raise UsageError(f"--simulations: at most {MAX_SIMULATIONS:,}, got {args.simulations!r}")
     seed = whole_number("--seed", args.seed)
+    spread = growth_rate(args.growth_spread, "--growth-spread")
+    if spread < 0:
+        raise UsageError(
+            f"--growth-spread: expected a spread of 0 or more, got {args.growth_spread!r}"
+        )
     scenario = _scenario(args)
     budget = money("--budget", args.budget, scenario.stack.budget_usd)
     result = project(
-        months, users, growth, scenario=scenario, budget=budget, simulations=simulations, seed=seed
+        months,
+        users,
+        growth,
+        scenario=scenario,
+        budget=budget,
+        simulations=simulations,
+        seed=seed,
+        growth_spread=spread,
     )
     over = result.first_month_over_budget()
     title = (
-        f"Projection: {users:,} onboardings in month 1, growing {growth:.1%} a month, "
-        f"{simulations:,} simulations a month ({_context(scenario)}), USD; median over the "
-        f"{budget} USD budget: {'month ' + str(over) if over else 'never'}"
+        f"Projection: {users:,} onboardings in month 1, {simulations:,} simulations a month "
+        f"({_context(scenario)}), USD; median over the {budget} USD budget: "
+        f"{'month ' + str(over) if over else 'never'}\nUncertainty: {result.uncertainty}"
     )
-    return _emit(args, result.rows, title, result.rows)
+    doc = {
+        "shape": scenario.shape,
+        "free_tier": scenario.free_tier,
+        "region": scenario.region,
+        "uncertainty": result.uncertainty,
+        "rows": result.rows,
+    }
+    return _emit(args, result.rows, title, doc)
 
 
 def run_sensitivity(args: argparse.Namespace) -> int:
@@ -207,7 +272,11 @@ def run_sensitivity(args: argparse.Namespace) -> int:
     users = whole_number("--users", args.users)
     scenario = _scenario(args)
     rows = sensitivity(users, scenario)
-    title = f"Sensitivity of the monthly bill at {users:,} onboardings ({_context(scenario)}), USD"
+    moved = widest(rows)
+    title = (
+        f"Sensitivity of the monthly bill at {users:,} onboardings ({_context(scenario)}), USD; "
+        + (f"widest swing: {moved}" if moved else "no input moves the bill at this volume")
+    )
     return _emit(args, rows, title, rows)
 
 
@@ -218,6 +287,6 @@ def run_article(args: argparse.Namespace) -> int:
     rows = compare_with_article(users, scenario)
     title = (
         f"The source article's 'Cost Breakdown' vs the true bill at {users:,} users a month "
-        f"(true_usd: list prices, no free tier; shape from {scenario.per.source}), USD"
+        f"(true_usd: list prices, no free tier; {scenario.shape}), USD"
     )
     return _emit(args, rows, title, rows)

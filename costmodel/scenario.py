@@ -13,11 +13,13 @@ Example::
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from costmodel.bootstrap import RunEvidence, read_evidence
 from costmodel.engine import Bill, price_usage, to_cents
 from costmodel.template_costs import StackSpec, read_stack
 from onramp.measurement import load_measurement
@@ -32,6 +34,9 @@ NEVER_EXPIRE_DAYS = 365
 
 DEFAULT_REGION = "us-east-1"
 DEFAULT_FREE_TIER = "always-free"
+DOCUMENTED_DEFAULTS = "documented defaults"
+COMPLETION_FUNCTIONS = ("provision", "datalake")
+"""Functions only a completing onboarding invokes (enrichment passed)."""
 
 STREAM_FUNCTIONS = ("enrich", "provision", "datalake")
 """Functions driven by the table stream: the ones stream batch retries invoke again."""
@@ -94,7 +99,10 @@ class PerOnboarding:
     sqs_requests: Any
     rejected_per_accepted: Any
     custom_metrics: int = DEFAULT_CUSTOM_METRICS
-    source: str = "defaults"
+    source: str = DOCUMENTED_DEFAULTS
+    """The shape priced, for every output: ``documented defaults`` or ``measured: run <id>``."""
+    failure_share: Any = 0.0
+    """Share of accepted onboardings that end ``failed`` (no provisioning, no email)."""
 
     @property
     def invalid_share(self) -> Any:
@@ -106,13 +114,18 @@ class PerOnboarding:
 class Inputs:
     """The uncertain inputs, as moves away from the measured (or default) shape.
 
-    ``invalid_share`` None keeps the measured share. Floats or numpy arrays.
+    ``invalid_share`` and ``failure_share`` None keep the measured shares. Floats or numpy
+    arrays; ``function_durations`` and ``stream_batches`` map a function to its factor
+    (bootstrapped from a run: costmodel.bootstrap).
     """
 
     duration_factor: Any = 1.0
     log_factor: Any = 1.0
     invalid_share: Any = None
     retry_rate: Any = 0.0
+    function_durations: Mapping[str, Any] | None = None
+    stream_batches: Mapping[str, Any] | None = None
+    failure_share: Any = None
 
 
 def default_per_onboarding(stack: StackSpec) -> PerOnboarding:
@@ -161,7 +174,8 @@ def per_onboarding_from_measurement(measurement: dict[str, Any], stack: StackSpe
         s3_stored_bytes=measurement["s3"].get("bytes_stored", 0) / accepted,
         sqs_requests=per["sqs_requests"],
         rejected_per_accepted=measurement["onboardings"]["rejected"] / accepted,
-        source=f"measurement {measurement['run_id']}",
+        source=f"measured: run {measurement['run_id']}",
+        failure_share=measurement["onboardings"]["failed"] / accepted,
     )
 
 
@@ -175,9 +189,11 @@ def _stored_bytes(key: str, table: dict[str, Any], accepted: int, stack: StackSp
 def adjusted(per: PerOnboarding, inputs: Inputs) -> PerOnboarding:
     """The shape with the uncertain inputs applied (plain arithmetic: works on arrays).
 
-    Durations scale every function's billed ms; log bytes scale; a different invalid share
-    adds (or removes) rejected requests, each one an API request, a register invocation and
-    its log lines; stream retries invoke the stream functions again.
+    Durations scale every function's billed ms (and each function by its own factor); log
+    bytes scale; a different invalid share adds (or removes) rejected requests, each one an
+    API request, a register invocation and its log lines; stream retries invoke the stream
+    functions again, and fewer records per batch invoke them more often; a different failure
+    share changes the onboardings that provision (invocations, S3 requests, emails).
     """
     calls = sum(per.invocations.values())
     log_per_call = per.log_bytes / calls if calls else 0.0
@@ -192,19 +208,33 @@ def adjusted(per: PerOnboarding, inputs: Inputs) -> PerOnboarding:
         ms_per_call = billed_ms["register"] / invocations["register"]
         invocations["register"] = invocations["register"] + extra_rejected
         billed_ms["register"] = billed_ms["register"] + extra_rejected * ms_per_call
+    completing = 1.0
+    if inputs.failure_share is not None and per.failure_share < 1:
+        completing = (1 - inputs.failure_share) / (1 - per.failure_share)
+    batches = inputs.stream_batches or {}
     added_calls = extra_rejected
     for key in STREAM_FUNCTIONS:
         if key in invocations:
-            added_calls = added_calls + inputs.retry_rate * invocations[key]
-            invocations[key] = invocations[key] * (1 + inputs.retry_rate)
-            billed_ms[key] = billed_ms[key] * (1 + inputs.retry_rate)
+            factor = (1 + inputs.retry_rate) * batches.get(key, 1.0)
+            if key in COMPLETION_FUNCTIONS:
+                factor = factor * completing
+            added_calls = added_calls + (factor - 1) * invocations[key]
+            invocations[key] = invocations[key] * factor
+            billed_ms[key] = billed_ms[key] * factor
+    durations = inputs.function_durations or {}
     return replace(
         per,
         api_requests=per.api_requests + extra_rejected,
         invocations=invocations,
-        billed_ms={k: v * inputs.duration_factor for k, v in billed_ms.items()},
+        billed_ms={
+            k: v * inputs.duration_factor * durations.get(k, 1.0) for k, v in billed_ms.items()
+        },
         log_bytes=(per.log_bytes + added_calls * log_per_call) * inputs.log_factor,
         rejected_per_accepted=per.rejected_per_accepted + extra_rejected,
+        emails=per.emails * completing,
+        s3_put_requests=per.s3_put_requests * completing,
+        s3_get_requests=per.s3_get_requests * completing,
+        failure_share=per.failure_share if inputs.failure_share is None else inputs.failure_share,
     )
 
 
@@ -286,6 +316,17 @@ class Scenario:
     region: str = DEFAULT_REGION
     free_tier: str = DEFAULT_FREE_TIER
     ses_plan: str = "a-la-carte"
+    evidence: RunEvidence | None = None
+    """The run's invocations and counts, for the bootstrap (None: documented defaults)."""
+
+    @property
+    def shape(self) -> str:
+        """The shape priced: ``measured: run <id>`` or ``documented defaults``."""
+        return self.per.source
+
+    def describe(self) -> str:
+        """Shape, free-tier profile and region, the line every money output carries."""
+        return f"{self.shape}; free tier {self.free_tier}; {self.region}"
 
     def usage(
         self, users: float, inputs: Inputs | None = None, stored_onboardings: float | None = None
@@ -329,6 +370,7 @@ def load_scenario(
     The region defaults to the measurement's, else us-east-1.
     """
     stack = read_stack(template)
+    evidence = None
     if measurement is None:
         per = default_per_onboarding(stack)
         measured_region = DEFAULT_REGION
@@ -336,7 +378,9 @@ def load_scenario(
         data = load_measurement(measurement)
         per = per_onboarding_from_measurement(data, stack)
         measured_region = data["region"]
-    return Scenario(per, stack, region or measured_region, free_tier, ses_plan)
+        run_dir = Path(measurement) if Path(measurement).is_dir() else Path(measurement).parent
+        evidence = read_evidence(run_dir, data)
+    return Scenario(per, stack, region or measured_region, free_tier, ses_plan, evidence)
 
 
 @dataclass(frozen=True)

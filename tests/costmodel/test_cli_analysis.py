@@ -14,7 +14,7 @@ from scenario_fixtures import TEMPLATE, measurement_totals
 from onramp.cli import main
 from onramp.measurement import finalise, write_measurement
 
-BASE = ["--template", str(TEMPLATE), "--free-tier", "none"]
+BASE = ["--template", str(TEMPLATE), "--free-tier", "none", "--shape", "defaults"]
 
 
 def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
@@ -50,7 +50,7 @@ def test_estimate_table_and_xlsx(capsys: pytest.CaptureFixture[str], tmp_path: P
 def test_estimate_from_a_measurement(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     path = write_measurement(finalise(measurement_totals()), tmp_path / "measurement.json")
     code, out, _ = run(
-        capsys, "estimate", "--users", "1000", *BASE, "--measurement", str(path), "--format", "csv"
+        capsys, "estimate", "--users", "1000", *BASE[:4], "--measurement", str(path), "--format", "csv"
     )
     rows = list(csv.DictReader(io.StringIO(out)))
     assert code == 0

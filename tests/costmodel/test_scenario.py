@@ -112,7 +112,7 @@ def test_measurement_shape_replaces_the_defaults(tmp_path: Path) -> None:
     path = write_measurement(finalise(measurement_totals()), tmp_path / "measurement.json")
     scenario = load_scenario(path, template=TEMPLATE, free_tier="none")
     per = scenario.per
-    assert per.source == "measurement 20261129T101500Z-test"
+    assert per.source == "measured: run 20261129T101500Z-test"
     assert per.api_requests == pytest.approx(1.25)
     assert per.rejected_per_accepted == pytest.approx(0.25)
     assert per.billed_ms == pytest.approx({"register": 25.0, "enrich": 60.0, "provision": 300.0})
