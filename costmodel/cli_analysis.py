@@ -92,9 +92,7 @@ def _scenario_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--out", metavar="FILE", help="also write the result (.csv/.json/.xlsx)")
 
 
-def shape_source(
-    measurement: str | None, shape: str, runs_dir: Path | None = None
-) -> Path | None:
+def shape_source(measurement: str | None, shape: str, runs_dir: Path | None = None) -> Path | None:
     """The measurement to price: ``--measurement``, else the latest run, else None (defaults).
 
     ``runs_dir`` defaults to the project's runs/ (where ``onramp demo`` writes).

@@ -149,9 +149,7 @@ def shape_uncertainty(scenario: Scenario) -> str:
             "shape: documented defaults, each uncertain input over its stated range "
             "(triangular; no run to bootstrap)"
         )
-    batches = (
-        "records per batch" if evidence.batch_sizes else "no records per batch in this run"
-    )
+    batches = "records per batch" if evidence.batch_sizes else "no records per batch in this run"
     return (
         f"shape: bootstrap of run {evidence.run_id} ({evidence.invocations:,} invocations, "
         f"{evidence.accepted:,} onboardings: billed ms per function, {batches}, failure "

@@ -116,9 +116,7 @@ def project(
                 "budget": budget,
             }
         )
-    return Projection(
-        rows, budget, simulations, growth, growth_spread, shape_uncertainty(scenario)
-    )
+    return Projection(rows, budget, simulations, growth, growth_spread, shape_uncertainty(scenario))
 
 
 def growth_rates(growth: float, spread: float, simulations: int, seed: int | None) -> np.ndarray:

@@ -50,7 +50,15 @@ def test_estimate_table_and_xlsx(capsys: pytest.CaptureFixture[str], tmp_path: P
 def test_estimate_from_a_measurement(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     path = write_measurement(finalise(measurement_totals()), tmp_path / "measurement.json")
     code, out, _ = run(
-        capsys, "estimate", "--users", "1000", *BASE[:4], "--measurement", str(path), "--format", "csv"
+        capsys,
+        "estimate",
+        "--users",
+        "1000",
+        *BASE[:4],
+        "--measurement",
+        str(path),
+        "--format",
+        "csv",
     )
     rows = list(csv.DictReader(io.StringIO(out)))
     assert code == 0
