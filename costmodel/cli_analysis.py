@@ -14,22 +14,29 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
 from costmodel.article import SEED_USERS, compare_with_article
+from costmodel.bill_lines import bill_lines
 from costmodel.breakeven import breakeven
+from costmodel.catalog import load_catalog
+from costmodel.engine import Bill
 from costmodel.exports import FORMATS, bill_rows, render_text, to_csv, write_table
+from costmodel.focus import REGION_NAMES, FocusContext, focus_rows, to_focus_csv, write_focus
 from costmodel.free_tier import PROFILES
 from costmodel.projection import DEFAULT_GROWTH_SPREAD, DEFAULT_SIMULATIONS, project
 from costmodel.scenario import DEFAULT_FREE_TIER, Scenario, estimate, load_scenario
 from costmodel.sensitivity import sensitivity, widest
+from costmodel.workbook import assumptions, write_workbook
 from onramp.errors import UsageError
 from onramp.notebooks import RUNS_DIR, newest_run
 from onramp.sam_template import DEFAULT_TEMPLATE
 
-OUTPUT_FORMATS = ("table", "json", *FORMATS)
+OUTPUT_FORMATS = ("table", "json", *FORMATS, "focus")
 SHAPES = ("latest", "defaults")
 DEFAULT_SENSITIVITY_USERS = 100_000
 MAX_SIMULATIONS = 10_000_000
@@ -51,6 +58,10 @@ def register(group: Any) -> None:
         parser.set_defaults(func=func)
         parsers[name] = parser
     parsers["estimate"].add_argument("--users", required=True, help="onboardings a month")
+    for name in ("estimate", "project"):
+        parsers[name].add_argument(
+            "--period", help="FOCUS export: first billing month, YYYY-MM (default: next month)"
+        )
     parsers["breakeven"].add_argument("--budget", help="USD a month (default: the template's)")
     project_parser = parsers["project"]
     project_parser.add_argument("--months", default="24", help="months to project (default 24)")
@@ -89,7 +100,9 @@ def _scenario_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--region", help="price catalog region (default: the measurement's)")
     parser.add_argument("--template", default=str(DEFAULT_TEMPLATE), help="SAM template")
     parser.add_argument("--format", choices=OUTPUT_FORMATS, default="table")
-    parser.add_argument("--out", metavar="FILE", help="also write the result (.csv/.json/.xlsx)")
+    parser.add_argument(
+        "--out", metavar="FILE", help="also write the result (.csv/.json/.xlsx, or FOCUS)"
+    )
 
 
 def shape_source(measurement: str | None, shape: str, runs_dir: Path | None = None) -> Path | None:
@@ -158,21 +171,86 @@ def money(flag: str, text: str | None, default: Decimal) -> Decimal:
     return value
 
 
-def _emit(args: argparse.Namespace, rows: list[dict[str, Any]], title: str, doc: Any) -> int:
-    """Print rows as the chosen format (JSON prints ``doc``) and write ``--out`` if asked."""
+@dataclass
+class Output:
+    """What a command prints and exports: rows, the title, JSON, the workbook's parts."""
+
+    rows: list[dict[str, Any]]
+    title: str
+    doc: Any
+    facts: dict[str, Any]
+    sheet: str
+    bill: Bill | None = None
+    fixed: Bill | None = None
+    focus: list[dict[str, Any]] | None = None
+
+
+def _emit(args: argparse.Namespace, output: Output) -> int:
+    """Print the chosen format (JSON prints ``doc``) and write ``--out`` if asked.
+
+    XLSX is one workbook (costmodel.workbook): Assumptions, the bill with its fixed part, or
+    the command's table; FOCUS is the bill as FOCUS 1.2 rows (estimate and project).
+    """
     if args.format == "xlsx" and not args.out:
         raise UsageError("--format xlsx: needs --out FILE.xlsx")
+    if args.format == "focus" and output.focus is None:
+        raise UsageError("--format focus: only `cost estimate` and `cost project` export a bill")
     if args.format == "json":
-        sys.stdout.write(json.dumps(doc, indent=2, default=str) + "\n")
+        sys.stdout.write(json.dumps(output.doc, indent=2, default=str) + "\n")
     elif args.format == "csv":
-        sys.stdout.write(to_csv(rows))
+        sys.stdout.write(to_csv(output.rows))
+    elif args.format == "focus" and not args.out:
+        sys.stdout.write(to_focus_csv(output.focus or []))
     elif args.format == "table":
-        sys.stdout.write(f"{title}\n\n{render_text(rows)}")
+        sys.stdout.write(f"{output.title}\n\n{render_text(output.rows)}")
     if args.out:
-        fmt = args.format if args.format in FORMATS else None
-        path = write_table(rows, args.out, fmt)
+        fmt = args.format if args.format in (*FORMATS, "focus") else None
+        fmt = fmt or Path(args.out).suffix.lstrip(".").lower()
+        if fmt == "xlsx":
+            tables = {} if output.bill is not None else {output.sheet: output.rows}
+            path = write_workbook(
+                args.out, output.facts, bill=output.bill, fixed=output.fixed, tables=tables
+            )
+        elif fmt == "focus":
+            path = write_focus(output.focus or [], args.out)
+        else:
+            path = write_table(output.rows, args.out, fmt)
         print(f"wrote {path}", file=sys.stderr)
     return 0
+
+
+def _period(args: argparse.Namespace) -> date:
+    """``--period YYYY-MM`` (default: next calendar month, UTC) as its first day."""
+    text = getattr(args, "period", None)
+    if not text:
+        today = datetime.now(UTC).date()
+        return date(today.year + today.month // 12, today.month % 12 + 1, 1)
+    try:
+        return datetime.strptime(text, "%Y-%m").date()
+    except ValueError:
+        raise UsageError(f"--period: expected a month as YYYY-MM, got {text!r}") from None
+
+
+def _focus(
+    scenario: Scenario, bills: list[tuple[date, Bill, str]], quantile: str
+) -> list[dict[str, Any]]:
+    """FOCUS rows of (month, bill, scenario label) priced on ``scenario``."""
+    catalog = load_catalog(scenario.region)
+    rows: list[dict[str, Any]] = []
+    for month, bill, label in bills:
+        context = FocusContext(
+            period_start=month,
+            region=scenario.region,
+            region_name=REGION_NAMES.get(scenario.region, scenario.region),
+            scenario=label,
+            shape=scenario.shape,
+            free_tier=scenario.free_tier,
+            price_catalog_date=catalog.retrieved,
+            run_id=scenario.evidence.run_id if scenario.evidence else "",
+            quantile=quantile,
+        )
+        rows.extend(focus_rows(bill_lines(bill), context))
+    return rows
 
 
 def _context(scenario: Scenario) -> str:
@@ -201,7 +279,12 @@ def run_estimate(args: argparse.Namespace) -> int:
         "by_service": {k: str(v) for k, v in result.bill.by_service().items()},
         "bill": result.bill.to_dict(),
     }
-    return _emit(args, rows, title, doc)
+    facts = assumptions(scenario, onboardings_a_month=users)
+    label = f"estimate {users} onboardings a month"
+    focus = _focus(scenario, [(_period(args), result.bill, label)], "exact")
+    return _emit(
+        args, Output(rows, title, doc, facts, "Bill", result.bill, result.fixed_bill, focus)
+    )
 
 
 def run_breakeven(args: argparse.Namespace) -> int:
@@ -220,7 +303,8 @@ def run_breakeven(args: argparse.Namespace) -> int:
             f"{result.first_over:,} cost {result.bill_over} USD"
         )
     title = f"Break-even at a {budget} USD monthly budget ({_context(scenario)}): {verdict}"
-    return _emit(args, [doc], title, doc)
+    facts = assumptions(scenario, budget_usd=budget)
+    return _emit(args, Output([doc], title, doc, facts, "Break-even"))
 
 
 def run_project(args: argparse.Namespace) -> int:
@@ -262,7 +346,31 @@ def run_project(args: argparse.Namespace) -> int:
         "uncertainty": result.uncertainty,
         "rows": result.rows,
     }
-    return _emit(args, result.rows, title, doc)
+    facts = assumptions(
+        scenario,
+        first_month_onboardings=users,
+        growth=f"{growth:.1%} a month",
+        uncertainty=result.uncertainty,
+        simulations=simulations,
+        seed=seed,
+        budget_usd=budget,
+    )
+    first = _period(args)
+    bills = [
+        (
+            _add_months(first, row["month"] - 1),
+            scenario.bill(row["users"], stored_onboardings=row["cumulative_users"]),
+            f"projection month {row['month']} ({row['users']} onboardings)",
+        )
+        for row in result.rows
+    ]
+    focus = _focus(scenario, bills, "P50 volume")
+    return _emit(args, Output(result.rows, title, doc, facts, "Projection", focus=focus))
+
+
+def _add_months(day: date, months: int) -> date:
+    index = day.month - 1 + months
+    return date(day.year + index // 12, index % 12 + 1, 1)
 
 
 def run_sensitivity(args: argparse.Namespace) -> int:
@@ -275,7 +383,8 @@ def run_sensitivity(args: argparse.Namespace) -> int:
         f"Sensitivity of the monthly bill at {users:,} onboardings ({_context(scenario)}), USD; "
         + (f"widest swing: {moved}" if moved else "no input moves the bill at this volume")
     )
-    return _emit(args, rows, title, rows)
+    facts = assumptions(scenario, onboardings_a_month=users)
+    return _emit(args, Output(rows, title, rows, facts, "Sensitivity"))
 
 
 def run_article(args: argparse.Namespace) -> int:
@@ -287,4 +396,5 @@ def run_article(args: argparse.Namespace) -> int:
         f"The source article's 'Cost Breakdown' vs the true bill at {users:,} users a month "
         f"(true_usd: list prices, no free tier; {scenario.shape}), USD"
     )
-    return _emit(args, rows, title, rows)
+    facts = assumptions(scenario, onboardings_a_month=users)
+    return _emit(args, Output(rows, title, rows, facts, "Article vs true"))

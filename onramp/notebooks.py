@@ -83,10 +83,14 @@ def exports_dir(run_dir: Path, export_dir: Path | str = "") -> Path:
     return project_path(export_dir) if str(export_dir) else report_dir(run_dir) / "exports"
 
 
-def export_tables(run_dir: Path, export_dir: Path | str, tables: Mapping[str, Any]) -> list[Path]:
+def export_tables(
+    run_dir: Path, export_dir: Path | str, tables: Mapping[str, Any], workbook: Any = None
+) -> list[Path]:
     """Write each table (a Bill, rows or a DataFrame) as the file it is keyed by; link them.
 
     The format comes from the suffix (csv, json, xlsx); files go to ``exports_dir``.
+    ``workbook``, called with that folder, writes the notebook's one XLSX workbook
+    (costmodel.workbook) and returns its path.
     """
     from IPython.display import Markdown, display
 
@@ -98,6 +102,8 @@ def export_tables(run_dir: Path, export_dir: Path | str, tables: Mapping[str, An
         write_bill(table, out / name) if isinstance(table, Bill) else write_table(table, out / name)
         for name, table in tables.items()
     ]
+    if workbook is not None:
+        written.insert(0, workbook(out))
     links = [f"- [{path.name}]({out.name}/{path.name})" for path in written]
     display(Markdown("Exports beside this page:\n\n" + "\n".join(links)))
     return written

@@ -17,21 +17,11 @@ from collections.abc import Iterable, Mapping
 from decimal import Decimal
 from typing import Any
 
-MONEY_WORDS = ("usd", "total", "fixed", "variable", "per_1000", "p10", "p50", "p90", "budget")
-"""A column is money when its name is, ends with, or starts with one of these."""
-MONEY_EXACT = ("bill_low", "bill_base", "bill_high", "swing", "unit_price", "saving_usd")
+from costmodel.exports import is_money
+
 SMALL_PRICE = Decimal("0.01")
 """Unit prices below a cent read better per million units."""
 SIGNIFICANT = 4
-
-
-def is_money(column: str) -> bool:
-    """True when a column holds USD amounts (by the project's column names)."""
-    name = column.lower().replace(" ", "_")
-    return name in MONEY_EXACT or any(
-        name == word or name.endswith(f"_{word}") or name.startswith(f"{word}_")
-        for word in MONEY_WORDS
-    )
 
 
 def readable(value: Any, column: str = "") -> str:
