@@ -84,18 +84,22 @@ def exports_dir(run_dir: Path, export_dir: Path | str = "") -> Path:
 
 
 def export_tables(
-    run_dir: Path, export_dir: Path | str, tables: Mapping[str, Any], workbook: Any = None
+    run_dir: Path,
+    export_dir: Path | str,
+    tables: Mapping[str, Any],
+    workbook: Mapping[str, Any] | None = None,
 ) -> list[Path]:
     """Write each table (a Bill, rows or a DataFrame) as the file it is keyed by; link them.
 
     The format comes from the suffix (csv, json, xlsx); files go to ``exports_dir``.
-    ``workbook``, called with that folder, writes the notebook's one XLSX workbook
-    (costmodel.workbook) and returns its path.
+    ``workbook`` is the notebook's one XLSX workbook: ``name`` and the keyword arguments of
+    costmodel.workbook.write_workbook (``facts``, ``bill``, ``fixed``, ``tables``).
     """
     from IPython.display import Markdown, display
 
     from costmodel.engine import Bill
     from costmodel.exports import write_bill, write_table
+    from costmodel.workbook import write_workbook
 
     out = exports_dir(run_dir, export_dir)
     written = [
@@ -103,7 +107,8 @@ def export_tables(
         for name, table in tables.items()
     ]
     if workbook is not None:
-        written.insert(0, workbook(out))
+        parts = dict(workbook)
+        written.insert(0, write_workbook(out / parts.pop("name"), **parts))
     links = [f"- [{path.name}]({out.name}/{path.name})" for path in written]
     display(Markdown("Exports beside this page:\n\n" + "\n".join(links)))
     return written

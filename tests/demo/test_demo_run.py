@@ -65,6 +65,22 @@ def test_report_has_every_plot_and_the_alarm_check(demo_run: tuple[int, Path]) -
         assert (run_dir / name).exists(), name
 
 
+def test_report_reads_as_a_report(demo_run: tuple[int, Path]) -> None:
+    _, run_dir = demo_run
+    html = (run_dir / "report.html").read_text()
+    assert "<meta name='viewport' content='width=device-width, initial-scale=1'>" in html
+    for label in ("date", "duration", "rate", "machine", "git commit", "price catalog"):
+        assert f"<tr><th>{label}</th><td>" in html, label
+    assert "<tr><th>free-tier profile</th><td>always-free</td></tr>" in html
+    assert f"<tr><th>shape priced</th><td>measured: run {run_dir.name}</td></tr>" in html
+    assert "<a href='locust.html'>" in html and "notebooks/cost_projection.html" in html
+    assert "<td>duplicate</td>" in html and "<td>invalid_email</td>" in html  # payload kinds
+    assert "E-7" not in html and "per million" in html  # unit prices read per million
+    assert "<td class='num'>$" in html  # money right-aligned, as $
+    rows = [line for line in (run_dir / "invocations.csv").read_text().splitlines()]
+    assert rows[0].endswith(",batch_size")
+
+
 @pytest.mark.parametrize(
     ("flags", "message"),
     [

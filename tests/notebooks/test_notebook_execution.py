@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 from dataclasses import replace
 from decimal import ROUND_HALF_UP, Decimal
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -15,6 +16,7 @@ from costmodel.breakeven import breakeven
 from costmodel.load_analysis import what_to_change
 from costmodel.scenario import estimate, load_scenario
 from onramp.notebooks import FIGURES_MIME, NOTEBOOKS, recorded
+from onramp.report_cli import sample_notices
 
 SAMPLE_CE_CSV = "samples/cost-explorer/daily-costs-by-service.csv"
 STEMS = [name.removesuffix(".ipynb") for name in NOTEBOOKS]
@@ -75,7 +77,27 @@ def test_cost_projection_exports_the_same_bill(sample_report) -> None:
     ]
     assumptions = dict(book["Assumptions"].iter_rows(min_row=2, values_only=True))
     assert assumptions["shape priced"] == "measured: run sample-run"
-    assert assumptions["sample data"].startswith("SAMPLE DATA: not your account")
+    assert assumptions["sample data"] == "no"  # a copy of the sample outside samples/
+
+
+def test_sample_data_is_labelled_on_its_pages(sample_report) -> None:
+    label = sample_report.figures["budget_review"]["sample_data"]
+    assert label.startswith("SAMPLE DATA: not your account (samples/cost-explorer/")
+    page = (sample_report.out_dir / "budget_review.html").read_text(encoding="utf-8")
+    assert "SAMPLE DATA: not your account" in page  # the banner (the figure: test_plots)
+    assert sample_report.figures["cost_projection"]["sample_data"] == ""
+    pages = [sample_report.out_dir / f"{Path(name).stem}.html" for name in NOTEBOOKS]
+    assert sample_notices(pages) == [f"budget_review.html: {label}"]  # onramp report prints
+
+
+@pytest.mark.parametrize("stem", ["cost_projection", "load_analysis", "budget_review"])
+def test_pages_read_as_reports(sample_report, stem: str) -> None:
+    page = (sample_report.out_dir / f"{stem}.html").read_text(encoding="utf-8")
+    assert "<caption>Parameters of this page</caption>" in page
+    assert "jp-InputArea" not in page and "In&nbsp;[" not in page  # no code, no prompts
+    for raw in (">NaN<", ">None<", "{'", "= {", "...</td>"):
+        assert raw not in page, raw
+    assert "$" in page
 
 
 def test_load_analysis_durations_match_the_invocation_records(sample_report) -> None:
