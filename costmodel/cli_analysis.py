@@ -281,7 +281,11 @@ def run_estimate(args: argparse.Namespace) -> int:
     }
     facts = assumptions(scenario, onboardings_a_month=users)
     label = f"estimate {users} onboardings a month"
-    focus = _focus(scenario, [(_period(args), result.bill, label)], "exact")
+    focus = (
+        _focus(scenario, [(_period(args), result.bill, label)], "exact")
+        if _focus_wanted(args)
+        else []
+    )
     return _emit(
         args, Output(rows, title, doc, facts, "Bill", result.bill, result.fixed_bill, focus)
     )
@@ -355,6 +359,19 @@ def run_project(args: argparse.Namespace) -> int:
         seed=seed,
         budget_usd=budget,
     )
+    focus = _projection_focus(args, scenario, result.rows) if _focus_wanted(args) else []
+    return _emit(args, Output(result.rows, title, doc, facts, "Projection", focus=focus))
+
+
+def _focus_wanted(args: argparse.Namespace) -> bool:
+    """FOCUS rows are priced only for ``--format focus`` (a projection prices every month)."""
+    return args.format == "focus"
+
+
+def _projection_focus(
+    args: argparse.Namespace, scenario: Scenario, rows: list[dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """FOCUS rows of each projected month: the exact bill at its central (P50) volume."""
     first = _period(args)
     bills = [
         (
@@ -362,10 +379,9 @@ def run_project(args: argparse.Namespace) -> int:
             scenario.bill(row["users"], stored_onboardings=row["cumulative_users"]),
             f"projection month {row['month']} ({row['users']} onboardings)",
         )
-        for row in result.rows
+        for row in rows
     ]
-    focus = _focus(scenario, bills, "P50 volume")
-    return _emit(args, Output(result.rows, title, doc, facts, "Projection", focus=focus))
+    return _focus(scenario, bills, "P50 volume")
 
 
 def _add_months(day: date, months: int) -> date:

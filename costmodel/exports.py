@@ -23,18 +23,30 @@ from onramp.errors import UsageError
 FORMATS = ("csv", "json", "xlsx")
 BILL_COLUMNS = ("service", "resource", "item", "quantity", "unit", "unit_price", "usd")
 Rows = Sequence[Mapping[str, Any]]
-MONEY_WORDS = ("usd", "total", "fixed", "variable", "per_1000", "p10", "p50", "p90", "budget")
-"""A column is money when its name is, ends with, or starts with one of these."""
-MONEY_EXACT = ("bill_low", "bill_base", "bill_high", "swing", "unit_price")
+MONEY_COLUMNS = (
+    "usd",
+    "total",
+    "fixed",
+    "variable",
+    "budget",
+    "p10",
+    "p50",
+    "p90",
+    "bill_low",
+    "bill_base",
+    "bill_high",
+    "bill_within",
+    "bill_over",
+    "swing",
+    "unit_price",
+)
+"""Columns holding USD amounts, by the project's names (also ``*_usd`` and ``*per_1000*``)."""
 
 
 def is_money(column: str) -> bool:
     """True when a column holds USD amounts (by the project's column names)."""
     name = column.lower().replace(" ", "_")
-    return name in MONEY_EXACT or any(
-        name == word or name.endswith(f"_{word}") or name.startswith(f"{word}_")
-        for word in MONEY_WORDS
-    )
+    return name in MONEY_COLUMNS or name.endswith("_usd") or "per_1000" in name
 
 
 def as_rows(table: Any) -> list[dict[str, Any]]:

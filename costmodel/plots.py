@@ -24,6 +24,8 @@ from costmodel.engine import Bill
 from costmodel.projection import Projection
 
 BUDGET_STYLE = {"color": "crimson", "linestyle": "--", "linewidth": 1.5}
+FAR_ABOVE = 5
+"""A budget line more than this many times the band's top is named, not drawn."""
 FIXED_STYLE = {"color": "black", "linestyle": ":", "linewidth": 1.2}
 SAMPLE_MARK = "SAMPLE DATA"
 OUTSIDE_RIGHT = {"loc": "upper left", "bbox_to_anchor": (1.01, 1.0), "fontsize": "small"}
@@ -132,7 +134,12 @@ def projection_band(projection: Projection, note: str = "") -> Figure:
 
     ax.fill_between(months, column("p10"), column("p90"), alpha=0.3, label="P10-P90")
     ax.plot(months, column("p50"), label="P50")
-    ax.axhline(float(projection.budget), label=f"budget {projection.budget} USD", **BUDGET_STYLE)
+    budget = float(projection.budget)
+    if budget <= FAR_ABOVE * max(column("p90"), default=0.0):
+        ax.axhline(budget, label=f"budget ${projection.budget}", **BUDGET_STYLE)
+    else:  # a line far above would flatten the band to nothing: say where it is instead
+        ax.plot([], [], label=f"budget ${projection.budget} (far above)", **BUDGET_STYLE)
+        ax.set_ylim(bottom=0)
     ax.set_xlabel("month")
     ax.set_ylabel("USD a month")
     usd_axis(ax)

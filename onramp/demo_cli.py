@@ -103,7 +103,7 @@ def summary_text(outcome: DemoOutcome) -> str:
         f"{v.completed} completed, {v.failed} failed with a reason, {v.emails} emails, "
         f"{v.dead_letters} dead letters",
         "",
-        f"monthly cost ({outcome.scenario.region}, free tier {outcome.scenario.free_tier}):",
+        f"monthly cost ({outcome.scenario.describe()}):",
         render_text([_volume_row(n, e) for n, e in outcome.estimates.items()]),
         "",
         f"at {h.users:,} onboardings a month: ${h.total} (fixed ${h.fixed}, "

@@ -35,6 +35,8 @@ def readable(value: Any, column: str = "") -> str:
     if isinstance(value, bool):
         return "yes" if value else "no"
     if isinstance(value, str):
+        if value.isdigit() and not is_money(column):
+            return f"{int(value):,}"  # a count sent as text (``BreakEven.to_dict``)
         number = _decimal(value) if is_money(column) else None
         return value if number is None else readable(number, column)
     if isinstance(value, (int, float, Decimal)):
@@ -89,6 +91,9 @@ def table(rows: Any, caption: str = "") -> Any:
     columns = list(dict.fromkeys(key for row in records for key in row))
     numeric = {c for c in columns if any(is_numeric(row.get(c)) for row in records)}
     frame = pd.DataFrame(text_rows(records), columns=columns).fillna("")
+    frame.columns = [c.replace("_", " ") for c in columns]
+    numeric = {c.replace("_", " ") for c in numeric}
+    columns = list(frame.columns)
     styler = frame.style.hide(axis="index")
     styler = styler.set_properties(
         subset=[c for c in columns if c in numeric], **{"text-align": "right"}

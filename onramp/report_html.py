@@ -226,7 +226,7 @@ def _table(rows: Iterable[Mapping[str, Any]]) -> str:
         css = " class='num'" if column in numeric else ""
         return f"<{tag}{css}>{_e(text)}</{tag}>"
 
-    head = "".join(cell("th", c, c) for c in columns)
+    head = "".join(cell("th", c, c.replace("_", " ")) for c in columns)
     body = "".join(
         "<tr>" + "".join(cell("td", c, readable(row.get(c), c)) for c in columns) + "</tr>"
         for row in rows

@@ -39,10 +39,11 @@ def test_estimate_table_and_xlsx(capsys: pytest.CaptureFixture[str], tmp_path: P
         capsys, "estimate", "--users", "1000", *BASE, "--out", str(out_file), "--format", "xlsx"
     )
     assert code == 0
-    sheet = load_workbook(out_file).active
+    sheet = load_workbook(out_file)["Bill"]  # after Assumptions and Summary (test_workbook.py)
     rows = list(sheet.iter_rows(values_only=True))
     assert rows[0][0] == "service" and rows[-1][0] == "TOTAL"
-    assert float(rows[-1][-1]) == pytest.approx(3.33)
+    assert rows[-1][-1] == f"=SUM(G2:G{len(rows) - 1})"
+    assert sum(row[-1] for row in rows[1:-1]) == pytest.approx(3.33)
     code, out, _ = run(capsys, "estimate", "--users", "1000", *BASE)
     assert "fixed: 3.20" in out and "TOTAL" in out
 

@@ -94,7 +94,7 @@ def test_sample_data_is_labelled_on_its_pages(sample_report) -> None:
 def test_pages_read_as_reports(sample_report, stem: str) -> None:
     page = (sample_report.out_dir / f"{stem}.html").read_text(encoding="utf-8")
     assert "<caption>Parameters of this page</caption>" in page
-    assert "jp-InputArea" not in page and "In&nbsp;[" not in page  # no code, no prompts
+    assert 'class="jp-CodeMirrorEditor' not in page and "In&nbsp;[" not in page  # no code
     for raw in (">NaN<", ">None<", "{'", "= {", "...</td>"):
         assert raw not in page, raw
     assert "$" in page
