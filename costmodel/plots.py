@@ -24,6 +24,8 @@ from costmodel.engine import Bill
 from costmodel.projection import Projection
 
 BUDGET_STYLE = {"color": "crimson", "linestyle": "--", "linewidth": 1.5}
+SMALL_AXIS_USD = 20
+"""An axis spanning less than this many dollars shows cents."""
 FAR_ABOVE = 5
 """A budget line more than this many times the band's top is named, not drawn."""
 FIXED_STYLE = {"color": "black", "linestyle": ":", "linewidth": 1.2}
@@ -50,9 +52,14 @@ def stamp(fig: Figure, note: str) -> Figure:
 
 
 def usd_axis(ax: Any, axis: str = "y") -> None:
-    """Dollar tick labels ($1,234) on one axis."""
+    """Dollar tick labels on one axis: $1,234 for dollars, $0.25 when the axis spans cents."""
     target = ax.yaxis if axis == "y" else ax.xaxis
-    target.set_major_formatter(FuncFormatter(lambda value, _: f"${value:,.0f}"))
+
+    def label(value: float, _: int) -> str:
+        low, high = ax.get_ylim() if axis == "y" else ax.get_xlim()
+        return f"${value:,.2f}" if abs(high - low) < SMALL_AXIS_USD else f"${value:,.0f}"
+
+    target.set_major_formatter(FuncFormatter(label))
 
 
 def count_axis(ax: Any) -> None:

@@ -39,9 +39,9 @@ CURVE_POINTS = 25
 STYLE = """
 body { font-family: system-ui, sans-serif; margin: 1.5rem auto; max-width: 50rem;
        padding: 0 1rem; color: #222; }
-table { border-collapse: collapse; margin: 0.5rem 0 1.5rem; font-size: 0.85rem;
+table { border-collapse: collapse; margin: 0.5rem 0 1.5rem; font-size: 0.8rem;
         display: block; max-width: 100%; overflow-x: auto; }
-th, td { border: 1px solid #ccc; padding: 0.2rem 0.5rem; text-align: left; }
+th, td { border: 1px solid #ccc; padding: 0.15rem 0.35rem; text-align: left; }
 th { background: #f3f3f3; } td.num, th.num { text-align: right; white-space: nowrap; }
 table.meta th { text-align: left; width: 11rem; }
 .ok { color: #17692f; } .bad { color: #b00020; } figure { margin: 1rem 0; }
