@@ -22,6 +22,7 @@ from costmodel.exports import is_money
 SMALL_PRICE = Decimal("0.01")
 """Unit prices below a cent read better per million units."""
 SIGNIFICANT = 4
+MAX_DECIMALS = 8
 
 
 def readable(value: Any, column: str = "") -> str:
@@ -63,18 +64,21 @@ def _money(amount: Decimal, column: str) -> str:
 
 
 def _number(value: float | Decimal | int) -> str:
-    """A number rounded to 4 significant digits past the integer part, with separators."""
+    """A number with separators: whole part kept, 4 significant digits when it has decimals."""
     if isinstance(value, int):
         return f"{value:,}"
     number = float(value)
     if number == int(number) and abs(number) < 1e15:
         return f"{int(number):,}"
     digits = max(0, SIGNIFICANT - 1 - math.floor(math.log10(abs(number)))) if number else 0
-    return f"{number:,.{min(digits, 6)}f}".rstrip("0").rstrip(".")
+    text = f"{number:,.{min(digits, MAX_DECIMALS)}f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text
 
 
 def is_numeric(value: Any) -> bool:
-    """Numbers (and money strings) are right-aligned; text left-aligned."""
+    """Numbers, and numbers sent as text ("100.00"), are right-aligned; text left-aligned."""
+    if isinstance(value, str):
+        return _decimal(value) is not None
     return isinstance(value, (int, float, Decimal)) and not isinstance(value, bool)
 
 
