@@ -146,8 +146,8 @@ def shape_uncertainty(scenario: Scenario) -> str:
     evidence = scenario.evidence
     if evidence is None:
         return (
-            "shape: documented defaults, each uncertain input over its stated range "
-            "(triangular; no run to bootstrap)"
+            f"shape: {scenario.shape}, each uncertain input over its stated range "
+            "(triangular; no invocations.csv to bootstrap)"
         )
     batches = "records per batch" if evidence.batch_sizes else "no records per batch in this run"
     return (
