@@ -35,6 +35,8 @@ SAMPLE_RUN = SAMPLES_DIR / "sample-run"
 SAMPLE_LABEL = "SAMPLE DATA: not your account"
 RECORD_TAG = "onramp-record"
 """Output tag of ``record``'s figures: kept in the executed notebook, removed from the HTML."""
+BANNER_TAG = "onramp-banner"
+"""Output tag of ``banner``: the HTML page shows the label at its very top instead."""
 PARAMETER_TAGS = ("parameters", "injected-parameters")
 MEASUREMENT = "measurement.json"
 REPORT_SUBDIR = "notebooks"
@@ -128,12 +130,14 @@ def banner(label: str) -> None:
     from IPython.display import HTML, display
 
     if label:
-        display(
-            HTML(
-                "<p style='background:#b00020;color:#fff;padding:0.5rem 0.8rem;"
-                f"font-weight:bold'>{html.escape(label)}</p>"
-            )
-        )
+        display(HTML(_banner_html(label)), metadata={"tags": [BANNER_TAG]})
+
+
+def _banner_html(label: str) -> str:
+    return (
+        "<p style='background:#b00020;color:#fff;padding:0.5rem 0.8rem;"
+        f"font-weight:bold'>{html.escape(label)}</p>"
+    )
 
 
 def figure_note(*parts: str) -> str:
@@ -305,8 +309,8 @@ def _assignments(source: str) -> dict[str, Any]:
 
 
 def report_notebook(notebook: Any) -> Any:
-    """The notebook as its report shows it (a copy): the parameter cells become one table,
-    placed after the title cell."""
+    """The notebook as its report shows it (a copy): the sample-data label (``banner``) at
+    the very top, the parameter cells as one table after the title cell."""
     import copy
 
     import nbformat
@@ -315,7 +319,9 @@ def report_notebook(notebook: Any) -> Any:
     table = nbformat.v4.new_markdown_cell(parameters_table(shown))
     cells = [c for c in shown.cells if not set(PARAMETER_TAGS) & set(c.metadata.get("tags", []))]
     title = 1 if cells and cells[0].cell_type == "markdown" else 0
-    shown.cells = [*cells[:title], table, *cells[title:]]
+    label = recorded(notebook).get("sample_data")
+    top = [nbformat.v4.new_markdown_cell(_banner_html(label))] if label else []
+    shown.cells = [*top, *cells[:title], table, *cells[title:]]
     return shown
 
 
@@ -330,7 +336,9 @@ def write_html(notebook: Any, path: Path) -> Path:
 
     exporter = HTMLExporter(exclude_input=True, exclude_input_prompt=True)
     exporter.exclude_output_prompt = True
-    remover = TagRemovePreprocessor(remove_single_output_tags={RECORD_TAG}, enabled=True)
+    remover = TagRemovePreprocessor(
+        remove_single_output_tags={RECORD_TAG, BANNER_TAG}, enabled=True
+    )
     exporter.register_preprocessor(remover, enabled=True)
     body, _ = exporter.from_notebook_node(report_notebook(notebook))
     path.parent.mkdir(parents=True, exist_ok=True)

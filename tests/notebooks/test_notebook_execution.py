@@ -84,7 +84,8 @@ def test_sample_data_is_labelled_on_its_pages(sample_report) -> None:
     label = sample_report.figures["budget_review"]["sample_data"]
     assert label.startswith("SAMPLE DATA: not your account (samples/cost-explorer/")
     page = (sample_report.out_dir / "budget_review.html").read_text(encoding="utf-8")
-    assert "SAMPLE DATA: not your account" in page  # the banner (the figure: test_plots)
+    assert page.count("SAMPLE DATA: not your account") == 1  # the banner (figure: test_plots)
+    assert page.index("SAMPLE DATA") < page.index("Budget review (finance)")  # at the very top
     assert sample_report.figures["cost_projection"]["sample_data"] == ""
     pages = [sample_report.out_dir / f"{Path(name).stem}.html" for name in NOTEBOOKS]
     assert sample_notices(pages) == [f"budget_review.html: {label}"]  # onramp report prints
