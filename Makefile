@@ -5,6 +5,9 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
 CHECKOV := .venv-checkov/bin/checkov
+FOCUS_VALIDATOR := .venv-focus/bin/focus-validator
+# focus-validator 2.x needs Python 3.12 (the machine's pyenv has it beside 3.11).
+FOCUS_PYTHON ?= $(firstword $(wildcard $(HOME)/.pyenv/versions/3.12*/bin/python3.12) python3.12)
 
 .PHONY: demo test lint bench soak sample clean
 
@@ -20,6 +23,12 @@ $(CHECKOV):
 	@echo '*' > .venv-checkov/.gitignore
 	.venv-checkov/bin/pip install --quiet 'checkov==3.3.30'
 
+# focus-validator pins numpy < 2, which pyarrow 18+ refuses: its own venv, pyarrow held below 18.
+$(FOCUS_VALIDATOR):
+	$(FOCUS_PYTHON) -m venv .venv-focus
+	@echo '*' > .venv-focus/.gitignore
+	.venv-focus/bin/pip install --quiet 'focus-validator==2.2.1' 'numpy>=1.26,<2' 'pyarrow>=15,<18'
+
 demo: $(STAMP)
 	$(VENV)/bin/onramp demo
 
@@ -27,7 +36,7 @@ lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 
-test: lint $(CHECKOV)
+test: lint $(CHECKOV) $(FOCUS_VALIDATOR)
 	$(PY) -m pytest
 
 bench: $(STAMP)
@@ -47,4 +56,4 @@ sample: $(STAMP)
 	(cd $$tmp/sample-run && cp $(SAMPLE_FILES) $(CURDIR)/samples/sample-run/)
 
 clean:
-	rm -rf $(VENV) .venv-checkov .pytest_cache .ruff_cache
+	rm -rf $(VENV) .venv-checkov .venv-focus .pytest_cache .ruff_cache

@@ -14,10 +14,10 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 from costmodel.budget_review import BudgetReview, DailyCosts
-from costmodel.plots import BUDGET_STYLE
+from costmodel.plots import BUDGET_STYLE, OUTSIDE_RIGHT, stamp, usd_axis
 
 
-def month_to_date(costs: DailyCosts, review: BudgetReview) -> Figure:
+def month_to_date(costs: DailyCosts, review: BudgetReview, note: str = "") -> Figure:
     """Cumulative spend this month, the forecasts to month end and the budget line."""
     fig = Figure(figsize=(8, 4.5))
     ax = fig.add_subplot()
@@ -38,11 +38,13 @@ def month_to_date(costs: DailyCosts, review: BudgetReview) -> Figure:
     _explorer_forecast(ax, review, month_end)
     ax.axhline(float(review.budget), label=f"budget {review.budget} USD", **BUDGET_STYLE)
     ax.set_xlim(review.month, month_end + timedelta(days=1))
+    ax.set_xlabel("day of the month")
     ax.set_ylabel("USD, cumulative")
+    usd_axis(ax)
     ax.set_title(f"Spend in {review.month:%B %Y} against the budget")
-    ax.legend(fontsize="small", loc="upper left")
+    ax.legend(**OUTSIDE_RIGHT)
     fig.autofmt_xdate()
-    return fig
+    return stamp(fig, note)
 
 
 def _explorer_forecast(ax: Axes, review: BudgetReview, month_end: date) -> None:

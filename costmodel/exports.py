@@ -27,6 +27,30 @@ BILL_COLUMNS = (
 RESOURCE_COLUMNS = ("service", "resource", "item", "quantity", "unit", "unit_price", "usd")
 TOTAL_NOTE = "sum of the invoice lines above"
 Rows = Sequence[Mapping[str, Any]]
+MONEY_COLUMNS = (
+    "usd",
+    "total",
+    "fixed",
+    "variable",
+    "budget",
+    "p10",
+    "p50",
+    "p90",
+    "bill_low",
+    "bill_base",
+    "bill_high",
+    "bill_within",
+    "bill_over",
+    "swing",
+    "unit_price",
+)
+"""Columns holding USD amounts, by the project's names (also ``*_usd`` and ``*per_1000*``)."""
+
+
+def is_money(column: str) -> bool:
+    """True when a column holds USD amounts (by the project's column names)."""
+    name = column.lower().replace(" ", "_")
+    return name in MONEY_COLUMNS or name.endswith("_usd") or "per_1000" in name
 
 
 def as_rows(table: Any) -> list[dict[str, Any]]:

@@ -14,12 +14,12 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from costmodel.load_analysis import Ecdf
-from costmodel.plots import BUDGET_STYLE
+from costmodel.plots import BUDGET_STYLE, OUTSIDE_RIGHT, stamp
 
 LATENCIES = (("p50_ms", "p50"), ("p95_ms", "p95"), ("p99_ms", "p99"))
 
 
-def load_over_time(history: pd.DataFrame) -> Figure:
+def load_over_time(history: pd.DataFrame, note: str = "") -> Figure:
     """Requests (and failures) a second and concurrent users over the run."""
     fig = Figure(figsize=(8, 4.5))
     ax = fig.add_subplot()
@@ -32,12 +32,14 @@ def load_over_time(history: pd.DataFrame) -> Figure:
     users.set_ylabel("Locust users")
     lines = ax.get_legend_handles_labels()
     more = users.get_legend_handles_labels()
-    ax.legend(lines[0] + more[0], lines[1] + more[1], fontsize="small", loc="upper left")
+    ax.legend(
+        lines[0] + more[0], lines[1] + more[1], **(OUTSIDE_RIGHT | {"bbox_to_anchor": (1.1, 1.0)})
+    )
     ax.set_title("Load over time")
-    return fig
+    return stamp(fig, note)
 
 
-def latency_over_time(history: pd.DataFrame) -> Figure:
+def latency_over_time(history: pd.DataFrame, note: str = "") -> Figure:
     """Client-side response-time percentiles (Locust, cumulative) over the run."""
     fig = Figure(figsize=(8, 4.5))
     ax = fig.add_subplot()
@@ -46,11 +48,11 @@ def latency_over_time(history: pd.DataFrame) -> Figure:
     ax.set_xlabel("seconds into the run")
     ax.set_ylabel("response time (ms)")
     ax.set_title("API latency percentiles over time (client side)")
-    ax.legend(fontsize="small")
-    return fig
+    ax.legend(**OUTSIDE_RIGHT)
+    return stamp(fig, note)
 
 
-def duration_ecdf(ecdfs: Sequence[Ecdf], alarm_ms: float) -> Figure:
+def duration_ecdf(ecdfs: Sequence[Ecdf], alarm_ms: float, note: str = "") -> Figure:
     """One ECDF per function, the alarm threshold as a vertical line, each p99 marked (dot)."""
     fig = Figure(figsize=(8, 4.5))
     ax = fig.add_subplot()
@@ -63,5 +65,5 @@ def duration_ecdf(ecdfs: Sequence[Ecdf], alarm_ms: float) -> Figure:
     ax.set_xlabel("duration (ms, log scale)")
     ax.set_ylabel("share of invocations")
     ax.set_title("Lambda duration per function (ECDF)")
-    ax.legend(fontsize="small", loc="lower right")
-    return fig
+    ax.legend(**OUTSIDE_RIGHT)
+    return stamp(fig, note)

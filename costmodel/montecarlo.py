@@ -20,6 +20,7 @@ Example::
 from __future__ import annotations
 
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from typing import Any
 
@@ -89,13 +90,44 @@ UNCERTAIN_INPUTS: tuple[UncertainInput, ...] = (
 
 
 def sample_inputs(scenario: Scenario, simulations: int, seed: int | None = None) -> Inputs:
-    """Draw ``simulations`` values of every uncertain input (triangular distributions)."""
+    """Draw ``simulations`` values of the uncertain inputs of the shape.
+
+    A measured scenario with its run's invocations: the bootstrap of that run (billed ms per
+    function, records per batch, failure and invalid shares: costmodel.bootstrap), nothing
+    invented. The documented defaults have no run behind them: the stated triangular ranges
+    of UNCERTAIN_INPUTS.
+    """
     rng = np.random.default_rng(seed)
+    evidence = scenario.evidence
+    if evidence is None:
+        return Inputs(
+            **{
+                spec.name: rng.triangular(spec.low, spec.base(scenario), spec.high, simulations)
+                for spec in UNCERTAIN_INPUTS
+            }
+        )
     return Inputs(
-        **{
-            spec.name: rng.triangular(spec.low, spec.base(scenario), spec.high, simulations)
-            for spec in UNCERTAIN_INPUTS
-        }
+        duration_factor=np.ones(simulations),
+        invalid_share=evidence.invalid_shares(simulations, rng),
+        function_durations=evidence.duration_factors(simulations, rng),
+        stream_batches=evidence.batch_factors(simulations, rng) or None,
+        failure_share=evidence.failure_shares(simulations, rng),
+    )
+
+
+def shape_uncertainty(scenario: Scenario) -> str:
+    """Where the band's shape uncertainty comes from, in one sentence for every output."""
+    evidence = scenario.evidence
+    if evidence is None:
+        return (
+            f"shape: {scenario.shape}, each uncertain input over its stated range "
+            "(triangular; no invocations.csv to bootstrap)"
+        )
+    batches = "records per batch" if evidence.batch_sizes else "no records per batch in this run"
+    return (
+        f"shape: bootstrap of run {evidence.run_id} ({evidence.invocations:,} invocations, "
+        f"{evidence.accepted:,} onboardings: billed ms per function, {batches}, failure "
+        "and invalid shares); price changes out of scope"
     )
 
 
@@ -130,7 +162,7 @@ class BillModel:
             users if stored_onboardings is None else stored_onboardings, count
         ).tolist()
         columns = {
-            f.name: np.broadcast_to(getattr(inputs, f.name), count).tolist()
+            f.name: _column(getattr(inputs, f.name), count)
             for f in fields(Inputs)
             if getattr(inputs, f.name) is not None
         }
@@ -138,7 +170,7 @@ class BillModel:
             float(
                 self.scenario.bill(
                     users_at[i],
-                    Inputs(**{name: values[i] for name, values in columns.items()}),
+                    Inputs(**{name: _at(values, i) for name, values in columns.items()}),
                     stored_at[i],
                 ).total
             )
@@ -150,6 +182,27 @@ class BillModel:
     ) -> np.ndarray:
         """Monthly totals of ``simulations`` scenarios drawn from the uncertain inputs."""
         return self.totals(users, sample_inputs(self.scenario, simulations, seed), stored)
+
+
+def _column(value: Any, count: int) -> Any:
+    """An input as Python floats, ``count`` of them (a mapping: per key)."""
+    if isinstance(value, Mapping):
+        return {key: _column(v, count) for key, v in value.items()}
+    return np.broadcast_to(value, count).tolist()
+
+
+def _at(column: Any, index: int) -> Any:
+    """One scenario's value of a column made by ``_column``."""
+    if isinstance(column, Mapping):
+        return {key: values[index] for key, values in column.items()}
+    return column[index]
+
+
+def _head(value: Any, count: int) -> Any:
+    """The first ``count`` draws of an input (None and scalars as they are)."""
+    if isinstance(value, Mapping):
+        return {key: _head(v, count) for key, v in value.items()}
+    return value[:count] if isinstance(value, np.ndarray) else value
 
 
 @dataclass(frozen=True)
@@ -181,7 +234,9 @@ def benchmark(
     start = time.perf_counter()
     model.totals(users, inputs)
     vectorised = time.perf_counter() - start
-    subset = Inputs(**{f.name: getattr(inputs, f.name)[:loop_simulations] for f in fields(Inputs)})
+    subset = Inputs(
+        **{f.name: _head(getattr(inputs, f.name), loop_simulations) for f in fields(Inputs)}
+    )
     start = time.perf_counter()
     model.totals_loop(users, subset)
     loop = time.perf_counter() - start

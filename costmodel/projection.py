@@ -1,9 +1,18 @@
 """Monthly projection: users growing month on month, a P10/P50/P90 band against the budget.
 
-Each month prices ``users x (1 + growth)^(month - 1)`` onboardings with the Monte Carlo model
-over the uncertain inputs; storage (DynamoDB rows, S3) accumulates with every onboarding so
-far. The same draws are reused every month (common random numbers), so the band moves with
-volume, not with sampling noise.
+Each month prices ``users x (1 + g)^(month - 1)`` onboardings with the Monte Carlo model.
+Two sources of uncertainty, both stated on every output:
+
+- growth: each scenario draws its own monthly rate ``g`` from a normal distribution centred
+  on ``growth`` with standard deviation ``growth_spread`` (percentage points; one rate per
+  scenario for the whole projection, since a business grows faster or slower, not at random
+  month to month);
+- the per-onboarding shape: the bootstrap of the measured run, or the stated ranges of the
+  documented defaults (costmodel.montecarlo.sample_inputs).
+
+Storage (DynamoDB rows, S3) accumulates with every onboarding so far. The same draws are
+reused every month (common random numbers), so the band moves with volume, not with
+sampling noise. ``users`` is the central volume (the median scenario's), with its P10/P90.
 
 Example::
 
@@ -19,11 +28,16 @@ from typing import Any
 
 import numpy as np
 
-from costmodel.montecarlo import BillModel, sample_inputs
+from costmodel.montecarlo import BillModel, sample_inputs, shape_uncertainty
 from costmodel.scenario import Scenario, load_scenario
 
 PERCENTILES = (10, 50, 90)
 DEFAULT_SIMULATIONS = 10_000
+DEFAULT_GROWTH_SPREAD = 0.025
+"""Standard deviation of the monthly growth rate: 2.5 percentage points (10% a month is then
+between 6.8% and 13.2% in four scenarios out of five)."""
+LOWEST_GROWTH = -0.99
+"""A drawn rate below this (a collapse within a month) is clipped to it."""
 
 
 @dataclass(frozen=True)
@@ -33,6 +47,20 @@ class Projection:
     rows: list[dict[str, Any]]
     budget: Decimal
     simulations: int
+    growth: float = 0.0
+    growth_spread: float = 0.0
+    shape_uncertainty: str = ""
+
+    @property
+    def uncertainty(self) -> str:
+        """Where the band comes from, in one line (growth, then the shape)."""
+        growth = (
+            f"growth {self.growth:.1%} a month, normal with sd {self.growth_spread * 100:.1f} "
+            "pp (one rate per scenario)"
+            if self.growth_spread
+            else f"growth {self.growth:.1%} a month, fixed"
+        )
+        return f"{growth}; {self.shape_uncertainty}"
 
     def first_month_over_budget(self, percentile: str = "p50") -> int | None:
         """The first month whose ``percentile`` bill exceeds the budget (None if never)."""
@@ -53,26 +81,34 @@ def project(
     budget: Decimal | None = None,
     simulations: int = DEFAULT_SIMULATIONS,
     seed: int | None = 0,
+    growth_spread: float = DEFAULT_GROWTH_SPREAD,
 ) -> Projection:
     """Project the monthly bill with a Monte Carlo band (see the module docstring).
 
     ``scenario`` defaults to the template with the documented defaults; ``budget`` to the
-    template's monthly budget.
+    template's monthly budget; ``growth_spread`` 0 fixes the growth rate.
     """
     scenario = scenario or load_scenario()
     budget = scenario.stack.budget_usd if budget is None else budget
     model = BillModel(scenario)
     inputs = sample_inputs(scenario, simulations, seed)
+    rates = growth_rates(growth, growth_spread, simulations, seed)
     rows = []
     stored = 0
+    stored_drawn = np.zeros(simulations)
     for month, volume in enumerate(monthly_users(months, users, growth), start=1):
+        drawn = np.rint(users * (1 + rates) ** (month - 1))
         stored += volume
-        totals = model.totals(volume, inputs, stored)
+        stored_drawn = stored_drawn + drawn
+        totals = model.totals(drawn, inputs, stored_drawn)
         p10, p50, p90 = (_usd(v) for v in np.percentile(totals, PERCENTILES))
+        low, high = (int(v) for v in np.percentile(drawn, (PERCENTILES[0], PERCENTILES[-1])))
         rows.append(
             {
                 "month": month,
                 "users": volume,
+                "users_p10": low,
+                "users_p90": high,
                 "cumulative_users": stored,
                 "p10": p10,
                 "p50": p50,
@@ -80,7 +116,18 @@ def project(
                 "budget": budget,
             }
         )
-    return Projection(rows, budget, simulations)
+    return Projection(rows, budget, simulations, growth, growth_spread, shape_uncertainty(scenario))
+
+
+def growth_rates(growth: float, spread: float, simulations: int, seed: int | None) -> np.ndarray:
+    """One monthly growth rate per scenario: normal around ``growth``, sd ``spread``.
+
+    Drawn from their own stream (seed + 1), so the shape's draws do not move with it.
+    """
+    if not spread:
+        return np.full(simulations, float(growth))
+    rng = np.random.default_rng(None if seed is None else seed + 1)
+    return np.maximum(rng.normal(growth, spread, simulations), LOWEST_GROWTH)
 
 
 def _usd(value: float) -> Decimal:

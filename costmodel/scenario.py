@@ -14,13 +14,14 @@ Example::
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, fields, replace
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 from costmodel.arithmetic import EXACT, Arithmetic
+from costmodel.bootstrap import RunEvidence, read_evidence
 from costmodel.components.registry import SERVICES
 from costmodel.engine import Bill, price_usage, to_cents
 from costmodel.template_costs import StackSpec, read_stack
@@ -42,6 +43,9 @@ MAX_ONBOARDINGS_WHY = (
 """The most onboardings a month priced: the usage bound (costmodel.usage) over one onboarding."""
 DEFAULT_REGION = "us-east-1"
 DEFAULT_FREE_TIER = "always-free"
+DOCUMENTED_DEFAULTS = "documented defaults"
+COMPLETION_FUNCTIONS = ("provision", "datalake")
+"""Functions only a completing onboarding invokes (enrichment passed)."""
 
 STREAM_FUNCTIONS = ("enrich", "provision", "datalake")
 """Functions driven by the table stream: the ones stream batch retries invoke again."""
@@ -133,7 +137,10 @@ class PerOnboarding:
     rejected_per_accepted: Any
     init_ms: dict[str, Any] | None = None
     custom_metrics: int = DEFAULT_CUSTOM_METRICS
-    source: str = "defaults"
+    source: str = DOCUMENTED_DEFAULTS
+    """The shape priced, for every output: ``documented defaults`` or ``measured: run <id>``."""
+    failure_share: Any = ZERO
+    """Share of accepted onboardings that end ``failed`` (no provisioning, no email)."""
     pool_users: Any = DEFAULT_POOL_USERS
     sign_in_share: Any = DEFAULT_SIGN_IN_SHARE
 
@@ -160,22 +167,31 @@ class PerOnboarding:
 class Inputs:
     """The uncertain inputs, as moves away from the measured (or default) shape.
 
-    ``invalid_share`` None keeps the measured share. Floats or numpy arrays.
+    ``invalid_share`` and ``failure_share`` None keep the measured shares. Floats or numpy
+    arrays; ``function_durations`` and ``stream_batches`` map a function to its factor
+    (bootstrapped from a run: costmodel.bootstrap).
     """
 
     duration_factor: Any = 1
     log_factor: Any = 1
     invalid_share: Any = None
     retry_rate: Any = 0
+    function_durations: Mapping[str, Any] | None = None
+    stream_batches: Mapping[str, Any] | None = None
+    failure_share: Any = None
 
     def in_number(self, num: Arithmetic) -> Inputs:
         """The inputs in ``num``'s number type (a float becomes its exact Decimal)."""
-        return Inputs(
-            **{
-                f.name: None if getattr(self, f.name) is None else num.number(getattr(self, f.name))
-                for f in fields(self)
-            }
-        )
+        return Inputs(**{f.name: _in_number(getattr(self, f.name), num) for f in fields(self)})
+
+
+def _in_number(value: Any, num: Arithmetic) -> Any:
+    """One input in ``num``'s number type (a mapping: per key; None stays None)."""
+    if value is None:
+        return None
+    if isinstance(value, Mapping):
+        return {key: num.number(v) for key, v in value.items()}
+    return num.number(value)
 
 
 def default_per_onboarding(
@@ -209,7 +225,10 @@ def default_per_onboarding(
         sqs_requests=ZERO,
         rejected_per_accepted=DEFAULT_REJECTED_PER_ACCEPTED,
         init_ms={key: invocations[key] * cold_start_share * init_ms for key in fns},
-        source=f"defaults (cold starts {cold_start_share:%} of invocations, {init_ms} ms INIT)",
+        source=(
+            f"{DOCUMENTED_DEFAULTS} (cold starts {cold_start_share:%} of invocations, "
+            f"{init_ms} ms INIT)"
+        ),
     )
 
 
@@ -246,8 +265,9 @@ def per_onboarding_from_measurement(measurement: dict[str, Any], stack: StackSpe
         s3_stored_bytes=each(measurement["s3"].get("bytes_stored", 0)),
         sqs_requests=each(measurement["sqs"]["requests"]),
         rejected_per_accepted=each(measurement["onboardings"]["rejected"]),
-        source=f"measurement {measurement['run_id']}",
+        source=f"measured: run {measurement['run_id']}",
         pool_users=each(measurement.get("cognito", {}).get("users_created", 0)),
+        failure_share=each(measurement["onboardings"]["failed"]),
     )
 
 
@@ -262,9 +282,12 @@ def _stored_bytes(key: str, table: dict[str, Any], accepted: Decimal, stack: Sta
 def adjusted(per: PerOnboarding, inputs: Inputs) -> PerOnboarding:
     """The shape with the uncertain inputs applied (plain arithmetic: works on arrays).
 
-    Durations scale every function's billed ms; log bytes scale; a different invalid share
-    adds (or removes) rejected requests, each one an API request, a register invocation and
-    its log lines; stream retries invoke the stream functions again.
+    Durations scale every function's billed ms (and each function by its own factor); log
+    bytes scale; a different invalid share adds (or removes) rejected requests, each one an
+    API request, a register invocation and its log lines; stream retries invoke the stream
+    functions again, and fewer records per batch invoke them more often; a different failure
+    share changes the onboardings that provision (invocations, S3 requests, emails, pool
+    users).
     """
     calls = sum(per.invocations.values())
     log_per_call = per.log_bytes / calls if calls else 0
@@ -279,19 +302,34 @@ def adjusted(per: PerOnboarding, inputs: Inputs) -> PerOnboarding:
         ms_per_call = billed_ms["register"] / invocations["register"]
         invocations["register"] = invocations["register"] + extra_rejected
         billed_ms["register"] = billed_ms["register"] + extra_rejected * ms_per_call
+    completing: Any = 1
+    if inputs.failure_share is not None and per.failure_share < 1:
+        completing = (1 - inputs.failure_share) / (1 - per.failure_share)
+    batches = inputs.stream_batches or {}
     added_calls = extra_rejected
     for key in STREAM_FUNCTIONS:
         if key in invocations:
-            added_calls = added_calls + inputs.retry_rate * invocations[key]
-            invocations[key] = invocations[key] * (1 + inputs.retry_rate)
-            billed_ms[key] = billed_ms[key] * (1 + inputs.retry_rate)
+            factor = (1 + inputs.retry_rate) * batches.get(key, 1)
+            if key in COMPLETION_FUNCTIONS:
+                factor = factor * completing
+            added_calls = added_calls + (factor - 1) * invocations[key]
+            invocations[key] = invocations[key] * factor
+            billed_ms[key] = billed_ms[key] * factor
+    durations = inputs.function_durations or {}
     return replace(
         per,
         api_requests=per.api_requests + extra_rejected,
         invocations=invocations,
-        billed_ms={k: v * inputs.duration_factor for k, v in billed_ms.items()},
+        billed_ms={
+            k: v * inputs.duration_factor * durations.get(k, 1) for k, v in billed_ms.items()
+        },
         log_bytes=(per.log_bytes + added_calls * log_per_call) * inputs.log_factor,
         rejected_per_accepted=per.rejected_per_accepted + extra_rejected,
+        emails=per.emails * completing,
+        s3_put_requests=per.s3_put_requests * completing,
+        s3_get_requests=per.s3_get_requests * completing,
+        pool_users=per.pool_users * completing,
+        failure_share=per.failure_share if inputs.failure_share is None else inputs.failure_share,
     )
 
 
@@ -401,6 +439,17 @@ class Scenario:
     region: str = DEFAULT_REGION
     free_tier: str = DEFAULT_FREE_TIER
     ses_plan: str = "a-la-carte"
+    evidence: RunEvidence | None = None
+    """The run's invocations and counts, for the bootstrap (None: documented defaults)."""
+
+    @property
+    def shape(self) -> str:
+        """The shape priced: ``measured: run <id>`` or ``documented defaults``."""
+        return self.per.source
+
+    def describe(self) -> str:
+        """Shape, free-tier profile and region, the line every money output carries."""
+        return f"{self.shape}; free tier {self.free_tier}; {self.region}"
 
     def usage(
         self, users: float, inputs: Inputs | None = None, stored_onboardings: float | None = None
@@ -443,6 +492,7 @@ def load_scenario(
     ``init_ms`` shape the defaults' billed INIT (a measurement has its own).
     """
     stack = read_stack(template)
+    evidence = None
     if measurement is None:
         per = default_per_onboarding(stack, cold_start_share, init_ms)
         measured_region = DEFAULT_REGION
@@ -450,8 +500,10 @@ def load_scenario(
         data = load_measurement(measurement)
         per = per_onboarding_from_measurement(data, stack)
         measured_region = data["region"]
+        run_dir = Path(measurement) if Path(measurement).is_dir() else Path(measurement).parent
+        evidence = read_evidence(run_dir, data)
     per = replace(per, sign_in_share=Decimal(str(sign_in_share)))
-    return Scenario(per, stack, region or measured_region, free_tier, ses_plan)
+    return Scenario(per, stack, region or measured_region, free_tier, ses_plan, evidence)
 
 
 @dataclass(frozen=True)

@@ -207,7 +207,16 @@ def write_invocations_csv(invocations: list[Invocation], path: Path) -> Path:
     with path.open("w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
         writer.writerow(
-            ["function", "start", "duration_ms", "billed_ms", "init_ms", "cold_start", "outcome"]
+            [
+                "function",
+                "start",
+                "duration_ms",
+                "billed_ms",
+                "init_ms",
+                "cold_start",
+                "outcome",
+                "batch_size",
+            ]
         )
         for i in invocations:
             start = datetime.fromtimestamp(i.started_at, UTC).isoformat(timespec="milliseconds")
@@ -220,6 +229,7 @@ def write_invocations_csv(invocations: list[Invocation], path: Path) -> Path:
                     f"{i.init_ms:.3f}",
                     str(i.cold_start).lower(),
                     i.outcome,
+                    i.batch_size,
                 ]
             )
     return path

@@ -111,7 +111,7 @@ def summary_text(outcome: DemoOutcome) -> str:
         f"{v.completed} completed, {v.failed} failed with a reason, {v.emails} emails, "
         f"{v.dead_letters} dead letters",
         "",
-        f"monthly cost ({outcome.scenario.region}, free tier {outcome.scenario.free_tier}; "
+        f"monthly cost ({outcome.scenario.describe()}; "
         "each total is the sum of its invoice lines, one per usage type, in report.html):",
         render_text([_volume_row(n, e) for n, e in outcome.estimates.items()]),
         "",

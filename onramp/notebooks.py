@@ -15,6 +15,7 @@ Example::
 from __future__ import annotations
 
 import ast
+import html
 import json
 import os
 from collections.abc import Iterator, Mapping
@@ -29,7 +30,14 @@ PROJECT_ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOK_DIR = PROJECT_ROOT / "notebooks"
 NOTEBOOKS = ("cost_projection.ipynb", "load_analysis.ipynb", "budget_review.ipynb")
 RUNS_DIR = PROJECT_ROOT / "runs"
-SAMPLE_RUN = PROJECT_ROOT / "samples" / "sample-run"
+SAMPLES_DIR = PROJECT_ROOT / "samples"
+SAMPLE_RUN = SAMPLES_DIR / "sample-run"
+SAMPLE_LABEL = "SAMPLE DATA: not your account"
+RECORD_TAG = "onramp-record"
+"""Output tag of ``record``'s figures: kept in the executed notebook, removed from the HTML."""
+BANNER_TAG = "onramp-banner"
+"""Output tag of ``banner``: the HTML page shows the label at its very top instead."""
+PARAMETER_TAGS = ("parameters", "injected-parameters")
 MEASUREMENT = "measurement.json"
 REPORT_SUBDIR = "notebooks"
 FIGURES_FILE = "figures.json"
@@ -77,21 +85,64 @@ def exports_dir(run_dir: Path, export_dir: Path | str = "") -> Path:
     return project_path(export_dir) if str(export_dir) else report_dir(run_dir) / "exports"
 
 
-def export_tables(run_dir: Path, export_dir: Path | str, tables: Mapping[str, Any]) -> list[Path]:
-    """Write each table (a Bill, rows or a DataFrame) as the file it is keyed by; print them.
+def export_tables(
+    run_dir: Path,
+    export_dir: Path | str,
+    tables: Mapping[str, Any],
+    workbook: Mapping[str, Any] | None = None,
+) -> list[Path]:
+    """Write each table (a Bill, rows or a DataFrame) as the file it is keyed by; link them.
 
     The format comes from the suffix (csv, json, xlsx); files go to ``exports_dir``.
+    ``workbook`` is the notebook's one XLSX workbook: ``name`` and the keyword arguments of
+    costmodel.workbook.write_workbook (``facts``, ``bill``, ``fixed``, ``tables``).
     """
+    from IPython.display import Markdown, display
+
     from costmodel.engine import Bill
     from costmodel.exports import write_bill, write_table
+    from costmodel.workbook import write_workbook
 
     out = exports_dir(run_dir, export_dir)
     written = [
         write_bill(table, out / name) if isinstance(table, Bill) else write_table(table, out / name)
         for name, table in tables.items()
     ]
-    print("\n".join(str(path) for path in written))
+    if workbook is not None:
+        parts = dict(workbook)
+        written.insert(0, write_workbook(out / parts.pop("name"), **parts))
+    links = [f"- [{path.name}]({out.name}/{path.name})" for path in written]
+    display(Markdown("Exports beside this page:\n\n" + "\n".join(links)))
     return written
+
+
+def sample_label(*paths: Path | str) -> str:
+    """``SAMPLE DATA: not your account (samples/...)`` when a path is a shipped sample, else ""."""
+    used = []
+    for path in paths:
+        if str(path) and project_path(path).is_relative_to(SAMPLES_DIR.resolve()):
+            used.append(str(project_path(path).relative_to(PROJECT_ROOT)))
+    return f"{SAMPLE_LABEL} ({', '.join(used)})" if used else ""
+
+
+def banner(label: str) -> None:
+    """Show a sample-data label at the top of a notebook page (nothing when empty)."""
+    from IPython.display import HTML, display
+
+    if label:
+        display(HTML(_banner_html(label)), metadata={"tags": [BANNER_TAG]})
+
+
+def _banner_html(label: str) -> str:
+    return (
+        "<p style='background:#b00020;color:#fff;padding:0.5rem 0.8rem;"
+        f"font-weight:bold'>{html.escape(label)}</p>"
+    )
+
+
+def figure_note(*parts: str) -> str:
+    """The line printed under a figure: shape, free tier, region, sample label."""
+    return " | ".join(part for part in parts if part)
 
 
 def _plain(value: Any) -> Any:
@@ -110,7 +161,11 @@ def record(name: str, value: Any) -> None:
     from IPython.display import display
 
     plain = _plain(value)
-    display({FIGURES_MIME: {name: plain}, "text/plain": f"{name} = {plain}"}, raw=True)
+    display(
+        {FIGURES_MIME: {name: plain}, "text/plain": f"{name} = {plain}"},
+        raw=True,
+        metadata={"tags": [RECORD_TAG]},
+    )
 
 
 def recorded(notebook: Any) -> dict[str, Any]:
@@ -197,13 +252,95 @@ def execute_notebook(
     return notebook
 
 
-def write_html(notebook: Any, path: Path) -> Path:
-    """Render an executed notebook to a standalone HTML file (prose, tables, figures; no code)."""
-    from nbconvert import HTMLExporter
+def parameter_comments(source: str) -> dict[str, str]:
+    """``name -> meaning`` from a parameters cell's trailing comments (``x = 1  # meaning``)."""
+    comments: dict[str, str] = {}
+    for line in source.splitlines():
+        code, sep, comment = line.partition("#")
+        name = code.split("=", 1)[0].strip()
+        if sep and "=" in code and name.isidentifier():
+            comments[name] = comment.strip()
+    return comments
 
-    body, _ = HTMLExporter(exclude_input=True, exclude_input_prompt=True).from_notebook_node(
-        notebook
+
+def parameters_table(notebook: Any) -> str:
+    """The notebook's parameters as an HTML table: name, value as run, meaning."""
+    defaults = next(
+        (c.source for c in notebook.cells if "parameters" in c.metadata.get("tags", [])), ""
     )
+    values = _assignments(defaults)
+    injected = next(
+        (c.source for c in notebook.cells if "injected-parameters" in c.metadata.get("tags", [])),
+        "",
+    )
+    values.update(_assignments(injected))
+    meanings = parameter_comments(defaults)
+    rows = "".join(
+        f"<tr><td>{html.escape(name)}</td><td><code>{html.escape(_shown(value))}</code></td>"
+        f"<td>{html.escape(meanings.get(name, ''))}</td></tr>"
+        for name, value in values.items()
+    )
+    return (
+        "<table class='parameters'><caption>Parameters of this page</caption><thead><tr>"
+        f"<th>parameter</th><th>value</th><th>meaning</th></tr></thead><tbody>{rows}</tbody>"
+        "</table>"
+    )
+
+
+def _shown(value: Any) -> str:
+    """A parameter value as people read it: project paths relative, empty said so."""
+    if value == "":
+        return "(empty)"
+    if isinstance(value, str) and Path(value).is_absolute():
+        path = Path(value)
+        return str(path.relative_to(PROJECT_ROOT)) if path.is_relative_to(PROJECT_ROOT) else value
+    return str(value)
+
+
+def _assignments(source: str) -> dict[str, Any]:
+    values: dict[str, Any] = {}
+    for statement in ast.parse(source).body if source.strip() else []:
+        if isinstance(statement, ast.Assign) and isinstance(statement.targets[0], ast.Name):
+            try:
+                values[statement.targets[0].id] = ast.literal_eval(statement.value)
+            except ValueError:
+                continue
+    return values
+
+
+def report_notebook(notebook: Any) -> Any:
+    """The notebook as its report shows it (a copy): the sample-data label (``banner``) at
+    the very top, the parameter cells as one table after the title cell."""
+    import copy
+
+    import nbformat
+
+    shown = copy.deepcopy(notebook)
+    table = nbformat.v4.new_markdown_cell(parameters_table(shown))
+    cells = [c for c in shown.cells if not set(PARAMETER_TAGS) & set(c.metadata.get("tags", []))]
+    title = 1 if cells and cells[0].cell_type == "markdown" else 0
+    label = recorded(notebook).get("sample_data")
+    top = [nbformat.v4.new_markdown_cell(_banner_html(label))] if label else []
+    shown.cells = [*top, *cells[:title], table, *cells[title:]]
+    return shown
+
+
+def write_html(notebook: Any, path: Path) -> Path:
+    """Render an executed notebook as a report page with nbconvert (no code, no prompts).
+
+    The parameter cells become a table (``report_notebook``); ``record``'s outputs are
+    removed by nbconvert's TagRemovePreprocessor; tables and figures are the cells' own.
+    """
+    from nbconvert import HTMLExporter
+    from nbconvert.preprocessors import TagRemovePreprocessor
+
+    exporter = HTMLExporter(exclude_input=True, exclude_input_prompt=True)
+    exporter.exclude_output_prompt = True
+    remover = TagRemovePreprocessor(
+        remove_single_output_tags={RECORD_TAG, BANNER_TAG}, enabled=True
+    )
+    exporter.register_preprocessor(remover, enabled=True)
+    body, _ = exporter.from_notebook_node(report_notebook(notebook))
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(body, encoding="utf-8")
     return path

@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import argparse
 import ast
+import json
 import sys
+from pathlib import Path
 from typing import Any
 
 from onramp.errors import UsageError
 from onramp.measurement import load_measurement
-from onramp.notebooks import NOTEBOOKS, render_report, resolve_run
+from onramp.notebooks import FIGURES_FILE, NOTEBOOKS, render_report, resolve_run
 
 
 def register(subparsers: Any) -> None:
@@ -68,4 +70,18 @@ def run_report(args: argparse.Namespace) -> int:
         return 1
     for page in pages:
         print(page)
+    for line in sample_notices(pages):
+        print(line, file=sys.stderr)
     return 0
+
+
+def sample_notices(pages: list[Path]) -> list[str]:
+    """One line per page fed by shipped sample data (its notebook recorded ``sample_data``)."""
+    if not pages:
+        return []
+    figures = json.loads((pages[0].parent / FIGURES_FILE).read_text(encoding="utf-8"))
+    return [
+        f"{page.name}: {figures.get(page.stem, {}).get('sample_data')}"
+        for page in pages
+        if figures.get(page.stem, {}).get("sample_data")
+    ]

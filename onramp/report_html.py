@@ -1,7 +1,10 @@
 """report.html of a demo run: one self-contained page (plots embedded as PNG), for people.
 
-Sections: verdict, cost (by service, per 1,000, break-even), the Lambda duration alarm,
-per-onboarding work, load and latency over time, and the bill at the chosen volume.
+Sections: the run's metadata (date, duration, rate, machine, git commit, price catalog
+dates, free-tier profile, shape priced) and links, verdict, cost (by service, per 1,000,
+break-even), the Lambda duration alarm, per-onboarding work, load by payload kind and over
+time, and the bill at the chosen volume. Cells read as people read them
+(onramp.report_format): money as $, small unit prices per million, numbers right-aligned.
 """
 
 from __future__ import annotations
@@ -9,6 +12,7 @@ from __future__ import annotations
 import base64
 import html
 import io
+import socket
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
@@ -17,6 +21,7 @@ from matplotlib.figure import Figure
 
 from costmodel import plots
 from costmodel.breakeven import cost_curve
+from costmodel.catalog import load_catalog
 from costmodel.exports import bill_rows, resource_rows
 from costmodel.load_analysis import (
     duration_ecdfs,
@@ -24,15 +29,21 @@ from costmodel.load_analysis import (
     per_onboarding_table,
 )
 from costmodel.load_plots import duration_ecdf, latency_over_time, load_over_time
+from loadtest.results import HTML_REPORT
 from onramp.demo import DemoOutcome, count_text, sign_in_text
+from onramp.notebooks import NOTEBOOKS, REPORT_SUBDIR
+from onramp.report_format import is_numeric, readable
 
 REPORT_HTML = "report.html"
 CURVE_POINTS = 25
 STYLE = """
-body { font-family: system-ui, sans-serif; margin: 2rem auto; max-width: 60rem; color: #222; }
-table { border-collapse: collapse; margin: 0.5rem 0 1.5rem; font-size: 0.9rem; }
-th, td { border: 1px solid #ccc; padding: 0.25rem 0.6rem; text-align: right; }
-th:first-child, td:first-child { text-align: left; }
+body { font-family: system-ui, sans-serif; margin: 1.5rem auto; max-width: 50rem;
+       padding: 0 1rem; color: #222; }
+table { border-collapse: collapse; margin: 0.5rem 0 1.5rem; font-size: 0.8rem;
+        display: block; max-width: 100%; overflow-x: auto; }
+th, td { border: 1px solid #ccc; padding: 0.15rem 0.35rem; text-align: left; }
+th { background: #f3f3f3; } td.num, th.num { text-align: right; white-space: nowrap; }
+table.meta th { text-align: left; width: 11rem; }
 .ok { color: #17692f; } .bad { color: #b00020; } figure { margin: 1rem 0; }
 img { max-width: 100%; } .note { color: #555; font-size: 0.9rem; }
 """
@@ -56,6 +67,8 @@ def render(outcome: DemoOutcome) -> str:
     css = "ok" if outcome.ok else "bad"
     parts = [
         f"<h1>onramp run {_e(outcome.run_dir.name)}</h1>",
+        _metadata(outcome),
+        _links(outcome),
         f"<p class='{css}'><strong>Verdict: {_e(verdict)}</strong></p>",
         _list(outcome.problems),
         _table([outcome.verification.to_dict() | {"problems": len(outcome.problems)}]),
@@ -65,12 +78,7 @@ def render(outcome: DemoOutcome) -> str:
         f"At {headline.users:,} onboardings a month: <strong>${headline.total}</strong> "
         f"(fixed ${headline.fixed}, variable ${headline.variable}); "
         f"${headline.per_1000} per 1,000 onboardings.</p>",
-        _table(
-            [
-                {"onboardings a month": f"{n:,}", **_money(e.summary())}
-                for n, e in outcome.estimates.items()
-            ]
-        ),
+        _table([{"onboardings a month": n, **_summary(e)} for n, e in outcome.estimates.items()]),
         _figure("cost-by-service", _cost_figure(outcome)),
         f"<p>The ${be.budget} budget holds up to <strong>{count_text(be.within_budget)}</strong> "
         f"onboardings a month; it breaks at {count_text(be.first_over)}.</p>",
@@ -89,7 +97,9 @@ def render(outcome: DemoOutcome) -> str:
         f"<p>{outcome.load.aggregated.requests:,} requests, "
         f"{outcome.load.aggregated.failures:,} unexpected answers, "
         f"{outcome.load.aggregated.rps:.1f} requests/s. Deliberately bad payloads answered "
-        "with their expected 4xx count as successes.</p>",
+        "with their expected 4xx count as successes. By payload kind (client-side latency, "
+        "Locust's rounding):</p>",
+        _table(payload_kinds(outcome)),
         _figure("load-over-time", load_over_time(history)),
         _figure("latency", latency_over_time(history)),
         f"<h2>The bill at {headline.users:,} onboardings a month</h2>",
@@ -105,21 +115,98 @@ def render(outcome: DemoOutcome) -> str:
     body = "\n".join(parts)
     return (
         "<!doctype html><html lang='en'><head><meta charset='utf-8'>"
+        "<meta name='viewport' content='width=device-width, initial-scale=1'>"
         f"<title>onramp run {_e(outcome.run_dir.name)}</title><style>{STYLE}</style></head>"
         f"<body>{body}</body></html>\n"
     )
 
 
+def run_metadata(outcome: DemoOutcome) -> dict[str, str]:
+    """What the run was: when, how long, how hard, where, which code, which prices."""
+    manifest = outcome.load.manifest
+    parameters = manifest.get("parameters", {})
+    window = outcome.measurement["window"]
+    catalog = load_catalog(outcome.scenario.region)
+    dates = sorted({price.effective_date for price in catalog.prices.values()})
+    commit = str(manifest.get("git_commit") or "unknown")
+    return {
+        "date": f"{window['start'][:19].replace('T', ' ')} UTC",
+        "duration": f"{parameters.get('duration_s', 0):g} s of load; "
+        f"{window['seconds']:.0f} s measured (load and drain)",
+        "rate": f"{parameters.get('rate', 0):g} registrations a second "
+        f"({parameters.get('shape', 'steady')}, {parameters.get('users', '?')} Locust users)",
+        "machine": socket.gethostname(),
+        "git commit": commit[:12],
+        "price catalog": f"costmodel/prices/{catalog.region}.yaml, retrieved {catalog.retrieved}; "
+        f"prices effective {dates[0]} .. {dates[-1]}",
+        "free-tier profile": outcome.scenario.free_tier,
+        "shape priced": outcome.scenario.shape,
+    }
+
+
+def _metadata(outcome: DemoOutcome) -> str:
+    rows = "".join(
+        f"<tr><th>{_e(key)}</th><td>{_e(value)}</td></tr>"
+        for key, value in run_metadata(outcome).items()
+    )
+    return f"<table class='meta'><tbody>{rows}</tbody></table>"
+
+
+def _links(outcome: DemoOutcome) -> str:
+    """Links to Locust's own report and the rendered notebooks (or how to render them)."""
+    run = outcome.run_dir
+    links = []
+    if (run / HTML_REPORT).is_file():
+        links.append(f"<a href='{HTML_REPORT}'>Locust's report</a>")
+    pages = [f"{REPORT_SUBDIR}/{Path(name).stem}.html" for name in NOTEBOOKS]
+    links.extend(f"<a href='{page}'>{_e(Path(page).stem)}</a>" for page in pages)
+    rendered = all((run / page).is_file() for page in pages)
+    hint = "" if rendered else f" (render them with <code>onramp report {_e(run)}</code>)"
+    return f"<p>See also: {' &middot; '.join(links)}{hint}.</p>"
+
+
+def payload_kinds(outcome: DemoOutcome) -> list[dict[str, Any]]:
+    """One row per payload kind of the load mix: requests, unexpected answers, latency."""
+    return [
+        {
+            "payload kind": name.partition("[")[2].rstrip("]") or name,
+            "requests": stats.requests,
+            "unexpected answers": stats.failures,
+            "requests/s": round(stats.rps, 2),
+            "p50 ms": stats.p50_ms,
+            "p95 ms": stats.p95_ms,
+            "p99 ms": stats.p99_ms,
+        }
+        for name, stats in outcome.load.by_name.items()
+    ]
+
+
+def _summary(estimate: Any) -> dict[str, Any]:
+    return {
+        "total": estimate.total,
+        "fixed": estimate.fixed,
+        "variable": estimate.variable,
+        "per_1000_onboardings": estimate.per_1000,
+    }
+
+
 def _cost_figure(outcome: DemoOutcome) -> Figure:
-    return plots.cost_by_service({f"{n:,}": e.bill for n, e in outcome.estimates.items()})
+    bills = {f"{n:,}": e.bill for n, e in outcome.estimates.items()}
+    fixed = outcome.headline.fixed
+    return plots.cost_by_service(bills, fixed=fixed, note=outcome.scenario.describe())
 
 
 def _breakeven_figure(outcome: DemoOutcome) -> Figure:
     top = max(outcome.breakeven.first_over or 0, max(outcome.estimates)) * 2
-    users = sorted({max(1, round(top ** (i / (CURVE_POINTS - 1)))) for i in range(CURVE_POINTS)})
+    users = [round(top * i / (CURVE_POINTS - 1)) for i in range(CURVE_POINTS)]
     totals = cost_curve(outcome.scenario, users)
     return plots.breakeven_curve(
-        users, totals, outcome.breakeven.budget, outcome.breakeven.within_budget
+        users,
+        totals,
+        outcome.breakeven.budget,
+        outcome.breakeven.within_budget,
+        outcome.headline.fixed,
+        outcome.scenario.describe(),
     )
 
 
@@ -138,9 +225,15 @@ def _table(rows: Iterable[Mapping[str, Any]]) -> str:
     if not rows:
         return "<p class='note'>(none)</p>"
     columns = list(dict.fromkeys(key for row in rows for key in row))
-    head = "".join(f"<th>{_e(c)}</th>" for c in columns)
+    numeric = {c for c in columns if any(is_numeric(row.get(c)) for row in rows)}
+
+    def cell(tag: str, column: str, text: str) -> str:
+        css = " class='num'" if column in numeric else ""
+        return f"<{tag}{css}>{_e(text)}</{tag}>"
+
+    head = "".join(cell("th", c, c.replace("_", " ")) for c in columns)
     body = "".join(
-        "<tr>" + "".join(f"<td>{_e(row.get(c, ''))}</td>" for c in columns) + "</tr>"
+        "<tr>" + "".join(cell("td", c, readable(row.get(c), c)) for c in columns) + "</tr>"
         for row in rows
     )
     return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
@@ -150,10 +243,6 @@ def _list(lines: list[str]) -> str:
     return (
         "<ul>" + "".join(f"<li class='bad'>{_e(x)}</li>" for x in lines) + "</ul>" if lines else ""
     )
-
-
-def _money(summary: Mapping[str, str]) -> dict[str, str]:
-    return {k: f"${v}" for k, v in summary.items() if k != "users"}
 
 
 def _e(value: Any) -> str:

@@ -1,7 +1,10 @@
-"""`onramp cost actuals`: Cost Explorer's actual spend against the model, per service.
+"""`onramp cost actuals`: actual spend against the model, per service.
 
-The model side is a measurement of the same window: ``--measurement FILE``, or collected
-now from CloudWatch with ``--stack NAME`` (which also sets the default tag filter).
+The actual side is Cost Explorer (GetCostAndUsage), or a FOCUS export with ``--focus FILE``
+(AWS Data Exports' FOCUS 1.2 CSV, or any FOCUS file: BilledCost by ServiceName for the charge
+periods in the window's days; no AWS call). The model side is a measurement of the same
+window: ``--measurement FILE``, or collected now from CloudWatch with ``--stack NAME`` (which
+also sets the default tag filter).
 """
 
 from __future__ import annotations
@@ -10,12 +13,13 @@ import argparse
 import json
 from pathlib import Path
 
+from costmodel.focus import read_focus
 from costmodel.free_tier import PROFILES
 from onramp.errors import UsageError
 from onramp.staging.cli import DEFAULT_OUT, add_aws_flags
 from onramp.staging.collector import measure_to_run_dir
 from onramp.staging.costexplorer import GRANULARITIES, PRICE_PER_REQUEST, day_range, fetch_actuals
-from onramp.staging.reconcile import reconcile, render
+from onramp.staging.reconcile import focus_by_ce_service, reconcile, render
 from onramp.staging.session import AwsSession, aws_errors
 from onramp.staging.timewindow import parse_window
 from onramp.staging.window_cost import window_cost
@@ -43,6 +47,9 @@ def register(group: argparse._SubParsersAction) -> None:
     )
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="runs directory")
     parser.add_argument("--json", action="store_true", help="print the comparison as JSON")
+    parser.add_argument(
+        "--focus", type=Path, metavar="FILE", help="actuals from a FOCUS export (CSV), not CE"
+    )
     parser.set_defaults(func=run_actuals)
 
 
@@ -60,15 +67,25 @@ def run_actuals(args: argparse.Namespace) -> int:
             args.stack, args.start, args.end, args.region, args.profile, args.out
         )
         modelled = window_cost(measurement, args.free_tier)
-    with aws_errors(CE_REGION):
-        ce = AwsSession.open(args.region or CE_REGION, args.profile).client("ce", region=CE_REGION)
-        actuals = fetch_actuals(ce, day_range(window), args.granularity, tag)
-    rows = reconcile(actuals.by_service, modelled.by_service if modelled else {})
+    if args.focus:
+        days = day_range(window)
+        actual = focus_by_ce_service(read_focus(args.focus, *days))
+        source = [f"FOCUS export {args.focus}: charge periods starting {days[0]}..{days[1]}"]
+    else:
+        with aws_errors(CE_REGION):
+            session = AwsSession.open(args.region or CE_REGION, args.profile)
+            ce = session.client("ce", region=CE_REGION)
+            actuals = fetch_actuals(ce, day_range(window), args.granularity, tag)
+        actual = actuals.by_service
+        source = [
+            *([] if tag else ["no --tag-value: the whole account's spend"]),
+            f"Cost Explorer: {actuals.start}..{actuals.end} (whole UTC days, end exclusive),"
+            f" {actuals.requests} request(s) = ${PRICE_PER_REQUEST * actuals.requests}"
+            + (", figures still estimated" if actuals.estimated else ""),
+        ]
+    rows = reconcile(actual, modelled.by_service if modelled else {})
     notes = [
-        *([] if tag else ["no --tag-value: the whole account's spend"]),
-        f"Cost Explorer: {actuals.start}..{actuals.end} (whole UTC days, end exclusive),"
-        f" {actuals.requests} request(s) = ${PRICE_PER_REQUEST * actuals.requests}"
-        + (", figures still estimated" if actuals.estimated else ""),
+        *source,
         *(modelled.notes if modelled else ["no --measurement or --stack: modelled is 0"]),
     ]
     if args.json:

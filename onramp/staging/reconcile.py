@@ -83,6 +83,21 @@ def modelled_by_ce_service(modelled: Mapping[str, Decimal]) -> dict[str, Decimal
     return grouped
 
 
+def _key(name: str) -> str:
+    return "".join(ch for ch in name.lower() if ch.isalnum())
+
+
+def focus_by_ce_service(billed: Mapping[str, Decimal]) -> dict[str, Decimal]:
+    """FOCUS ServiceName totals under Cost Explorer's names where they are the same service
+    spelt differently (``Amazon CloudWatch`` / ``AmazonCloudWatch``); others kept as named."""
+    names = {_key(name): name for name in CE_SERVICE_NAMES.values()}
+    grouped: dict[str, Decimal] = {}
+    for service, amount in billed.items():
+        name = names.get(_key(service), service)
+        grouped[name] = grouped.get(name, ZERO) + amount
+    return grouped
+
+
 def reconcile(actual: Mapping[str, Decimal], modelled: Mapping[str, Decimal]) -> list[Variance]:
     """One row per service seen in either (``modelled`` keyed by cost-model service), then
     a ``TOTAL`` row; services are sorted by the size of their variance."""

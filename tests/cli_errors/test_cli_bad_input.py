@@ -70,8 +70,17 @@ CASES: dict[str, list[tuple[list[str], str]]] = {
         *[(["--users", "1000", *argv], word) for argv, word in MEASUREMENT_CASES],
         (["--users", "1000", "--months", "x"], "--months"),
         (["--users", "1000", "--growth", "fast"], "--growth"),
+        (["--users", "1000", "--growth", "10"], "--growth"),  # 10 = 1000 %: needs its unit
+        (["--users", "1000", "--growth-spread", "-1%"], "--growth-spread"),
+        (["--users", "1000", "--format", "focus", "--period", "December"], "--period"),
+        (["--users", "1000", "--format", "focus", "--period", "2026-13"], "--period"),
     ],
-    "cost sensitivity": [*MEASUREMENT_CASES, (["--users", "-3"], "--users")],
+    "cost sensitivity": [
+        *MEASUREMENT_CASES,
+        (["--users", "-3"], "--users"),
+        (["--format", "focus"], "--format focus"),
+        (["--measurement", "{missing}", "--shape", "defaults"], "--shape"),
+    ],
     "cost article": [*MEASUREMENT_CASES, (["--users", "x"], "--users")],
     "cost actuals": [
         (["--start", "-1h", "--measurement", "{missing}"], "missing.json"),

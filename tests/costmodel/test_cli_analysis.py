@@ -14,7 +14,7 @@ from scenario_fixtures import TEMPLATE, measurement_totals
 from onramp.cli import main
 from onramp.measurement import finalise, write_measurement
 
-BASE = ["--template", str(TEMPLATE), "--free-tier", "none"]
+BASE = ["--template", str(TEMPLATE), "--free-tier", "none", "--shape", "defaults"]
 
 
 def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
@@ -39,10 +39,12 @@ def test_estimate_table_and_xlsx(capsys: pytest.CaptureFixture[str], tmp_path: P
         capsys, "estimate", "--users", "1000", *BASE, "--out", str(out_file), "--format", "xlsx"
     )
     assert code == 0
-    sheet = load_workbook(out_file).active
+    sheet = load_workbook(out_file)["Bill"]  # after Assumptions and Summary (test_workbook.py)
     rows = list(sheet.iter_rows(values_only=True))
     assert rows[0][0] == "service" and rows[-1][0] == "TOTAL"
-    assert float(rows[-1][rows[0].index("usd")]) == pytest.approx(3.34)
+    usd = rows[0].index("usd")
+    assert usd == 6 and rows[-1][usd] == f"=SUM(G2:G{len(rows) - 1})"
+    assert sum(row[usd] for row in rows[1:-1]) == pytest.approx(3.34)
     code, out, _ = run(capsys, "estimate", "--users", "1000", *BASE)
     assert "fixed: 3.20" in out and "TOTAL" in out
 
@@ -50,7 +52,15 @@ def test_estimate_table_and_xlsx(capsys: pytest.CaptureFixture[str], tmp_path: P
 def test_estimate_from_a_measurement(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     path = write_measurement(finalise(measurement_totals()), tmp_path / "measurement.json")
     code, out, _ = run(
-        capsys, "estimate", "--users", "1000", *BASE, "--measurement", str(path), "--format", "csv"
+        capsys,
+        "estimate",
+        "--users",
+        "1000",
+        *BASE[:4],
+        "--measurement",
+        str(path),
+        "--format",
+        "csv",
     )
     rows = list(csv.DictReader(io.StringIO(out)))
     assert code == 0

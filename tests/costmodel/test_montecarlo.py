@@ -9,7 +9,8 @@ import pytest
 from scenario_fixtures import fixture_scenario
 
 from costmodel.montecarlo import UNCERTAIN_INPUTS, BillModel, benchmark, sample_inputs
-from costmodel.scenario import Inputs, load_scenario
+from costmodel.scenario import STREAM_FUNCTIONS, Inputs, load_scenario
+from onramp.notebooks import SAMPLE_RUN
 
 POINTS = [
     Inputs(),
@@ -61,6 +62,33 @@ def test_agrees_to_the_cent_on_1000_random_scenarios(
     exact = model.totals_loop(users, inputs, stored)
     assert np.array_equal(cents(vectorised), cents(exact))
     assert len(set(cents(exact))) > 400  # the draws really vary the bill
+
+
+@pytest.mark.parametrize("free_tier", ["none", "always-free"])
+def test_agrees_to_the_cent_on_1000_bootstrapped_scenarios(free_tier: str) -> None:
+    """The measured shape's bootstrap (per-function durations, failure and invalid shares),
+    plus records per batch, retries and log volume drawn at random: each of 1,000 vectorised
+    totals equals the exact Decimal engine's bill of the same scenario, to the cent."""
+    scenario = load_scenario(SAMPLE_RUN, free_tier=free_tier)
+    model = BillModel(scenario)
+    rng = np.random.default_rng(22)
+    users = np.floor(10 ** rng.uniform(0, np.log10(3e8), 1000))
+    stored = np.floor(users * rng.uniform(0, 24, 1000))
+    boot = sample_inputs(scenario, 1000, seed=23)
+    assert boot.function_durations and boot.failure_share is not None
+    inputs = Inputs(
+        duration_factor=boot.duration_factor,
+        log_factor=rng.uniform(0.8, 2.5, 1000),
+        invalid_share=boot.invalid_share,
+        retry_rate=rng.uniform(0, 0.2, 1000),
+        function_durations=boot.function_durations,
+        stream_batches={key: rng.uniform(0.5, 3, 1000) for key in STREAM_FUNCTIONS},
+        failure_share=boot.failure_share,
+    )
+    vectorised = model.totals(users, inputs, stored)
+    exact = model.totals_loop(users, inputs, stored)
+    assert np.array_equal(cents(vectorised), cents(exact))
+    assert len(set(cents(exact))) > 400
 
 
 def test_samples_stay_in_their_ranges() -> None:

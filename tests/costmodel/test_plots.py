@@ -33,3 +33,15 @@ def test_every_figure_renders(tmp_path: Path) -> None:
     for index, figure in enumerate((stacked, curve, band)):
         figure.savefig(tmp_path / f"{index}.png")
         assert (tmp_path / f"{index}.png").stat().st_size > 1000
+
+
+def test_a_figure_names_what_it_shows_and_labels_sample_data() -> None:
+    scenario = fixture_scenario("always-free")
+    rows = sensitivity(1000, scenario)
+    figure = tornado(rows, note=f"{scenario.describe()} | SAMPLE DATA: not your account")
+    (note,) = figure.texts
+    shape = "documented defaults (cold starts 1% of invocations, 400 ms INIT)"
+    assert f"{shape}; free tier always-free" in note.get_text()
+    assert note.get_color() == "#b00020" and note.get_fontweight() == "bold"
+    labels = [t.get_text() for t in figure.axes[0].texts]
+    assert labels == ["  no effect at this volume"] * len(rows)  # said, not left blank

@@ -122,7 +122,7 @@ def test_measurement_shape_replaces_the_defaults(tmp_path: Path) -> None:
     path = write_measurement(finalise(measurement_totals()), tmp_path / "measurement.json")
     scenario = load_scenario(path, template=TEMPLATE, free_tier="none")
     per = scenario.per
-    assert per.source == "measurement 20261129T101500Z-test"
+    assert per.source == "measured: run 20261129T101500Z-test"
     # exact: the measurement's totals over accepted onboardings, as Decimals
     assert per.api_requests == Decimal("1.25")
     assert per.rejected_per_accepted == Decimal("0.25")

@@ -10,6 +10,7 @@ import pytest
 
 from costmodel.breakeven import breakeven
 from costmodel.scenario import estimate, load_scenario
+from loadtest.results import LoadResult
 from onramp.cli import main
 from onramp.measurement import load_measurement
 
@@ -63,6 +64,23 @@ def test_report_has_every_plot_and_the_alarm_check(demo_run: tuple[int, Path]) -
         assert row["margin_ms"] == pytest.approx(summary["duration_alarm_ms"] - row["p99_ms"])
     for name in ("locust_stats.csv", "locust.html", "locust.json", "manifest.json"):
         assert (run_dir / name).exists(), name
+
+
+def test_report_reads_as_a_report(demo_run: tuple[int, Path]) -> None:
+    _, run_dir = demo_run
+    html = (run_dir / "report.html").read_text()
+    assert "<meta name='viewport' content='width=device-width, initial-scale=1'>" in html
+    for label in ("date", "duration", "rate", "machine", "git commit", "price catalog"):
+        assert f"<tr><th>{label}</th><td>" in html, label
+    assert "<tr><th>free-tier profile</th><td>always-free</td></tr>" in html
+    assert f"<tr><th>shape priced</th><td>measured: run {run_dir.name}</td></tr>" in html
+    assert "<a href='locust.html'>" in html and "notebooks/cost_projection.html" in html
+    kinds = [name.partition("[")[2].rstrip("]") for name in LoadResult.load(run_dir).by_name]
+    assert "valid" in kinds and all(f"<td>{kind}</td>" in html for kind in kinds)
+    assert "E-7" not in html and "per million" in html  # unit prices read per million
+    assert "<td class='num'>$" in html  # money right-aligned, as $
+    rows = [line for line in (run_dir / "invocations.csv").read_text().splitlines()]
+    assert rows[0].endswith(",batch_size")
 
 
 @pytest.mark.parametrize(

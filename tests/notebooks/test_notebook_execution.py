@@ -5,14 +5,18 @@ from __future__ import annotations
 import csv
 from dataclasses import replace
 from decimal import ROUND_HALF_UP, Decimal
+from pathlib import Path
 
 import numpy as np
 import pytest
+from openpyxl import load_workbook
 
 from costmodel.article import compare_with_article
 from costmodel.breakeven import breakeven
+from costmodel.load_analysis import what_to_change
 from costmodel.scenario import estimate, load_scenario
 from onramp.notebooks import FIGURES_MIME, NOTEBOOKS, recorded
+from onramp.report_cli import sample_notices
 
 SAMPLE_CE_CSV = "samples/cost-explorer/daily-costs-by-service.csv"
 STEMS = [name.removesuffix(".ipynb") for name in NOTEBOOKS]
@@ -60,7 +64,42 @@ def test_cost_projection_exports_the_same_bill(sample_report) -> None:
     assert rows[-1]["service"] == "TOTAL"
     assert rows[-1]["usd"] == figures["total_usd"]
     assert sum(Decimal(row["usd"]) for row in rows[:-1]) == Decimal(figures["total_usd"])
-    assert (exports / "bill.xlsx").stat().st_size > 0
+    book = load_workbook(exports / "cost_projection.xlsx")
+    assert book.sheetnames == [
+        "Assumptions",
+        "Summary",
+        "Bill",
+        "Fixed",
+        "By resource",
+        "Projection",
+        "Sensitivity",
+        "Break-even",
+        "Article vs true",
+    ]
+    assumptions = dict(book["Assumptions"].iter_rows(min_row=2, values_only=True))
+    assert assumptions["shape priced"] == "measured: run sample-run"
+    assert assumptions["sample data"] == "no"  # a copy of the sample outside samples/
+
+
+def test_sample_data_is_labelled_on_its_pages(sample_report) -> None:
+    label = sample_report.figures["budget_review"]["sample_data"]
+    assert label.startswith("SAMPLE DATA: not your account (samples/cost-explorer/")
+    page = (sample_report.out_dir / "budget_review.html").read_text(encoding="utf-8")
+    assert page.count("SAMPLE DATA: not your account") == 1  # the banner (figure: test_plots)
+    assert page.index("SAMPLE DATA") < page.index("Budget review (finance)")  # at the very top
+    assert sample_report.figures["cost_projection"]["sample_data"] == ""
+    pages = [sample_report.out_dir / f"{Path(name).stem}.html" for name in NOTEBOOKS]
+    assert sample_notices(pages) == [f"budget_review.html: {label}"]  # onramp report prints
+
+
+@pytest.mark.parametrize("stem", ["cost_projection", "load_analysis", "budget_review"])
+def test_pages_read_as_reports(sample_report, stem: str) -> None:
+    page = (sample_report.out_dir / f"{stem}.html").read_text(encoding="utf-8")
+    assert "<caption>Parameters of this page</caption>" in page
+    assert 'class="jp-CodeMirrorEditor' not in page and "In&nbsp;[" not in page  # no code
+    for raw in (">NaN<", ">None<", "{'", "= {", "...</td>"):
+        assert raw not in page, raw
+    assert "$" in page
 
 
 def test_load_analysis_durations_match_the_invocation_records(sample_report) -> None:
@@ -78,15 +117,24 @@ def test_load_analysis_durations_match_the_invocation_records(sample_report) -> 
 
 def test_load_analysis_prices_the_measured_run(sample_report) -> None:
     figures = sample_report.figures["load_analysis"]
-    scenario = load_scenario(sample_report.run_dir, free_tier="none")
+    # the notebook prices with report.html's profile (it used list prices, and disagreed)
+    assert figures["free_tier"] == "always-free"
+    scenario = load_scenario(sample_report.run_dir, free_tier="always-free")
     measured = estimate(figures["users_per_month"], scenario)
     assert Decimal(figures["total_usd"]) == measured.total
     assert Decimal(figures["per_1000_usd"]) == measured.per_1000
     savings = {name: Decimal(usd) for name, usd in figures["savings_usd"].items()}
+    expected = what_to_change(scenario, figures["users_per_month"])
+    assert savings == {row["change"]: row["saving_usd"] for row in expected}
     assert savings["as deployed"] == 0
-    assert savings["every function on arm64"] > savings["every function on x86_64"]
-    assert savings["log volume -50%"] > 0
-    assert savings["memory 128 MB"] > 0
+    # at list prices the changes save money; the always-free tier absorbs Lambda at 1M
+    listed = {
+        row["change"]: row["saving_usd"]
+        for row in what_to_change(replace(scenario, free_tier="none"), figures["users_per_month"])
+    }
+    assert listed["every function on arm64"] > listed["every function on x86_64"]
+    assert listed["log volume -50%"] > 0
+    assert listed["memory 128 MB"] > 0
 
 
 def _cents(value: Decimal) -> Decimal:
