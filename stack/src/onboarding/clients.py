@@ -1,11 +1,16 @@
 """boto3 clients, created on first use and then reused across warm invocations.
 
 Lazy creation means a moto mock or ``AWS_ENDPOINT_URL`` set before the first call applies.
-Tests that start a fresh mock call ``client.cache_clear()``.
+Tests that start a fresh mock call ``client.cache_clear()``. A client is safe to share between
+threads, but creating one from boto3's default session is not: stream records run on
+threads, so creation holds a lock.
 """
 
 import functools
+import threading
 from typing import Any
+
+_creating = threading.Lock()
 
 
 @functools.cache
@@ -14,7 +19,8 @@ def client(service: str) -> Any:
     import boto3
     from botocore.config import Config
 
-    return boto3.client(service, config=Config(retries={"mode": "standard", "max_attempts": 3}))
+    with _creating:
+        return boto3.client(service, config=Config(retries={"mode": "standard", "max_attempts": 3}))
 
 
 def error_code(error: Exception) -> str:

@@ -26,6 +26,7 @@ from onboarding.audit import AuditLog
 from onboarding.clock import now_iso
 from onboarding.email_claim import ClaimState, claim_state, lease_end, new_claim
 from onboarding.mailer import EmailRejected, send_welcome
+from onboarding.metric_catalog import PROVISIONS
 from onboarding.observability import count, count_failure, logger, tracer
 from onboarding.spaces import UserSpaces, policy_name, user_prefix
 from onboarding.status import FailureReason, Status
@@ -135,7 +136,7 @@ def provision_record(record: DynamoDBRecord, lambda_context: LambdaContext | Non
     space = {"bucket": spaces.bucket, "prefix": user_prefix(user_id)}
     fields = {"space": {**space, "policy": policy_name(user_id)}, "completed_at": now_iso()}
     if change_status(users, audit, user, Status.COMPLETED, fields=fields):
-        count("Provisions")
+        count(PROVISIONS)
     logger.info("provisioned")
 
 
