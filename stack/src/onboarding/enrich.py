@@ -46,5 +46,5 @@ def enrich_record(record: DynamoDBRecord) -> None:
     logger.info("enriched", extra={"lookup_status": lookup.status, "lookup_reason": lookup.reason})
 
 
-handler = partial_batch_handler(enrich_record)
+handler = partial_batch_handler(enrich_record, services=("dynamodb",))
 """Lambda entry point (``onboarding.enrich.handler``); partial batch response."""

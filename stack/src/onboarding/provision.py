@@ -140,5 +140,5 @@ def provision_record(record: DynamoDBRecord, lambda_context: LambdaContext | Non
     logger.info("provisioned")
 
 
-handler = partial_batch_handler(provision_record)
+handler = partial_batch_handler(provision_record, services=("dynamodb", "s3", "iam", "ses"))
 """Lambda entry point (``onboarding.provision.handler``); partial batch response."""

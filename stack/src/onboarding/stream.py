@@ -23,6 +23,7 @@ from aws_lambda_powertools.utilities.batch import (
 from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from onboarding.clients import warm
 from onboarding.observability import bind_user, emit_record_metrics, instrumented, logger
 from onboarding.status import Status
 
@@ -109,14 +110,18 @@ def partition_key(record: dict[str, Any]) -> str:
     return json.dumps((record.get("dynamodb") or {}).get("Keys", {}), sort_keys=True)
 
 
-def partial_batch_handler(record_handler: Callable[..., None]) -> LambdaHandler:
+def partial_batch_handler(
+    record_handler: Callable[..., None], services: tuple[str, ...] = ()
+) -> LambdaHandler:
     """A Lambda handler running ``record_handler`` on each record, answering
     ``batchItemFailures`` (it raises when every record fails, so the batch is retried).
 
     ``record_handler(record)``, or ``record_handler(record, lambda_context)``: Powertools
     passes the Lambda context to a handler with that parameter. Records of different users
-    run side by side (:class:`ConcurrentBatchProcessor`).
+    run side by side (:class:`ConcurrentBatchProcessor`). The boto3 clients of ``services``
+    are created in Lambda's INIT phase (:func:`onboarding.clients.warm`).
     """
+    warm(services)
     processor = ConcurrentBatchProcessor()
 
     def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
