@@ -18,6 +18,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from costmodel.custom_metrics import metric_months
 from costmodel.engine import Bill, price_usage, to_cents
 from costmodel.template_costs import StackSpec, read_stack
 from onramp.measurement import load_measurement
@@ -61,10 +62,6 @@ DEFAULT_S3_PUTS = 1.0
 """The per-user prefix marker object ``users/<user_id>/``."""
 DEFAULT_S3_GETS = 1.0
 """The idempotency HEAD on the marker (billed as a GET-class request)."""
-DEFAULT_CUSTOM_METRICS = 8
-"""The handlers' EMF metrics (stack/src/onboarding/observability.py): Registrations,
-Enrichments, Provisions, and Failures by 5 reasons. CloudWatch prorates a metric by the hours
-it receives data, so a full month each is an upper bound at low volume."""
 ACCESS_LOG_BYTES_PER_REQUEST = 350.0
 """One JSON line of the HTTP API access log (the template's AccessLogSettings format)."""
 TRACED_SHARE = 1.0
@@ -93,7 +90,6 @@ class PerOnboarding:
     s3_stored_bytes: Any
     sqs_requests: Any
     rejected_per_accepted: Any
-    custom_metrics: int = DEFAULT_CUSTOM_METRICS
     source: str = "defaults"
 
     @property
@@ -237,7 +233,7 @@ def monthly_quantities(
     q[("cloudwatch", "ops", "alarm_metrics")] = stack.alarm_metrics
     q[("cloudwatch", "ops", "anomaly_alarms")] = stack.anomaly_alarms
     q[("cloudwatch", "ops", "high_resolution_alarm_metrics")] = stack.high_resolution_alarm_metrics
-    q[("cloudwatch", "ops", "custom_metrics")] = per.custom_metrics
+    q[("cloudwatch", "ops", "custom_metrics")] = metric_months(stack.custom_metric_series, users)
     q[("cloudwatch", "ops", "log_ingest_gb")] = log_gb
     q[("cloudwatch", "ops", "log_storage_gb")] = log_gb * log_retention_months(stack)
     for index, queue in enumerate(stack.queues):
