@@ -13,6 +13,7 @@ A permanent SES refusal ends ``failed`` with ``provisioning_rejected``; throttli
 transient errors release the claim and raise, so the record is retried.
 """
 
+import threading
 import time
 import uuid
 from collections.abc import Callable
@@ -39,6 +40,12 @@ RESERVE_S = 10.0
 only while more than this is left (the function's timeout is 60 s, the lease 15 s)."""
 FIRST_PAUSE_S = 0.1
 MAX_PAUSE_S = 1.0
+_EMAIL_STEP = threading.Lock()
+"""One welcome email between claim and recorded message id per invocation. The batch's
+records run side by side (onboarding.stream), but a crash or timeout ends every record in
+flight, and a claim left without a message id ends ``welcome_email_unconfirmed``: holding the
+claim-send-record step one record at a time keeps that to one user, as sequential records
+did (tests/faults/test_handler_faults.py)."""
 
 
 class EmailClaimHeld(RuntimeError):
@@ -116,7 +123,8 @@ def provision_record(record: DynamoDBRecord, lambda_context: LambdaContext | Non
     spaces.ensure_prefix(user_id)
     spaces.ensure_policy(user_id)
     try:
-        email = _welcome_email(users, user, _time_left(lambda_context))
+        with _EMAIL_STEP:
+            email = _welcome_email(users, user, _time_left(lambda_context))
     except EmailRejected as rejection:
         reason = FailureReason.PROVISIONING_REJECTED
         fields = {"welcome_email.error": rejection.code}
