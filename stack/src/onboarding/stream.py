@@ -23,13 +23,12 @@ from aws_lambda_powertools.utilities.batch import (
 from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from onboarding import config
 from onboarding.clients import warm
 from onboarding.observability import bind_user, emit_record_metrics, instrumented, logger
 from onboarding.status import Status
 
 LambdaHandler = Callable[[dict[str, Any], LambdaContext], dict[str, Any]]
-MAX_THREADS = 10
-"""Users processed at once in one invocation: the template's BatchSize (docs/pipeline.md)."""
 
 
 class MalformedRecord(ValueError):
@@ -79,12 +78,9 @@ class TimedBatchProcessor(BatchProcessor):
 
 
 class ConcurrentBatchProcessor(TimedBatchProcessor):
-    """Runs the records of different users on up to ``max_threads`` threads, each user's
-    records in stream order; results come back in the batch's order."""
-
-    def __init__(self, max_threads: int = MAX_THREADS) -> None:
-        super().__init__()
-        self.max_threads = max_threads
+    """Runs the records of different users on up to ``RECORD_THREADS`` threads (the template's
+    ``StreamRecordThreads``), each user's records in stream order; results come back in the
+    batch's order."""
 
     def process(self) -> list[tuple]:
         """Process the batch; see the class docstring."""
@@ -97,7 +93,7 @@ class ConcurrentBatchProcessor(TimedBatchProcessor):
             for index in indexes:
                 results[index] = self._process_record(self.records[index])
 
-        threads = max(1, min(self.max_threads, len(groups)))
+        threads = max(1, min(config.record_threads(), len(groups)))
         with ThreadPoolExecutor(max_workers=threads, thread_name_prefix="record") as pool:
             for future in [pool.submit(run, indexes) for indexes in groups.values()]:
                 future.result()
