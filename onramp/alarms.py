@@ -53,7 +53,8 @@ class AlarmCheck:
 
     alarm: str
     description: str
-    threshold: float
+    threshold: float | None
+    """None for an anomaly-detection alarm (its threshold is the model's band)."""
     value: float | None
     """The worst period's value (None: not judged or no data)."""
     samples: int
@@ -111,10 +112,10 @@ def read_metrics(run_dir: Path | str) -> pd.DataFrame:
 
 
 def _judge(logical_id: str, props: Mapping[str, Any], source: _RunMetrics) -> AlarmCheck:
-    threshold = float(props["Threshold"]) if "Threshold" in props else float("nan")
+    threshold = float(props["Threshold"]) if "Threshold" in props else None
     base = {"alarm": logical_id, "description": str(props.get("AlarmDescription", ""))}
     compare = COMPARISONS.get(str(props.get("ComparisonOperator")))
-    if compare is None or int(props.get("EvaluationPeriods", 1)) != 1:
+    if compare is None or threshold is None or int(props.get("EvaluationPeriods", 1)) != 1:
         return _no_value(base, threshold, "anomaly band: needs a model of weeks of data", False)
     if "Metrics" in props:
         periods = _rate_periods(props["Metrics"], source)
@@ -144,7 +145,7 @@ def _judge(logical_id: str, props: Mapping[str, Any], source: _RunMetrics) -> Al
     )
 
 
-def _no_value(base: dict[str, str], threshold: float, note: str, judged: bool) -> AlarmCheck:
+def _no_value(base: dict[str, str], threshold: float | None, note: str, judged: bool) -> AlarmCheck:
     """A check without a value: not judged (no local source) or no datapoint (cannot fire)."""
     return AlarmCheck(
         **base,

@@ -199,7 +199,7 @@ def alarm_row(check: AlarmCheck, allowed: tuple[str, ...]) -> dict[str, Any]:
     return {
         "alarm": check.alarm,
         "value": "-" if check.value is None else f"{check.value:g}",
-        "threshold": f"{check.threshold:g}",
+        "threshold": "-" if check.threshold is None else f"{check.threshold:g}",
         "samples": check.samples,
         "state": check.state + (" (allowed)" if check.alarm in allowed else ""),
         "note": check.note,
