@@ -58,9 +58,11 @@ def test_floor_price_matches_the_hand_computed_bill() -> None:
     lines = variable_per_1000(floor)
     # per 1,000: API $0.001, 3 x $0.0002 requests, 3,000 WRU x2 tables at $0.625/M rounded per
     # line at 1M onboardings ($1.875 -> $1.88), 1 S3 put $0.005, 789 MB of platform log lines
-    # ($0.37 ingest, $0.02 a month stored), duration under half a cent a line, SES $0.10.
+    # ($0.37 ingest, $0.02 a month stored), duration under half a cent a line, SES $0.10, and
+    # the custom metric series at $0.30 each (every hour has data at 1M onboardings a month).
     no_ses = sum(usd for key, usd in lines.items() if key[0] != "ses")
-    assert no_ses == Decimal("0.01075")
+    metrics = Decimal("0.30") * floor.stack.custom_metric_series / 1000
+    assert no_ses == Decimal("0.01075") + metrics
     assert lines[("ses", "welcome", "recipients")] == Decimal("0.1")
 
 
