@@ -115,8 +115,10 @@ def _judge(logical_id: str, props: Mapping[str, Any], source: _RunMetrics) -> Al
     threshold = float(props["Threshold"]) if "Threshold" in props else None
     base = {"alarm": logical_id, "description": str(props.get("AlarmDescription", ""))}
     compare = COMPARISONS.get(str(props.get("ComparisonOperator")))
-    if compare is None or threshold is None or int(props.get("EvaluationPeriods", 1)) != 1:
+    if "ANOMALY_DETECTION_BAND" in json.dumps(props.get("Metrics", [])):
         return _no_value(base, threshold, "anomaly band: needs a model of weeks of data", False)
+    if compare is None or threshold is None or int(props.get("EvaluationPeriods", 1)) != 1:
+        return _no_value(base, threshold, "this alarm's evaluation is not modelled", False)
     if "Metrics" in props:
         periods = _rate_periods(props["Metrics"], source)
     else:
@@ -129,9 +131,13 @@ def _judge(logical_id: str, props: Mapping[str, Any], source: _RunMetrics) -> Al
         return _no_value(base, threshold, "no datapoints in the run", True)
     statistic = str(props.get("ExtendedStatistic", ""))
     few = statistic.startswith("p")
-    value, samples = max(values, key=lambda p: (compare(p[0], threshold), p[0]))
+    measured = [(v, n) for v, n in values if not (few and n < INDICATIVE_BELOW)]
+    fires = any(compare(v, threshold) for v, n in measured)
+    # the worst period: a measured breach first, else the highest over (or nearest) the line
+    value, samples = max(
+        values, key=lambda p: (fires and p in measured, compare(p[0], threshold), p[0])
+    )
     indicative = few and samples < INDICATIVE_BELOW
-    fires = any(compare(v, threshold) for v, n in values if not (few and n < INDICATIVE_BELOW))
     return AlarmCheck(
         **base,
         threshold=threshold,
