@@ -1,6 +1,8 @@
 """``onramp load``: run Locust against an onboarding API, print a summary, check thresholds.
 
-Exit codes: 0 all thresholds met, 1 a threshold breached (or Locust failed), 2 bad flags.
+Exit codes: 0 all thresholds met, 1 a threshold breached (or Locust failed), 2 bad flags,
+or (with ``--measure-stack``) a test the account cannot take: the preflight runs first and
+refuses it, unless ``--force``.
 """
 
 from __future__ import annotations
@@ -17,7 +19,10 @@ from loadtest.results import LoadResult, RequestStats
 from loadtest.runner import LoadRunError, run_locust
 from loadtest.thresholds import Thresholds, parse_error_rate, parse_latency_ms, parse_rps
 from loadtest.units import parse_duration_s
+from onramp.errors import UsageError
+from onramp.staging.cli_preflight import add_plan_arguments, check_account, planned_load
 from onramp.staging.collector import measure_after_load
+from onramp.staging.preflight import PreflightReport, report_text
 
 _COLUMNS = ("name", "requests", "failures", "fail %", "p50 ms", "p95 ms", "p99 ms", "max ms", "rps")
 
@@ -43,8 +48,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--processes", type=int, default=1, help="Locust processes (-1: per core)")
     parser.add_argument("--out", type=Path, default=Path("runs"), help="runs directory")
     parser.add_argument("--mix", default=DEFAULT_MIX_TEXT, help="bad-payload shares: kind=share,…")
+    add_plan_arguments(parser, with_shape=False)
     staging = parser.add_argument_group("staging: measure the test's window from CloudWatch")
     staging.add_argument("--measure-stack", help="CloudFormation stack name to measure and price")
+    staging.add_argument(
+        "--force", action="store_true", help="run even when the preflight says it cannot fit"
+    )
     staging.add_argument("--region", help="the stack's region (default: the profile's)")
     staging.add_argument("--profile", help="AWS named profile")
     thresholds = parser.add_argument_group("thresholds (a breach exits 1)")
@@ -70,6 +79,11 @@ def run(args: argparse.Namespace) -> int:
     """Run the load test, print the summary and any threshold breach; the exit code."""
     thresholds = thresholds_from_args(args)
     duration_s = parse_duration_s(args.duration, "--duration")
+    if args.measure_stack:
+        plan = planned_load(args.rate, duration_s, args.shape, args.mix, args.recipients)
+        report = check_account(args.measure_stack, plan, args.region, args.profile)
+        print(report_text(plan, report))
+        refuse_unfit(args.measure_stack, report, args.force)
     progress = ConsoleProgress()
     try:
         result = run_locust(
@@ -82,6 +96,7 @@ def run(args: argparse.Namespace) -> int:
             out_dir=args.out,
             progress=progress,
             mix=args.mix,
+            env_extra={"ONRAMP_RECIPIENTS": args.recipients},
         )
     except LoadRunError as exc:
         print(f"onramp load: {exc}", file=sys.stderr)
@@ -102,6 +117,18 @@ def run(args: argparse.Namespace) -> int:
     for message in breaches:
         print(f"onramp load: threshold breached: {message}", file=sys.stderr)
     return 1 if breaches else 0
+
+
+def refuse_unfit(stack: str, report: PreflightReport, force: bool) -> None:
+    """UsageError (one line, exit 2) naming what breaks first, unless the test fits or
+    ``force``."""
+    first = report.first_to_break
+    if report.fits or force or first is None:
+        return
+    raise UsageError(
+        f"preflight: the test does not fit stack {stack}: {first.name} ({first.limit}; "
+        f"needs {first.needed}) breaks first; lower --rate/--duration or pass --force"
+    )
 
 
 def summary_table(result: LoadResult) -> str:

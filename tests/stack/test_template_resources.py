@@ -273,3 +273,12 @@ def test_every_taggable_resource_carries_cost_allocation_tags(
         tags = props.get("Tags") or {t["name"] for t in props.get("Body", {}).get("tags", [])}
         keys = tags if isinstance(tags, set) else tag_keys(tags)
         assert keys >= TAG_KEYS, logical_id
+
+
+@pytest.mark.parametrize(("stage", "allowed"), [("staging", "true"), ("prod", "false")])
+def test_the_ses_simulator_is_allowed_in_staging_only(
+    sam_template: dict[str, Any], stage: str, allowed: str
+) -> None:
+    variables = sam_template["Resources"]["EnrichFunction"]["Properties"]["Environment"]
+    resolver = Resolver(sam_template, {"Stage": stage})
+    assert resolver.resolve(variables["Variables"]["SES_SIMULATOR_ALLOWED"]) == allowed
