@@ -18,6 +18,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "loadtest.cli",
     "onramp.staging.cli",
     "onramp.staging.cli_preflight",
+    "onramp.staging.cli_cleanup",
     "onramp.local.cli",
     "onramp.report_cli",
     "onramp.demo_cli",
