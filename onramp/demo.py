@@ -41,6 +41,7 @@ from loadtest.results import LoadResult
 from loadtest.runner import run_locust
 from onramp.local.invoker import Invocation
 from onramp.local.recorder import Window
+from onramp.local.ses_account import AccountProfile
 from onramp.local.stack import EmbeddedStack
 from onramp.measurement import write_measurement
 from onramp.sam_template import DEFAULT_TEMPLATE
@@ -69,6 +70,8 @@ class DemoOptions:
     mix: str = DEFAULT_MIX_TEXT
     template: Path = DEFAULT_TEMPLATE
     drain_timeout_s: float = 120.0
+    account: AccountProfile = field(default_factory=AccountProfile)
+    recipients: str = "domains"
 
 
 @dataclass
@@ -89,6 +92,10 @@ class DemoOutcome:
     invocations: pd.DataFrame
     """invocations.csv as read once, for the alarm check and the report's ECDFs."""
     files: list[Path] = field(default_factory=list)
+    account: str = AccountProfile().describe()
+    """The account profile the embedded AWS played (``--account``)."""
+    limits_hit: dict[str, int] = field(default_factory=dict)
+    """SES sends the account profile refused, by limit."""
 
     @property
     def ok(self) -> bool:
@@ -108,7 +115,14 @@ def run_demo(options: DemoOptions, stream: TextIO | None = None) -> DemoOutcome:
     Progress goes to ``stream`` (default: the current sys.stderr).
     """
     stream = stream or sys.stderr
-    with EmbeddedStack(template_path=options.template, parameters=LOCAL_PARAMETERS) as stack:
+    # The mailbox simulator is a sign-up domain in the staging stage only: a simulator run
+    # plays staging.
+    staging = {"Stage": "staging"} if options.recipients == "simulator" else {}
+    with EmbeddedStack(
+        template_path=options.template,
+        parameters={**LOCAL_PARAMETERS, **staging},
+        account=options.account,
+    ) as stack:
         print(f"embedded stack up: {stack.api_url}", file=stream)
         started = datetime.now(UTC)
         progress = ConsoleProgress(stream)
@@ -120,6 +134,7 @@ def run_demo(options: DemoOptions, stream: TextIO | None = None) -> DemoOutcome:
             run_dir=options.run_dir,
             progress=progress,
             mix=options.mix,
+            env_extra={"ONRAMP_RECIPIENTS": options.recipients},
         )
         progress.finish()
         print("load finished; draining the pipeline ...", file=stream)
@@ -128,6 +143,7 @@ def run_demo(options: DemoOptions, stream: TextIO | None = None) -> DemoOutcome:
         verification = verify_run(
             load.accepted_ids(), stack.users(), stack.sent_emails(), stack.dead_letters()
         )
+        limits_hit = stack.ses_refusals()
         run_dir = load.run_dir
         measurement = stack.measurement(run_dir.name, (started, ended))
         write_measurement(measurement, run_dir / MEASUREMENT_JSON)
@@ -135,7 +151,7 @@ def run_demo(options: DemoOptions, stream: TextIO | None = None) -> DemoOutcome:
             stack.recorder.invocations(Window(started.timestamp(), ended.timestamp())),
             run_dir / INVOCATIONS_CSV,
         )
-    return price_run(run_dir, options, drained, verification, load, measurement)
+    return price_run(run_dir, options, drained, verification, load, measurement, limits_hit)
 
 
 def price_run(
@@ -145,6 +161,7 @@ def price_run(
     verification: Verification,
     load: LoadResult,
     measurement: dict[str, Any],
+    limits_hit: dict[str, int] | None = None,
 ) -> DemoOutcome:
     """Price a recorded run with the cost model and check the duration alarm."""
     scenario = load_scenario(
@@ -168,6 +185,8 @@ def price_run(
         alarm_ms=alarm_ms,
         alarm_rows=with_margin(duration_summary(invocations, alarm_ms), alarm_ms),
         invocations=invocations,
+        account=options.account.describe(),
+        limits_hit=dict(limits_hit or {}),
     )
     outcome.files.append(write_summary(outcome, run_dir / SUMMARY_JSON))
     return outcome
@@ -228,6 +247,7 @@ def summary(outcome: DemoOutcome) -> dict[str, Any]:
         "breakeven": outcome.breakeven.to_dict(),
         "duration_alarm_ms": outcome.alarm_ms,
         "duration_alarm": outcome.alarm_rows,
+        "account": {"profile": outcome.account, "limits_hit": outcome.limits_hit},
     }
 
 

@@ -16,8 +16,10 @@ from loadtest.payloads import DEFAULT_MIX_TEXT, parse_mix
 from loadtest.units import parse_duration_s
 from onramp.demo import DemoOptions, DemoOutcome, count_text, run_demo
 from onramp.errors import UsageError
+from onramp.local.account_flags import account_from_args, add_account_arguments
 from onramp.report_html import write_report
 from onramp.sam_template import DEFAULT_TEMPLATE, load_template
+from onramp.staging.cli_preflight import add_recipients_argument
 
 MAX_RATE = 500.0
 
@@ -46,6 +48,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--mix", default=DEFAULT_MIX_TEXT, help="bad-payload shares: kind=share")
     parser.add_argument("--template", default=str(DEFAULT_TEMPLATE), help="SAM template")
     parser.add_argument("--drain-timeout", default="120s", help="how long to wait for the drain")
+    add_account_arguments(parser)
+    add_recipients_argument(parser)
     parser.set_defaults(func=run)
 
 
@@ -77,6 +81,8 @@ def options_from_args(args: argparse.Namespace) -> DemoOptions:
         mix=args.mix,
         template=Path(args.template),
         drain_timeout_s=parse_duration_s(args.drain_timeout, "--drain-timeout"),
+        account=account_from_args(args),
+        recipients=args.recipients,
     )
 
 
@@ -102,6 +108,7 @@ def summary_text(outcome: DemoOutcome) -> str:
         f"verdict: {'ok' if outcome.ok else 'PROBLEMS'} - {v.accepted} accepted, "
         f"{v.completed} completed, {v.failed} failed with a reason, {v.emails} emails, "
         f"{v.dead_letters} dead letters",
+        f"account {outcome.account}; limits hit: {limits_text(outcome.limits_hit)}",
         "",
         f"monthly cost ({outcome.scenario.region}, free tier {outcome.scenario.free_tier}):",
         render_text([_volume_row(n, e) for n, e in outcome.estimates.items()]),
@@ -127,6 +134,13 @@ def summary_text(outcome: DemoOutcome) -> str:
         ),
     ]
     return "\n".join(lines)
+
+
+def limits_text(limits_hit: dict[str, int]) -> str:
+    """``ses max send rate (1/s): 412 sends refused`` per limit, or ``none``."""
+    if not limits_hit:
+        return "none"
+    return "; ".join(f"{limit}: {count:,} sends refused" for limit, count in limits_hit.items())
 
 
 def _volume_row(users: int, estimate: Any) -> dict[str, str]:

@@ -45,6 +45,11 @@ def add_plan_arguments(parser: argparse.ArgumentParser, with_shape: bool = True)
     if with_shape:
         parser.add_argument("--shape", choices=SHAPE_NAMES, default="steady", help="load shape")
         parser.add_argument("--mix", default=DEFAULT_MIX_TEXT, help="bad-payload shares")
+    add_recipients_argument(parser)
+
+
+def add_recipients_argument(parser: argparse.ArgumentParser) -> None:
+    """--recipients domains|simulator (``onramp load``, ``preflight``, ``demo``)."""
     parser.add_argument(
         "--recipients",
         choices=RECIPIENTS,
