@@ -16,7 +16,7 @@ from loadtest.payloads import DEFAULT_MIX_TEXT
 from loadtest.profiles import SHAPE_NAMES
 from loadtest.progress import ConsoleProgress
 from loadtest.results import LoadResult, RequestStats
-from loadtest.runner import LoadRunError, run_locust
+from loadtest.runner import LoadRunError, Master, run_locust, run_locust_worker
 from loadtest.thresholds import Thresholds, parse_error_rate, parse_latency_ms, parse_rps
 from loadtest.units import parse_duration_s
 from onramp.errors import UsageError
@@ -40,7 +40,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """The load flags (values are validated when the command runs, as UsageError)."""
-    parser.add_argument("--host", required=True, help="API base URL, e.g. http://127.0.0.1:3000")
+    parser.add_argument("--host", help="API base URL, e.g. http://127.0.0.1:3000 (not on workers)")
     parser.add_argument("--shape", choices=SHAPE_NAMES, default="steady", help="load shape")
     parser.add_argument("--users", type=int, help="peak users (default: 4 per registration/s)")
     parser.add_argument("--rate", type=float, default=10.0, help="peak registrations/s")
@@ -49,6 +49,19 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--out", type=Path, default=Path("runs"), help="runs directory")
     parser.add_argument("--mix", default=DEFAULT_MIX_TEXT, help="bad-payload shares: kind=share,…")
     add_plan_arguments(parser, with_shape=False)
+    distributed = parser.add_argument_group(
+        "distributed: one master (shape, reports, thresholds) and workers on any machines"
+    )
+    role = distributed.add_mutually_exclusive_group()
+    role.add_argument("--master", action="store_true", help="run as Locust's master")
+    role.add_argument("--worker", action="store_true", help="run as a worker of --master-host")
+    distributed.add_argument("--expect-workers", type=int, default=1, help="master: workers")
+    distributed.add_argument("--master-bind-host", default="*", help="master: address to listen")
+    distributed.add_argument(
+        "--master-bind-port", type=int, default=5557, help="master: port the workers connect to"
+    )
+    distributed.add_argument("--master-host", help="worker: the master's host name or address")
+    distributed.add_argument("--master-port", type=int, default=5557, help="worker: its port")
     staging = parser.add_argument_group("staging: measure the test's window from CloudWatch")
     staging.add_argument("--measure-stack", help="CloudFormation stack name to measure and price")
     staging.add_argument(
@@ -79,6 +92,10 @@ def run(args: argparse.Namespace) -> int:
     """Run the load test, print the summary and any threshold breach; the exit code."""
     thresholds = thresholds_from_args(args)
     duration_s = parse_duration_s(args.duration, "--duration")
+    if args.worker:
+        return run_worker(args, thresholds, duration_s)
+    if not args.host:
+        raise UsageError("--host: the API base URL is required (except with --worker)")
     if args.measure_stack:
         plan = planned_load(args.rate, duration_s, args.shape, args.mix, args.recipients)
         report = check_account(args.measure_stack, plan, args.region, args.profile)
@@ -97,6 +114,11 @@ def run(args: argparse.Namespace) -> int:
             progress=progress,
             mix=args.mix,
             env_extra={"ONRAMP_RECIPIENTS": args.recipients},
+            master=(
+                Master(args.expect_workers, args.master_bind_host, args.master_bind_port)
+                if args.master
+                else None
+            ),
         )
     except LoadRunError as exc:
         print(f"onramp load: {exc}", file=sys.stderr)
@@ -117,6 +139,37 @@ def run(args: argparse.Namespace) -> int:
     for message in breaches:
         print(f"onramp load: threshold breached: {message}", file=sys.stderr)
     return 1 if breaches else 0
+
+
+def run_worker(args: argparse.Namespace, thresholds: Thresholds, duration_s: float) -> int:
+    """One worker of a distributed run: requests and accepted ids here; reports, thresholds
+    and measurement on the master."""
+    master_only = {
+        "--host": args.host,
+        "--measure-stack": args.measure_stack,
+        "--max-error-rate/--p95/--min-rps": thresholds != Thresholds(),
+    }
+    for flag, given in master_only.items():
+        if given:
+            raise UsageError(f"{flag}: give it to the master, not to a --worker")
+    print(f"onramp load: worker of {args.master_host}:{args.master_port}", file=sys.stderr)
+    try:
+        run_dir = run_locust_worker(
+            args.master_host,
+            args.master_port,
+            shape=args.shape,
+            users=args.users,
+            rate=args.rate,
+            duration_s=duration_s,
+            out_dir=args.out,
+            env_extra={"ONRAMP_RECIPIENTS": args.recipients},
+            mix=args.mix,
+        )
+    except LoadRunError as exc:
+        print(f"onramp load: {exc}", file=sys.stderr)
+        return 1
+    print(f"worker done: {run_dir} (locust.log, accepted.*.txt, manifest.json)")
+    return 0
 
 
 def refuse_unfit(stack: str, report: PreflightReport, force: bool) -> None:
