@@ -11,6 +11,7 @@ import argparse
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from loadtest.payloads import DEFAULT_MIX_TEXT
 from loadtest.profiles import SHAPE_NAMES
@@ -105,15 +106,9 @@ def run(args: argparse.Namespace) -> int:
     try:
         result = run_locust(
             args.host,
-            shape=args.shape,
-            users=args.users,
-            rate=args.rate,
-            duration_s=duration_s,
+            **_plan(args, duration_s),
             processes=args.processes,
-            out_dir=args.out,
             progress=progress,
-            mix=args.mix,
-            env_extra={"ONRAMP_RECIPIENTS": args.recipients},
             master=(
                 Master(args.expect_workers, args.master_bind_host, args.master_bind_port)
                 if args.master
@@ -152,24 +147,29 @@ def run_worker(args: argparse.Namespace, thresholds: Thresholds, duration_s: flo
     for flag, given in master_only.items():
         if given:
             raise UsageError(f"{flag}: give it to the master, not to a --worker")
+    if not args.master_host:
+        raise UsageError("--master-host: a --worker needs the master's host name or address")
     print(f"onramp load: worker of {args.master_host}:{args.master_port}", file=sys.stderr)
     try:
-        run_dir = run_locust_worker(
-            args.master_host,
-            args.master_port,
-            shape=args.shape,
-            users=args.users,
-            rate=args.rate,
-            duration_s=duration_s,
-            out_dir=args.out,
-            env_extra={"ONRAMP_RECIPIENTS": args.recipients},
-            mix=args.mix,
-        )
+        run_dir = run_locust_worker(args.master_host, args.master_port, **_plan(args, duration_s))
     except LoadRunError as exc:
         print(f"onramp load: {exc}", file=sys.stderr)
         return 1
     print(f"worker done: {run_dir} (locust.log, accepted.*.txt, manifest.json)")
     return 0
+
+
+def _plan(args: argparse.Namespace, duration_s: float) -> dict[str, Any]:
+    """The plan's keyword arguments, the same for a local run, a master and its workers."""
+    return {
+        "shape": args.shape,
+        "users": args.users,
+        "rate": args.rate,
+        "duration_s": duration_s,
+        "out_dir": args.out,
+        "mix": args.mix,
+        "env_extra": {"ONRAMP_RECIPIENTS": args.recipients},
+    }
 
 
 def refuse_unfit(stack: str, report: PreflightReport, force: bool) -> None:
