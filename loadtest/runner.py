@@ -194,6 +194,10 @@ def run_locust_worker(
         master_host,
         "--master-port",
         str(master_port),
+        # Users finish the request in flight when the master stops the test, so its stats
+        # (sent with the worker's last report) count every request the API received.
+        "--stop-timeout",
+        str(STOP_TIMEOUT_S),
     ]
     manifest: dict[str, Any] = {
         "run_id": run_dir.name,
