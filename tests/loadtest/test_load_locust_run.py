@@ -10,9 +10,11 @@ import pytest
 from load_fake_api import FakeRegisterApi
 from moto import mock_aws
 
+from loadtest import cli
 from loadtest.payloads import BAD_KINDS
 from loadtest.runner import run_locust
 from onramp.cli import main
+from onramp.staging.preflight import PreflightReport
 
 EVERY_BAD_KIND = ",".join(f"{kind}=0.12" for kind in BAD_KINDS)
 
@@ -103,6 +105,8 @@ def test_measure_stack_measures_the_load_window_after_the_run(
         "AWS_DEFAULT_REGION": "us-east-1",
     }.items():
         monkeypatch.setenv(name, value)
+    # The preflight (tests/staging/test_preflight.py) passes here, so the load runs.
+    monkeypatch.setattr(cli, "check_account", lambda *_: PreflightReport([]))
     with mock_aws(), FakeRegisterApi() as api:
         argv = ["load", "--host", api.url, "--rate", "3", "--duration", "2s", "--out",
                 str(tmp_path), "--measure-stack", "ghost", "--region", "us-east-1"]  # fmt: skip
@@ -112,3 +116,22 @@ def test_measure_stack_measures_the_load_window_after_the_run(
     assert err.strip() == "onramp: error: stack ghost not found in region us-east-1"
     (run_dir,) = tmp_path.iterdir()
     assert (run_dir / "locust.json").exists() and not (run_dir / "measurement.json").exists()
+
+
+def test_measure_stack_checks_the_stack_before_any_traffic(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The preflight reads the stack first: a wrong name stops the test before Locust starts."""
+    for name, value in {
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_DEFAULT_REGION": "us-east-1",
+    }.items():
+        monkeypatch.setenv(name, value)
+    with mock_aws(), FakeRegisterApi() as api:
+        argv = ["load", "--host", api.url, "--rate", "3", "--duration", "2s", "--out",
+                str(tmp_path), "--measure-stack", "ghost", "--region", "us-east-1"]  # fmt: skip
+        assert main(argv) == 2
+        assert sum(api.status_counts.values()) == 0
+    assert capsys.readouterr().err == "onramp: error: stack ghost not found in region us-east-1\n"
+    assert not list(tmp_path.iterdir())
