@@ -96,15 +96,20 @@ def test_cli_bad_flags_exit_2_before_running(
     assert not tmp_path.exists() or not any(tmp_path.iterdir())
 
 
-def test_measure_stack_measures_the_load_window_after_the_run(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
-) -> None:
+@pytest.fixture
+def fake_credentials(monkeypatch: pytest.MonkeyPatch) -> None:
     for name, value in {
         "AWS_ACCESS_KEY_ID": "testing",
         "AWS_SECRET_ACCESS_KEY": "testing",
         "AWS_DEFAULT_REGION": "us-east-1",
     }.items():
         monkeypatch.setenv(name, value)
+
+
+@pytest.mark.usefixtures("fake_credentials")
+def test_measure_stack_measures_the_load_window_after_the_run(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     # The preflight (tests/staging/test_preflight.py) passes here, so the load runs.
     monkeypatch.setattr(cli, "check_account", lambda *_: PreflightReport([]))
     with mock_aws(), FakeRegisterApi() as api:
@@ -118,16 +123,11 @@ def test_measure_stack_measures_the_load_window_after_the_run(
     assert (run_dir / "locust.json").exists() and not (run_dir / "measurement.json").exists()
 
 
+@pytest.mark.usefixtures("fake_credentials")
 def test_measure_stack_checks_the_stack_before_any_traffic(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """The preflight reads the stack first: a wrong name stops the test before Locust starts."""
-    for name, value in {
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_DEFAULT_REGION": "us-east-1",
-    }.items():
-        monkeypatch.setenv(name, value)
     with mock_aws(), FakeRegisterApi() as api:
         argv = ["load", "--host", api.url, "--rate", "3", "--duration", "2s", "--out",
                 str(tmp_path), "--measure-stack", "ghost", "--region", "us-east-1"]  # fmt: skip
