@@ -62,6 +62,7 @@ from onramp.alarms import (
 from onramp.local.faults import FaultPlan
 from onramp.local.invoker import Invocation
 from onramp.local.recorder import Window
+from onramp.local.ses_account import AccountProfile
 from onramp.local.stack import EmbeddedStack
 from onramp.measurement import write_measurement
 from onramp.sam_template import DEFAULT_TEMPLATE
@@ -95,6 +96,8 @@ class DemoOptions:
     """Alarms known to breach on this run: listed in the summary, not failing the verdict."""
     faults: FaultPlan | None = None
     """Faults injected into the embedded stack (docs/faults.md)."""
+    account: AccountProfile = field(default_factory=AccountProfile)
+    recipients: str = "domains"
 
 
 @dataclass
@@ -117,6 +120,10 @@ class DemoOutcome:
     alarm_checks: list[AlarmCheck] = field(default_factory=list)
     allowed_alarms: tuple[str, ...] = ()
     files: list[Path] = field(default_factory=list)
+    account: str = AccountProfile().describe()
+    """The account profile the embedded AWS played (``--account``)."""
+    limits_hit: dict[str, int] = field(default_factory=dict)
+    """SES sends the account profile refused, by limit."""
 
     @property
     def lossless(self) -> bool:
@@ -150,6 +157,13 @@ class DemoOutcome:
         return [c for c in self.alarm_checks if c.indicative and c.breached and not c.fires]
 
 
+def stack_parameters(options: DemoOptions) -> dict[str, str]:
+    """The template parameters of the embedded stack. The mailbox simulator is a sign-up
+    domain in the staging stage only: a simulator run plays staging."""
+    staging = {"Stage": "staging"} if options.recipients == "simulator" else {}
+    return {**LOCAL_PARAMETERS, **staging}
+
+
 def run_demo(options: DemoOptions, stream: TextIO | None = None) -> DemoOutcome:
     """Run the whole job; see the module docstring. Returns the outcome (never raises on loss).
 
@@ -157,7 +171,10 @@ def run_demo(options: DemoOptions, stream: TextIO | None = None) -> DemoOutcome:
     """
     stream = stream or sys.stderr
     with EmbeddedStack(
-        template_path=options.template, parameters=LOCAL_PARAMETERS, faults=options.faults
+        template_path=options.template,
+        parameters=stack_parameters(options),
+        account=options.account,
+        faults=options.faults,
     ) as stack:
         print(f"embedded stack up: {stack.api_url}", file=stream)
         started = datetime.now(UTC)
@@ -170,6 +187,7 @@ def run_demo(options: DemoOptions, stream: TextIO | None = None) -> DemoOutcome:
             run_dir=options.run_dir,
             progress=progress,
             mix=options.mix,
+            env_extra={"ONRAMP_RECIPIENTS": options.recipients},
         )
         progress.finish()
         print("load finished; draining the pipeline ...", file=stream)
@@ -178,13 +196,14 @@ def run_demo(options: DemoOptions, stream: TextIO | None = None) -> DemoOutcome:
         verification = verify_run(
             load.accepted_ids(), stack.users(), stack.sent_emails(), stack.dead_letters()
         )
+        limits_hit = stack.ses_refusals()
         run_dir = load.run_dir
         measurement = stack.measurement(run_dir.name, (started, ended))
         write_measurement(measurement, run_dir / MEASUREMENT_JSON)
         invocations = stack.recorder.invocations(Window(started.timestamp(), ended.timestamp()))
         write_invocations_csv(invocations, run_dir / INVOCATIONS_CSV)
         write_metrics_csv(invocations, run_dir / METRICS_CSV)
-    return price_run(run_dir, options, drained, verification, load, measurement)
+    return price_run(run_dir, options, drained, verification, load, measurement, limits_hit)
 
 
 def price_run(
@@ -194,6 +213,7 @@ def price_run(
     verification: Verification,
     load: LoadResult,
     measurement: dict[str, Any],
+    limits_hit: dict[str, int] | None = None,
 ) -> DemoOutcome:
     """Price a recorded run with the cost model and judge the template's alarms on it."""
     scenario = load_scenario(
@@ -223,9 +243,11 @@ def price_run(
             invocations,
             read_metrics(run_dir),
             verification.dead_letters,
-            LOCAL_PARAMETERS,
+            stack_parameters(options),
         ),
         allowed_alarms=options.allowed_alarms,
+        account=options.account.describe(),
+        limits_hit=dict(limits_hit or {}),
     )
     outcome.files.append(write_summary(outcome, run_dir / SUMMARY_JSON))
     return outcome
@@ -329,6 +351,7 @@ def summary(outcome: DemoOutcome) -> dict[str, Any]:
         "breakeven": outcome.breakeven.to_dict(),
         "duration_alarm_ms": outcome.alarm_ms,
         "duration_alarm": outcome.alarm_rows,
+        "account": {"profile": outcome.account, "limits_hit": outcome.limits_hit},
     }
 
 

@@ -18,9 +18,11 @@ from loadtest.units import parse_duration_s, parse_share
 from onramp.alarms import INDICATIVE_BELOW, AlarmCheck
 from onramp.demo import DemoOptions, DemoOutcome, count_text, run_demo, sign_in_text
 from onramp.errors import UsageError
+from onramp.local.account_flags import account_from_args, add_account_arguments
 from onramp.local.faults import FaultPlan, FaultPlanError
 from onramp.report_html import write_report
 from onramp.sam_template import DEFAULT_TEMPLATE, load_template, resources_of_type
+from onramp.staging.cli_preflight import add_recipients_argument
 
 MAX_RATE = 500.0
 
@@ -70,6 +72,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         metavar="KIND[:KEY=VALUE,...]",
         help="inject a fault into the embedded stack (repeatable; docs/faults.md)",
     )
+    add_account_arguments(parser)
+    add_recipients_argument(parser)
     parser.set_defaults(func=run)
 
 
@@ -115,6 +119,8 @@ def options_from_args(args: argparse.Namespace) -> DemoOptions:
         drain_timeout_s=parse_duration_s(args.drain_timeout, "--drain-timeout"),
         allowed_alarms=tuple(args.allow_alarm),
         faults=faults,
+        account=account_from_args(args),
+        recipients=args.recipients,
     )
 
 
@@ -140,6 +146,7 @@ def summary_text(outcome: DemoOutcome) -> str:
         f"verdict: {verdict_word(outcome)} - {v.accepted} accepted, "
         f"{v.completed} completed, {v.failed} failed with a reason, {v.emails} emails, "
         f"{v.dead_letters} dead letters",
+        f"account {outcome.account}; limits hit: {limits_text(outcome.limits_hit)}",
         *[f"  {line}" for line in verdict_notes(outcome)],
         "",
         f"monthly cost ({outcome.scenario.region}, free tier {outcome.scenario.free_tier}; "
@@ -214,6 +221,13 @@ def alarm_row(check: AlarmCheck, allowed: tuple[str, ...]) -> dict[str, Any]:
         "state": check.state + (" (allowed)" if check.alarm in allowed else ""),
         "note": check.note,
     }
+
+
+def limits_text(limits_hit: dict[str, int]) -> str:
+    """``ses max send rate (1/s): 412 sends refused`` per limit, or ``none``."""
+    if not limits_hit:
+        return "none"
+    return "; ".join(f"{limit}: {count:,} sends refused" for limit, count in limits_hit.items())
 
 
 def _volume_row(users: int, estimate: Any) -> dict[str, str]:

@@ -45,6 +45,11 @@ def allowed_email_domains() -> frozenset[str] | None:
     return parse_allowed_domains(os.environ.get("ALLOWED_EMAIL_DOMAINS", "*"))
 
 
+def ses_simulator_allowed() -> bool:
+    """``SES_SIMULATOR_ALLOWED`` is ``true`` (the template sets it in the staging stage only)."""
+    return os.environ.get("SES_SIMULATOR_ALLOWED", "false").strip().lower() == "true"
+
+
 def lookup_provider_name() -> str:
     """``LOOKUP_PROVIDER`` (default ``none``)."""
     return os.environ.get("LOOKUP_PROVIDER", "none").strip().lower()

@@ -31,7 +31,11 @@ def enrich_record(record: DynamoDBRecord) -> None:
     created_at = user.get("created_at")
     audit.record(user["user_id"], Status.PENDING, user.get("correlation_id"), at=created_at)
     outcome = normalise_user(
-        user.get("email"), user.get("name"), user.get("phone"), config.allowed_email_domains()
+        user.get("email"),
+        user.get("name"),
+        user.get("phone"),
+        config.allowed_email_domains(),
+        config.ses_simulator_allowed(),
     )
     if isinstance(outcome, FailureReason):
         if change_status(users, audit, user, Status.FAILED, reason=outcome):
