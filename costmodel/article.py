@@ -192,8 +192,9 @@ def _reasons(scenario: Scenario, users: int, catalog: Catalog) -> dict[str, tupl
         ),
         "CloudWatch": (
             f"{_usd(custom)} per custom metric a month; {_usd(logs)} per GB of logs ingested",
-            f"'metric storage' is {per.custom_metrics} custom metrics (EMF) at {_usd(custom)} "
-            "each a month whatever the traffic (the free tier covers 10); logs are "
+            f"'metric storage' is {stack.custom_metric_series} custom metric series (EMF) at "
+            f"{_usd(custom)} each a month, pro rata by the hours with data (none without "
+            "traffic; the free tier covers 10); logs are "
             f"{per.log_bytes:.0f} bytes per onboarding (START/END/REPORT lines included), "
             "a fraction of a cent per 1,000 users",
         ),

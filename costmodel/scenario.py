@@ -23,6 +23,7 @@ from typing import Any
 from costmodel.arithmetic import EXACT, Arithmetic
 from costmodel.bootstrap import RunEvidence, read_evidence
 from costmodel.components.registry import SERVICES
+from costmodel.custom_metrics import metric_months
 from costmodel.engine import Bill, price_usage, to_cents
 from costmodel.template_costs import StackSpec, read_stack
 from onramp.measurement import load_measurement
@@ -94,10 +95,6 @@ DEFAULT_S3_PUTS = Decimal(1)
 """The per-user prefix marker object ``users/<user_id>/``."""
 DEFAULT_S3_GETS = Decimal(1)
 """The idempotency HEAD on the marker (billed as a GET-class request)."""
-DEFAULT_CUSTOM_METRICS = 8
-"""The handlers' EMF metrics (stack/src/onboarding/observability.py): Registrations,
-Enrichments, Provisions, and Failures by 5 reasons. CloudWatch prorates a metric by the hours
-it receives data, so a full month each is an upper bound at low volume."""
 ACCESS_LOG_BYTES_PER_REQUEST = Decimal(350)
 """One JSON line of the HTTP API access log (the template's AccessLogSettings format)."""
 DEFAULT_POOL_USERS = Decimal(1)
@@ -136,7 +133,6 @@ class PerOnboarding:
     sqs_requests: Any
     rejected_per_accepted: Any
     init_ms: dict[str, Any] | None = None
-    custom_metrics: int = DEFAULT_CUSTOM_METRICS
     source: str = DOCUMENTED_DEFAULTS
     """The shape priced, for every output: ``documented defaults`` or ``measured: run <id>``."""
     failure_share: Any = ZERO
@@ -149,7 +145,7 @@ class PerOnboarding:
         changes: dict[str, Any] = {}
         for f in fields(self):
             value = getattr(self, f.name)
-            if f.name in ("custom_metrics", "source") or value is None:
+            if f.name == "source" or value is None:
                 continue
             is_map = isinstance(value, dict)
             changes[f.name] = (
@@ -366,7 +362,7 @@ def monthly_quantities(
     q[("cloudwatch", "ops", "alarm_metrics")] = stack.alarm_metrics
     q[("cloudwatch", "ops", "anomaly_alarms")] = stack.anomaly_alarms
     q[("cloudwatch", "ops", "high_resolution_alarm_metrics")] = stack.high_resolution_alarm_metrics
-    q[("cloudwatch", "ops", "custom_metrics")] = per.custom_metrics
+    q[("cloudwatch", "ops", "custom_metrics")] = metric_months(stack.custom_metric_series, users)
     q[("cloudwatch", "ops", "log_ingest_gb")] = log_gb
     q[("cloudwatch", "ops", "log_storage_gb")] = log_gb * log_retention_days(stack) / DAYS_PER_MONTH
     for index, queue in enumerate(stack.queues):

@@ -20,6 +20,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from costmodel.custom_metrics import catalog_series
 from onramp.errors import UsageError
 from onramp.sam_template import (
     DEFAULT_TEMPLATE,
@@ -86,6 +87,8 @@ class StackSpec:
     action_budgets: int
     user_pool_plan: str | None = None
     """The feature plan of the template's user pool (lower case), None without one."""
+    custom_metric_series: int = 0
+    """Custom metric series the functions' code can emit (costmodel.custom_metrics)."""
 
     @property
     def alarm_metrics(self) -> int:
@@ -136,6 +139,11 @@ def read_stack(
             budget_usd=_budget_usd(template, resolver),
             action_budgets=len(resources_of_type(template, "AWS::Budgets::BudgetsAction")),
             user_pool_plan=_user_pool_plan(template, resolver),
+            custom_metric_series=catalog_series(
+                fn
+                for fn in functions(template, path.parent)
+                if not fn.condition or resolver.condition(fn.condition)
+            ),
         )
     except (KeyError, TypeError, ValueError) as exc:
         raise UsageError(f"template {path}: cannot read cost facts ({exc!r})") from exc

@@ -1,6 +1,8 @@
 """``onramp load``: run Locust against an onboarding API, print a summary, check thresholds.
 
-Exit codes: 0 all thresholds met, 1 a threshold breached (or Locust failed), 2 bad flags.
+Exit codes: 0 all thresholds met, 1 a threshold breached (or Locust failed), 2 bad flags,
+or (with ``--measure-stack``) a test the account cannot take: the preflight runs first and
+refuses it, unless ``--force``.
 """
 
 from __future__ import annotations
@@ -9,15 +11,19 @@ import argparse
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from loadtest.payloads import DEFAULT_MIX_TEXT
 from loadtest.profiles import SHAPE_NAMES
 from loadtest.progress import ConsoleProgress
 from loadtest.results import LoadResult, RequestStats
-from loadtest.runner import LoadRunError, run_locust
+from loadtest.runner import LoadRunError, Master, run_locust, run_locust_worker
 from loadtest.thresholds import Thresholds, parse_error_rate, parse_latency_ms, parse_rps
 from loadtest.units import parse_duration_s
+from onramp.errors import UsageError
+from onramp.staging.cli_preflight import add_plan_arguments, check_account, planned_load
 from onramp.staging.collector import measure_after_load
+from onramp.staging.preflight import PreflightReport, report_text
 
 _COLUMNS = ("name", "requests", "failures", "fail %", "p50 ms", "p95 ms", "p99 ms", "max ms", "rps")
 
@@ -35,7 +41,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """The load flags (values are validated when the command runs, as UsageError)."""
-    parser.add_argument("--host", required=True, help="API base URL, e.g. http://127.0.0.1:3000")
+    parser.add_argument("--host", help="API base URL, e.g. http://127.0.0.1:3000 (not on workers)")
     parser.add_argument("--shape", choices=SHAPE_NAMES, default="steady", help="load shape")
     parser.add_argument("--users", type=int, help="peak users (default: 4 per registration/s)")
     parser.add_argument("--rate", type=float, default=10.0, help="peak registrations/s")
@@ -43,8 +49,25 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--processes", type=int, default=1, help="Locust processes (-1: per core)")
     parser.add_argument("--out", type=Path, default=Path("runs"), help="runs directory")
     parser.add_argument("--mix", default=DEFAULT_MIX_TEXT, help="bad-payload shares: kind=share,…")
+    add_plan_arguments(parser, with_shape=False)
+    distributed = parser.add_argument_group(
+        "distributed: one master (shape, reports, thresholds) and workers on any machines"
+    )
+    role = distributed.add_mutually_exclusive_group()
+    role.add_argument("--master", action="store_true", help="run as Locust's master")
+    role.add_argument("--worker", action="store_true", help="run as a worker of --master-host")
+    distributed.add_argument("--expect-workers", type=int, default=1, help="master: workers")
+    distributed.add_argument("--master-bind-host", default="*", help="master: address to listen")
+    distributed.add_argument(
+        "--master-bind-port", type=int, default=5557, help="master: port the workers connect to"
+    )
+    distributed.add_argument("--master-host", help="worker: the master's host name or address")
+    distributed.add_argument("--master-port", type=int, default=5557, help="worker: its port")
     staging = parser.add_argument_group("staging: measure the test's window from CloudWatch")
     staging.add_argument("--measure-stack", help="CloudFormation stack name to measure and price")
+    staging.add_argument(
+        "--force", action="store_true", help="run even when the preflight says it cannot fit"
+    )
     staging.add_argument("--region", help="the stack's region (default: the profile's)")
     staging.add_argument("--profile", help="AWS named profile")
     thresholds = parser.add_argument_group("thresholds (a breach exits 1)")
@@ -70,18 +93,27 @@ def run(args: argparse.Namespace) -> int:
     """Run the load test, print the summary and any threshold breach; the exit code."""
     thresholds = thresholds_from_args(args)
     duration_s = parse_duration_s(args.duration, "--duration")
+    if args.worker:
+        return run_worker(args, thresholds, duration_s)
+    if not args.host:
+        raise UsageError("--host: the API base URL is required (except with --worker)")
+    if args.measure_stack:
+        plan = planned_load(args.rate, duration_s, args.shape, args.mix, args.recipients)
+        report = check_account(args.measure_stack, plan, args.region, args.profile)
+        print(report_text(plan, report))
+        refuse_unfit(args.measure_stack, report, args.force)
     progress = ConsoleProgress()
     try:
         result = run_locust(
             args.host,
-            shape=args.shape,
-            users=args.users,
-            rate=args.rate,
-            duration_s=duration_s,
+            **_plan(args, duration_s),
             processes=args.processes,
-            out_dir=args.out,
             progress=progress,
-            mix=args.mix,
+            master=(
+                Master(args.expect_workers, args.master_bind_host, args.master_bind_port)
+                if args.master
+                else None
+            ),
         )
     except LoadRunError as exc:
         print(f"onramp load: {exc}", file=sys.stderr)
@@ -102,6 +134,54 @@ def run(args: argparse.Namespace) -> int:
     for message in breaches:
         print(f"onramp load: threshold breached: {message}", file=sys.stderr)
     return 1 if breaches else 0
+
+
+def run_worker(args: argparse.Namespace, thresholds: Thresholds, duration_s: float) -> int:
+    """One worker of a distributed run: requests and accepted ids here; reports, thresholds
+    and measurement on the master."""
+    master_only = {
+        "--host": args.host,
+        "--measure-stack": args.measure_stack,
+        "--max-error-rate/--p95/--min-rps": thresholds != Thresholds(),
+    }
+    for flag, given in master_only.items():
+        if given:
+            raise UsageError(f"{flag}: give it to the master, not to a --worker")
+    if not args.master_host:
+        raise UsageError("--master-host: a --worker needs the master's host name or address")
+    print(f"onramp load: worker of {args.master_host}:{args.master_port}", file=sys.stderr)
+    try:
+        run_dir = run_locust_worker(args.master_host, args.master_port, **_plan(args, duration_s))
+    except LoadRunError as exc:
+        print(f"onramp load: {exc}", file=sys.stderr)
+        return 1
+    print(f"worker done: {run_dir} (locust.log, accepted.*.txt, manifest.json)")
+    return 0
+
+
+def _plan(args: argparse.Namespace, duration_s: float) -> dict[str, Any]:
+    """The plan's keyword arguments, the same for a local run, a master and its workers."""
+    return {
+        "shape": args.shape,
+        "users": args.users,
+        "rate": args.rate,
+        "duration_s": duration_s,
+        "out_dir": args.out,
+        "mix": args.mix,
+        "env_extra": {"ONRAMP_RECIPIENTS": args.recipients},
+    }
+
+
+def refuse_unfit(stack: str, report: PreflightReport, force: bool) -> None:
+    """UsageError (one line, exit 2) naming what breaks first, unless the test fits or
+    ``force``."""
+    first = report.first_to_break
+    if report.fits or force or first is None:
+        return
+    raise UsageError(
+        f"preflight: the test does not fit stack {stack}: {first.name} ({first.limit}; "
+        f"needs {first.needed}) breaks first; lower --rate/--duration or pass --force"
+    )
 
 
 def summary_table(result: LoadResult) -> str:

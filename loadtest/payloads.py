@@ -11,6 +11,11 @@ failure. Configuration comes from the environment (see ``PayloadFactory.from_env
   the API still answers 202 and the user ends ``failed`` with ``domain_not_allowed``).
 - ``ONRAMP_OVERSIZED_BYTES``: body size of the ``oversized`` kind (the API limit is 8 KB).
 - ``ONRAMP_SEED``: seed for the choice of kinds, names and phones (emails stay unique).
+- ``ONRAMP_RECIPIENTS``: ``domains`` (default: ``ONRAMP_EMAIL_DOMAINS``) or ``simulator``:
+  every email then goes to SES's mailbox simulator, ``success+<label>@simulator.amazonses.com``
+  with ``SIMULATOR_SHARES`` of ``bounce+`` and ``complaint+`` addresses. AWS's SES guide: the
+  simulator works in the sandbox, its mail does not count against the daily sending quota,
+  it is billed like any email and it is still bound by the account's maximum send rate.
 """
 
 from __future__ import annotations
@@ -70,6 +75,11 @@ _INVALID_EMAIL_FORMS = (
 )
 _REMEMBERED_EMAILS = 1000
 
+SIMULATOR_DOMAIN = "simulator.amazonses.com"
+SIMULATOR_SHARES: dict[str, float] = {"bounce": 0.02, "complaint": 0.01}
+"""Shares of simulated outcomes among simulator addresses; the rest are ``success``."""
+RECIPIENTS: tuple[str, ...] = ("domains", "simulator")
+
 
 def parse_mix(text: str, source: str = "ONRAMP_MIX") -> dict[str, float]:
     """Shares of the bad kinds from ``kind=share,...`` (share ``0.05`` or ``5%``).
@@ -122,7 +132,11 @@ class PayloadFactory:
         disallowed_domain: str = DEFAULT_DISALLOWED_DOMAIN,
         oversized_bytes: int = DEFAULT_OVERSIZED_BYTES,
         seed: int | None = None,
+        recipients: str = "domains",
     ) -> None:
+        if recipients not in RECIPIENTS:
+            raise UsageError(f"ONRAMP_RECIPIENTS: {recipients!r} is not one of {RECIPIENTS}")
+        self._simulated = recipients == "simulator"
         self._rng = random.Random(seed)
         self._kinds = [VALID, *mix]
         self._weights = [max(0.0, 1 - sum(mix.values())), *mix.values()]
@@ -154,6 +168,7 @@ class PayloadFactory:
             disallowed_domain=environ.get("ONRAMP_DISALLOWED_DOMAIN", DEFAULT_DISALLOWED_DOMAIN),
             oversized_bytes=_env_int(environ, "ONRAMP_OVERSIZED_BYTES", DEFAULT_OVERSIZED_BYTES),
             seed=_env_int(environ, "ONRAMP_SEED", None),
+            recipients=environ.get("ONRAMP_RECIPIENTS", "domains").strip() or "domains",
         )
 
     def next(self) -> Payload:
@@ -173,11 +188,19 @@ class PayloadFactory:
         faker = self._fakers[locale]
         first, last = faker.first_name(), faker.last_name()
         local = f"{_ascii_slug(first)}.{_ascii_slug(last)}.{uuid.uuid4().hex[:10]}"
+        if self._simulated and domain is None:
+            local, domain = f"{self._simulated_outcome()}+{local}", SIMULATOR_DOMAIN
         return {
             "email": f"{local}@{domain or self._rng.choice(self._email_domains)}",
             "name": f"{first} {last}",
             "phone": self._phone(_LOCALE_REGIONS[locale]),
         }
+
+    def _simulated_outcome(self) -> str:
+        """``success``, ``bounce`` or ``complaint``, in ``SIMULATOR_SHARES``."""
+        outcomes = [*SIMULATOR_SHARES, "success"]
+        weights = [*SIMULATOR_SHARES.values(), 1 - sum(SIMULATOR_SHARES.values())]
+        return self._rng.choices(outcomes, weights)[0]
 
     def _phone(self, region: str) -> str:
         example = phonenumbers.example_number_for_type(region, phonenumbers.PhoneNumberType.MOBILE)

@@ -85,11 +85,7 @@ class LoadResult:
 
     def accepted_ids(self) -> list[str]:
         """user_ids the API accepted (202), from every Locust process's accepted file."""
-        stem, suffix = Path(ACCEPTED_FILE).stem, Path(ACCEPTED_FILE).suffix
-        ids: list[str] = []
-        for path in sorted(self.run_dir.glob(f"{stem}.*{suffix}")):
-            ids.extend(line for line in path.read_text(encoding="utf-8").splitlines() if line)
-        return ids
+        return accepted_ids_in(self.run_dir)
 
     @classmethod
     def load(cls, run_dir: Path) -> LoadResult:
@@ -131,3 +127,12 @@ def _percentile(histogram: Counter[int], share: float) -> float | None:
         if total - seen <= allowed_below:
             return float(bucket)
     return 0.0
+
+
+def accepted_ids_in(run_dir: Path) -> list[str]:
+    """user_ids the API accepted (202) in a run, from every Locust process's accepted file."""
+    stem, suffix = Path(ACCEPTED_FILE).stem, Path(ACCEPTED_FILE).suffix
+    ids: list[str] = []
+    for path in sorted(run_dir.glob(f"{stem}.*{suffix}")):
+        ids.extend(line for line in path.read_text(encoding="utf-8").splitlines() if line)
+    return ids

@@ -4,6 +4,10 @@ Locust monkey-patches the process with gevent, which breaks boto3 and Jupyter, s
 runs in our process: ``run_locust`` starts ``python -m locust`` headless, polls its history
 CSV for progress, and parses the stats CSV when it ends. Each run gets a fresh directory
 named by its UTC start time and a random suffix; an existing directory is never reused.
+
+Across machines, Locust's distributed mode: ``run_locust(..., master=Master(expect_workers=N))``
+runs the master (it holds the shape and writes the reports) and ``run_locust_worker`` one
+worker (it sends the requests and records the ids it had accepted in its own run directory).
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
@@ -36,8 +41,39 @@ STARTUP_GRACE_S = 60
 POLL_INTERVAL_S = 1.0
 
 
+WORKERS_WAIT_S = 120
+"""How long a master waits for its workers before giving up (Locust's own timeout)."""
+
+
 class LoadRunError(RuntimeError):
     """Locust failed to run or to finish (its log file is named in the message)."""
+
+
+@dataclass(frozen=True)
+class Master:
+    """Run as Locust's master: wait for ``expect_workers`` workers on ``bind_host:bind_port``."""
+
+    expect_workers: int
+    bind_host: str = "*"
+    bind_port: int = 5557
+
+    def __post_init__(self) -> None:
+        if self.expect_workers < 1:
+            raise UsageError(f"--expect-workers: {self.expect_workers} must be at least 1")
+        _check_port(self.bind_port, "--master-bind-port")
+
+    def flags(self) -> list[str]:
+        return [
+            "--master",
+            "--expect-workers",
+            str(self.expect_workers),
+            "--expect-workers-max-wait",
+            str(WORKERS_WAIT_S),
+            "--master-bind-host",
+            self.bind_host,
+            "--master-bind-port",
+            str(self.bind_port),
+        ]
 
 
 def validate_host(host: str) -> str:
@@ -60,6 +96,7 @@ def run_locust(
     progress: ProgressCallback | None = None,
     mix: str = DEFAULT_MIX_TEXT,
     run_dir: Path | None = None,
+    master: Master | None = None,
 ) -> LoadResult:
     """Run Locust headless against ``host`` and return its parsed results.
 
@@ -70,7 +107,8 @@ def run_locust(
     Locust's CSVs (full history), HTML and JSON reports, its log, ``accepted.<pid>.txt``
     files and ``manifest.json`` (or into ``run_dir``, an existing empty directory).
     Bad parameters raise UsageError before anything starts;
-    a Locust crash or hang raises LoadRunError. Example::
+    a Locust crash or hang raises LoadRunError. With ``master``, Locust runs as the master of
+    distributed workers (``run_locust_worker``) and ``processes`` must stay 1. Example::
 
         result = run_locust("http://127.0.0.1:3000", rate=20, duration_s=60)
         result.aggregated.p95_ms, result.accepted_ids()
@@ -80,16 +118,20 @@ def run_locust(
     parse_mix(mix, "--mix")
     if processes < 1 and processes != -1:
         raise UsageError(f"--processes: {processes} must be at least 1 (or -1, one per core)")
+    if master is not None and processes != 1:
+        raise UsageError("--processes: the workers of a --master run are separate processes")
     locust_version = _locust_version()
     if run_dir is None:
         run_dir = new_run_dir(out_dir)[1]
-    command = _locust_command(host, run_dir, processes)
+    command = _locust_command(host, run_dir, processes) + (master.flags() if master else [])
     manifest: dict[str, Any] = {
         "run_id": run_dir.name,
         "tool": "locust",
         "locust_version": locust_version,
         "git_commit": _git_commit(),
         "host": host,
+        "role": "master" if master else "local",
+        "expect_workers": master.expect_workers if master else None,
         "parameters": {
             "shape": plan.shape,
             "users": plan.users,
@@ -109,7 +151,8 @@ def run_locust(
     }
     _write_manifest(run_dir, manifest)
     env = _locust_env(plan, mix, run_dir, env_extra or {})
-    exit_code = _supervise(command, env, run_dir, plan.duration_s, progress)
+    waits = WORKERS_WAIT_S if master else 0
+    exit_code = _supervise(command, env, run_dir, plan.duration_s + waits, progress)
     manifest.update(ended_at=_now_iso(), locust_exit_code=exit_code)
     _write_manifest(run_dir, manifest)
     log = run_dir / results.LOG_FILE
@@ -120,14 +163,80 @@ def run_locust(
     return LoadResult.load(run_dir)
 
 
+def run_locust_worker(
+    master_host: str,
+    master_port: int = 5557,
+    shape: str = "steady",
+    users: int | None = None,
+    rate: float = 10.0,
+    duration_s: float = 60.0,
+    out_dir: Path = Path("runs"),
+    env_extra: Mapping[str, str] | None = None,
+    mix: str = DEFAULT_MIX_TEXT,
+) -> Path:
+    """Run one Locust worker of a distributed run until its master stops; its run directory.
+
+    The plan (shape, users, rate, duration, mix) must be the master's: each user's throughput
+    and the payload mix are computed on the worker. The directory holds the worker's log,
+    manifest and ``accepted.<pid>.txt``; the master's holds the reports.
+    """
+    _check_port(master_port, "--master-port")
+    if not master_host:
+        raise UsageError("--master-host: give the master's host name or address")
+    plan = LoadPlan(shape, users or default_users(rate), rate, duration_s)
+    parse_mix(mix, "--mix")
+    locust_version = _locust_version()
+    run_dir = new_run_dir(out_dir)[1]
+    command = [
+        *_locust_base(),
+        "--worker",
+        "--master-host",
+        master_host,
+        "--master-port",
+        str(master_port),
+        # Users finish the request in flight when the master stops the test, so its stats
+        # (sent with the worker's last report) count every request the API received.
+        "--stop-timeout",
+        str(STOP_TIMEOUT_S),
+    ]
+    manifest: dict[str, Any] = {
+        "run_id": run_dir.name,
+        "tool": "locust",
+        "locust_version": locust_version,
+        "git_commit": _git_commit(),
+        "role": "worker",
+        "master": f"{master_host}:{master_port}",
+        "parameters": {"shape": plan.shape, "users": plan.users, "rate": plan.rate,
+                       "duration_s": plan.duration_s, "mix": mix,
+                       "extra_env": sorted(env_extra or {})},
+        "command": command,
+        "started_at": _now_iso(),
+        "ended_at": None,
+        "locust_exit_code": None,
+    }  # fmt: skip
+    _write_manifest(run_dir, manifest)
+    env = _locust_env(plan, mix, run_dir, env_extra or {})
+    exit_code = _supervise(command, env, run_dir, plan.duration_s + WORKERS_WAIT_S, None)
+    manifest.update(ended_at=_now_iso(), locust_exit_code=exit_code)
+    _write_manifest(run_dir, manifest)
+    if exit_code is None:
+        raise LoadRunError(f"the worker did not finish in time and was stopped; see {run_dir}")
+    return run_dir
+
+
+def _check_port(port: int, flag: str) -> None:
+    if not 1 <= port <= 65535:
+        raise UsageError(f"{flag}: {port} must be between 1 and 65535")
+
+
+def _locust_base() -> list[str]:
+    return [sys.executable, "-m", "locust", "-f", str(LOCUSTFILE)]
+
+
 def _locust_command(host: str, run_dir: Path, processes: int) -> list[str]:
     prefix = str(run_dir / "locust")
     command = [
-        sys.executable,
-        "-m",
-        "locust",
-        "-f",
-        str(LOCUSTFILE),
+        *_locust_base(),
         "--headless",
         "--host",
         host,

@@ -17,6 +17,8 @@ COMMAND_MODULES: tuple[str, ...] = (
     "costmodel.cli",
     "loadtest.cli",
     "onramp.staging.cli",
+    "onramp.staging.cli_preflight",
+    "onramp.staging.cli_cleanup",
     "onramp.local.cli",
     "onramp.report_cli",
     "onramp.demo_cli",

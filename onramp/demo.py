@@ -3,10 +3,15 @@
 1. start the embedded stack (moto server, local HTTP API, stream pumps);
 2. run Locust against it (a subprocess) with the standard payload mix;
 3. drain, then verify every accepted registration ended well and nothing was sent twice;
-4. write measurement.json and invocations.csv into the Locust run directory;
+4. write measurement.json, invocations.csv and metrics.csv (the handlers' EMF values) into
+   the Locust run directory;
 5. price the measurement (cost per 1,000, monthly at several volumes, break-even);
-6. check the Lambda duration alarm on server-side durations;
+6. judge every alarm of the template on the run (:mod:`onramp.alarms`);
 7. write report.html and summary.json, and return the outcome for the summary table.
+
+The verdict is ``ok`` only when nothing was lost or sent twice and no alarm of the template
+would have fired (a breach on an indicative p99 is shown, not failed; an alarm the user
+allowed with ``--allow-alarm`` is listed, not failed).
 
 Example::
 
@@ -45,8 +50,19 @@ from loadtest.payloads import DEFAULT_EMAIL_DOMAINS, DEFAULT_MIX_TEXT
 from loadtest.progress import ConsoleProgress
 from loadtest.results import LoadResult
 from loadtest.runner import run_locust
+from onramp.alarms import (
+    INDICATIVE_BELOW,
+    METRIC_COLUMNS,
+    METRICS_CSV,
+    AlarmCheck,
+    dimensions_text,
+    judge_alarms,
+    read_metrics,
+)
+from onramp.local.faults import FaultPlan
 from onramp.local.invoker import Invocation
 from onramp.local.recorder import Window
+from onramp.local.ses_account import AccountProfile
 from onramp.local.stack import EmbeddedStack
 from onramp.measurement import write_measurement
 from onramp.sam_template import DEFAULT_TEMPLATE
@@ -76,6 +92,12 @@ class DemoOptions:
     mix: str = DEFAULT_MIX_TEXT
     template: Path = DEFAULT_TEMPLATE
     drain_timeout_s: float = 120.0
+    allowed_alarms: tuple[str, ...] = ()
+    """Alarms known to breach on this run: listed in the summary, not failing the verdict."""
+    faults: FaultPlan | None = None
+    """Faults injected into the embedded stack (docs/faults.md)."""
+    account: AccountProfile = field(default_factory=AccountProfile)
+    recipients: str = "domains"
 
 
 @dataclass
@@ -95,18 +117,51 @@ class DemoOutcome:
     alarm_rows: list[dict[str, Any]]
     invocations: pd.DataFrame
     """invocations.csv as read once, for the alarm check and the report's ECDFs."""
+    alarm_checks: list[AlarmCheck] = field(default_factory=list)
+    allowed_alarms: tuple[str, ...] = ()
     files: list[Path] = field(default_factory=list)
+    account: str = AccountProfile().describe()
+    """The account profile the embedded AWS played (``--account``)."""
+    limits_hit: dict[str, int] = field(default_factory=dict)
+    """SES sends the account profile refused, by limit."""
+
+    @property
+    def lossless(self) -> bool:
+        """True when the pipeline drained and lost or duplicated nothing."""
+        return self.drained and self.verification.ok
+
+    @property
+    def firing(self) -> list[AlarmCheck]:
+        """Alarms of the template that would have fired on this run and were not allowed."""
+        return [c for c in self.alarm_checks if c.fires and c.alarm not in self.allowed_alarms]
 
     @property
     def ok(self) -> bool:
-        """True when the pipeline drained and lost or duplicated nothing."""
-        return self.drained and self.verification.ok
+        """True when nothing was lost or sent twice and no (unallowed) alarm would fire."""
+        return self.lossless and not self.firing
 
     @property
     def problems(self) -> list[str]:
         """Every reason the run is not ok, one line each."""
         lines = [] if self.drained else ["the pipeline did not drain in time"]
-        return lines + self.verification.problems
+        alarms = [
+            f"alarm {c.alarm} would fire: {c.value:g} against {c.threshold:g} "
+            f"({c.samples} samples; {c.description})"
+            for c in self.firing
+        ]
+        return lines + self.verification.problems + alarms
+
+    @property
+    def indicative(self) -> list[AlarmCheck]:
+        """Breaches on too few samples to judge: reported, not failed."""
+        return [c for c in self.alarm_checks if c.indicative and c.breached and not c.fires]
+
+
+def stack_parameters(options: DemoOptions) -> dict[str, str]:
+    """The template parameters of the embedded stack. The mailbox simulator is a sign-up
+    domain in the staging stage only: a simulator run plays staging."""
+    staging = {"Stage": "staging"} if options.recipients == "simulator" else {}
+    return {**LOCAL_PARAMETERS, **staging}
 
 
 def run_demo(options: DemoOptions, stream: TextIO | None = None) -> DemoOutcome:
@@ -115,7 +170,12 @@ def run_demo(options: DemoOptions, stream: TextIO | None = None) -> DemoOutcome:
     Progress goes to ``stream`` (default: the current sys.stderr).
     """
     stream = stream or sys.stderr
-    with EmbeddedStack(template_path=options.template, parameters=LOCAL_PARAMETERS) as stack:
+    with EmbeddedStack(
+        template_path=options.template,
+        parameters=stack_parameters(options),
+        account=options.account,
+        faults=options.faults,
+    ) as stack:
         print(f"embedded stack up: {stack.api_url}", file=stream)
         started = datetime.now(UTC)
         progress = ConsoleProgress(stream)
@@ -127,6 +187,7 @@ def run_demo(options: DemoOptions, stream: TextIO | None = None) -> DemoOutcome:
             run_dir=options.run_dir,
             progress=progress,
             mix=options.mix,
+            env_extra={"ONRAMP_RECIPIENTS": options.recipients},
         )
         progress.finish()
         print("load finished; draining the pipeline ...", file=stream)
@@ -135,14 +196,14 @@ def run_demo(options: DemoOptions, stream: TextIO | None = None) -> DemoOutcome:
         verification = verify_run(
             load.accepted_ids(), stack.users(), stack.sent_emails(), stack.dead_letters()
         )
+        limits_hit = stack.ses_refusals()
         run_dir = load.run_dir
         measurement = stack.measurement(run_dir.name, (started, ended))
         write_measurement(measurement, run_dir / MEASUREMENT_JSON)
-        write_invocations_csv(
-            stack.recorder.invocations(Window(started.timestamp(), ended.timestamp())),
-            run_dir / INVOCATIONS_CSV,
-        )
-    return price_run(run_dir, options, drained, verification, load, measurement)
+        invocations = stack.recorder.invocations(Window(started.timestamp(), ended.timestamp()))
+        write_invocations_csv(invocations, run_dir / INVOCATIONS_CSV)
+        write_metrics_csv(invocations, run_dir / METRICS_CSV)
+    return price_run(run_dir, options, drained, verification, load, measurement, limits_hit)
 
 
 def price_run(
@@ -152,8 +213,9 @@ def price_run(
     verification: Verification,
     load: LoadResult,
     measurement: dict[str, Any],
+    limits_hit: dict[str, int] | None = None,
 ) -> DemoOutcome:
-    """Price a recorded run with the cost model and check the duration alarm."""
+    """Price a recorded run with the cost model and judge the template's alarms on it."""
     scenario = load_scenario(
         run_dir / MEASUREMENT_JSON,
         template=options.template,
@@ -176,14 +238,32 @@ def price_run(
         alarm_ms=alarm_ms,
         alarm_rows=with_margin(duration_summary(invocations, alarm_ms), alarm_ms),
         invocations=invocations,
+        alarm_checks=judge_alarms(
+            options.template,
+            invocations,
+            read_metrics(run_dir),
+            verification.dead_letters,
+            stack_parameters(options),
+        ),
+        allowed_alarms=options.allowed_alarms,
+        account=options.account.describe(),
+        limits_hit=dict(limits_hit or {}),
     )
     outcome.files.append(write_summary(outcome, run_dir / SUMMARY_JSON))
     return outcome
 
 
 def with_margin(rows: list[dict[str, Any]], alarm_ms: float) -> list[dict[str, Any]]:
-    """Add each function's headroom under the alarm threshold (negative: over it)."""
-    return [{**row, "margin_ms": round(alarm_ms - row["p99_ms"], 2)} for row in rows]
+    """Add each function's headroom under the alarm threshold (negative: over it), and whether
+    its p99 is only indicative (fewer than INDICATIVE_BELOW invocations)."""
+    return [
+        {
+            **row,
+            "margin_ms": round(alarm_ms - row["p99_ms"], 2),
+            "indicative": row["invocations"] < INDICATIVE_BELOW,
+        }
+        for row in rows
+    ]
 
 
 def count_text(value: int | None) -> str:
@@ -235,13 +315,35 @@ def write_invocations_csv(invocations: list[Invocation], path: Path) -> Path:
     return path
 
 
+def write_metrics_csv(invocations: list[Invocation], path: Path) -> Path:
+    """One row per EMF value the handlers emitted, stamped with its invocation's start."""
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(METRIC_COLUMNS)
+        for i in invocations:
+            start = datetime.fromtimestamp(i.started_at, UTC).isoformat(timespec="milliseconds")
+            for series in i.metrics:
+                dimensions = dimensions_text(series.dimensions)
+                for value in series.values:
+                    writer.writerow(
+                        [i.function, start, series.namespace, series.name, dimensions, value]
+                    )
+    return path
+
+
 def summary(outcome: DemoOutcome) -> dict[str, Any]:
     """The run's headline figures as plain JSON values (amounts as decimal strings)."""
     m = outcome.measurement
     return {
         "run_id": outcome.run_dir.name,
         "ok": outcome.ok,
+        "lossless": outcome.lossless,
         "problems": outcome.problems,
+        "alarms": [
+            {**c.row(), "allowed": c.alarm in outcome.allowed_alarms} for c in outcome.alarm_checks
+        ],
+        "alarms_firing": [c.alarm for c in outcome.firing],
+        "alarms_indicative": [c.alarm for c in outcome.indicative],
         "verification": outcome.verification.to_dict(),
         "load": {
             "requests": outcome.load.aggregated.requests,
@@ -259,6 +361,7 @@ def summary(outcome: DemoOutcome) -> dict[str, Any]:
         "breakeven": outcome.breakeven.to_dict(),
         "duration_alarm_ms": outcome.alarm_ms,
         "duration_alarm": outcome.alarm_rows,
+        "account": {"profile": outcome.account, "limits_hit": outcome.limits_hit},
     }
 
 

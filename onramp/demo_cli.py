@@ -15,10 +15,14 @@ from costmodel.free_tier import PROFILES
 from costmodel.scenario import DEFAULT_SIGN_IN_SHARE
 from loadtest.payloads import DEFAULT_MIX_TEXT, parse_mix
 from loadtest.units import parse_duration_s, parse_share
+from onramp.alarms import INDICATIVE_BELOW, AlarmCheck
 from onramp.demo import DemoOptions, DemoOutcome, count_text, run_demo, sign_in_text
 from onramp.errors import UsageError
+from onramp.local.account_flags import account_from_args, add_account_arguments
+from onramp.local.faults import FaultPlan, FaultPlanError
 from onramp.report_html import write_report
-from onramp.sam_template import DEFAULT_TEMPLATE, load_template
+from onramp.sam_template import DEFAULT_TEMPLATE, load_template, resources_of_type
+from onramp.staging.cli_preflight import add_recipients_argument
 
 MAX_RATE = 500.0
 
@@ -31,7 +35,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         description=(
             "Start the embedded stack, load it with Locust, drain, verify nothing was lost, "
             "write runs/<id>/ (measurement.json, report.html, Locust CSV/HTML) and print a "
-            "summary. Exit 1 when a registration was lost or an email sent twice."
+            "summary. Exit 1 when a registration was lost, an email sent twice, or an alarm "
+            "of the template would have fired on the run."
         ),
     )
     parser.add_argument("--duration", default="60s", help="load duration (default 60s)")
@@ -53,6 +58,22 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--mix", default=DEFAULT_MIX_TEXT, help="bad-payload shares: kind=share")
     parser.add_argument("--template", default=str(DEFAULT_TEMPLATE), help="SAM template")
     parser.add_argument("--drain-timeout", default="120s", help="how long to wait for the drain")
+    parser.add_argument(
+        "--allow-alarm",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="an alarm (logical id) this run is known to breach: listed, not failed (repeatable)",
+    )
+    parser.add_argument(
+        "--fault",
+        action="append",
+        default=[],
+        metavar="KIND[:KEY=VALUE,...]",
+        help="inject a fault into the embedded stack (repeatable; docs/faults.md)",
+    )
+    add_account_arguments(parser)
+    add_recipients_argument(parser)
     parser.set_defaults(func=run)
 
 
@@ -64,8 +85,19 @@ def options_from_args(args: argparse.Namespace) -> DemoOptions:
             f"--region: no price catalog for {args.region!r} "
             f"(available: {', '.join(available_regions())})"
         )
-    load_template(args.template)
+    template = load_template(args.template)
     parse_mix(args.mix, "--mix")
+    alarms = resources_of_type(template, "AWS::CloudWatch::Alarm")
+    for name in args.allow_alarm:
+        if name not in alarms:
+            raise UsageError(
+                f"--allow-alarm: {name!r} is not an alarm of the template "
+                f"(one of {', '.join(sorted(alarms))})"
+            )
+    try:
+        faults = FaultPlan.parse(args.fault) if args.fault else None
+    except FaultPlanError as exc:
+        raise UsageError(f"--fault: {exc}") from None
     run_dir = None
     if args.run_dir:
         run_dir = Path(args.run_dir)
@@ -85,18 +117,22 @@ def options_from_args(args: argparse.Namespace) -> DemoOptions:
         mix=args.mix,
         template=Path(args.template),
         drain_timeout_s=parse_duration_s(args.drain_timeout, "--drain-timeout"),
+        allowed_alarms=tuple(args.allow_alarm),
+        faults=faults,
+        account=account_from_args(args),
+        recipients=args.recipients,
     )
 
 
 def run(args: argparse.Namespace) -> int:
-    """Run the demo, write the report, print the summary; 1 when something was lost."""
+    """Run the demo, write the report, print the summary; 1 when the verdict is not ok."""
     options = options_from_args(args)
     outcome = run_demo(options)
     report = write_report(outcome)
     print(summary_text(outcome))
     print(f"\nreport: {report}\nrun:    {outcome.run_dir}")
     if not outcome.ok:
-        print("\nLOST OR DUPLICATED:\n" + "\n".join(outcome.problems), file=sys.stderr)
+        print("\nNOT OK:\n" + "\n".join(outcome.problems), file=sys.stderr)
         return 1
     return 0
 
@@ -107,9 +143,11 @@ def summary_text(outcome: DemoOutcome) -> str:
     h = outcome.headline
     be = outcome.breakeven
     lines = [
-        f"verdict: {'ok' if outcome.ok else 'PROBLEMS'} - {v.accepted} accepted, "
+        f"verdict: {verdict_word(outcome)} - {v.accepted} accepted, "
         f"{v.completed} completed, {v.failed} failed with a reason, {v.emails} emails, "
         f"{v.dead_letters} dead letters",
+        f"account {outcome.account}; limits hit: {limits_text(outcome.limits_hit)}",
+        *[f"  {line}" for line in verdict_notes(outcome)],
         "",
         f"monthly cost ({outcome.scenario.describe()}; "
         "each total is the sum of its invoice lines, one per usage type, in report.html):",
@@ -130,13 +168,66 @@ def summary_text(outcome: DemoOutcome) -> str:
                     "p99_ms": r["p99_ms"],
                     "max_ms": r["max_ms"],
                     "margin_ms": r["margin_ms"],
-                    "alarm": "BREACHED" if r["alarm_breached"] else "ok",
+                    "alarm": ("BREACHED" if r["alarm_breached"] else "ok")
+                    + (" (indicative)" if r["indicative"] else ""),
                 }
                 for r in outcome.alarm_rows
             ]
         ),
+        "",
+        f"alarms of the template on this run (a p99 on < {INDICATIVE_BELOW} samples is "
+        "indicative):",
+        render_text([alarm_row(c, outcome.allowed_alarms) for c in outcome.alarm_checks]),
     ]
     return "\n".join(lines)
+
+
+def verdict_word(outcome: DemoOutcome) -> str:
+    """``ok``, or what broke it: ``LOST OR DUPLICATED`` and/or ``ALARM`` (one would fire)."""
+    if outcome.ok:
+        return "ok"
+    return " + ".join(
+        word
+        for word, broken in (
+            ("LOST OR DUPLICATED", not outcome.lossless),
+            ("ALARM", outcome.firing),
+        )
+        if broken
+    )
+
+
+def verdict_notes(outcome: DemoOutcome) -> list[str]:
+    """One line per firing alarm, allowed alarm and indicative breach."""
+    notes = [f"FIRES: {c.alarm} ({c.value:g} > {c.threshold:g})" for c in outcome.firing]
+    notes += [
+        f"allowed (--allow-alarm): {c.alarm} ({c.state})"
+        for c in outcome.alarm_checks
+        if c.alarm in outcome.allowed_alarms
+    ]
+    notes += [
+        f"indicative only, not failed: {c.alarm} {c.value:g} on {c.samples} samples"
+        for c in outcome.indicative
+    ]
+    return notes
+
+
+def alarm_row(check: AlarmCheck, allowed: tuple[str, ...]) -> dict[str, Any]:
+    """One alarm's line in the summary table."""
+    return {
+        "alarm": check.alarm,
+        "value": "-" if check.value is None else f"{check.value:g}",
+        "threshold": "-" if check.threshold is None else f"{check.threshold:g}",
+        "samples": check.samples,
+        "state": check.state + (" (allowed)" if check.alarm in allowed else ""),
+        "note": check.note,
+    }
+
+
+def limits_text(limits_hit: dict[str, int]) -> str:
+    """``ses max send rate (1/s): 412 sends refused`` per limit, or ``none``."""
+    if not limits_hit:
+        return "none"
+    return "; ".join(f"{limit}: {count:,} sends refused" for limit, count in limits_hit.items())
 
 
 def _volume_row(users: int, estimate: Any) -> dict[str, str]:

@@ -1,10 +1,12 @@
 """report.html of a demo run: one self-contained page (plots embedded as PNG), for people.
 
 Sections: the run's metadata (date, duration, rate, machine, git commit, price catalog
-dates, free-tier profile, shape priced) and links, verdict, cost (by service, per 1,000,
-break-even), the Lambda duration alarm, per-onboarding work, load by payload kind and over
-time, and the bill at the chosen volume. Cells read as people read them
-(onramp.report_format): money as $, small unit prices per million, numbers right-aligned.
+dates, free-tier profile, shape priced) and links, verdict (red at the top when anything
+was lost or sent twice, or an alarm of the template would fire), the alarms judged on the
+run, cost (by service, per 1,000, break-even), the Lambda duration alarm, per-onboarding
+work, load by payload kind and over time, and the bill at the chosen volume. Cells read
+as people read them (onramp.report_format): money as $, small unit prices per million,
+numbers right-aligned.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ from costmodel.load_analysis import (
 )
 from costmodel.load_plots import duration_ecdf, latency_over_time, load_over_time
 from loadtest.results import HTML_REPORT
+from onramp.alarms import INDICATIVE_BELOW
 from onramp.demo import DemoOutcome, count_text, sign_in_text
 from onramp.notebooks import NOTEBOOKS, REPORT_SUBDIR
 from onramp.report_format import is_numeric, readable
@@ -45,6 +48,7 @@ th, td { border: 1px solid #ccc; padding: 0.15rem 0.35rem; text-align: left; }
 th { background: #f3f3f3; } td.num, th.num { text-align: right; white-space: nowrap; }
 table.meta th { text-align: left; width: 11rem; }
 .ok { color: #17692f; } .bad { color: #b00020; } figure { margin: 1rem 0; }
+.banner { padding: 0.6rem 1rem; border: 2px solid currentColor; font-size: 1.1rem; }
 img { max-width: 100%; } .note { color: #555; font-size: 0.9rem; }
 """
 
@@ -63,15 +67,28 @@ def render(outcome: DemoOutcome) -> str:
     be = outcome.breakeven
     history = locust_history(outcome.run_dir)
     ecdfs = duration_ecdfs(outcome.invocations)
-    verdict = "ok: nothing lost, nothing sent twice" if outcome.ok else "PROBLEMS"
+    verdict = (
+        "ok: nothing lost, nothing sent twice, no alarm of the template would fire"
+        if outcome.ok
+        else "NOT OK"
+    )
     css = "ok" if outcome.ok else "bad"
     parts = [
         f"<h1>onramp run {_e(outcome.run_dir.name)}</h1>",
+        f"<p id='verdict' class='{css} banner'><strong>Verdict: {_e(verdict)}</strong></p>",
+        _list(outcome.problems),
+        _indicative(outcome),
         _metadata(outcome),
         _links(outcome),
-        f"<p class='{css}'><strong>Verdict: {_e(verdict)}</strong></p>",
-        _list(outcome.problems),
-        _table([outcome.verification.to_dict() | {"problems": len(outcome.problems)}]),
+        _table([_verification_row(outcome)]),
+        "<h2>Alarms of the template, judged on this run</h2>",
+        "<p>Each alarm evaluated as CloudWatch does (clock-aligned periods, its statistic "
+        f"against its threshold). A p99 on fewer than {INDICATIVE_BELOW} samples is "
+        "<em>indicative</em>: shown with its sample size, it does not fail the verdict alone. "
+        "An alarm allowed with <code>--allow-alarm</code> is listed, not failed.</p>",
+        _table(
+            {**c.row(), "allowed": c.alarm in outcome.allowed_alarms} for c in outcome.alarm_checks
+        ),
         "<h2>Cost</h2>",
         "<p>Monthly bill at each volume, priced from this run's per-onboarding figures "
         f"(region {_e(outcome.scenario.region)}, free tier {_e(outcome.scenario.free_tier)}). "
@@ -242,6 +259,23 @@ def _table(rows: Iterable[Mapping[str, Any]]) -> str:
 def _list(lines: list[str]) -> str:
     return (
         "<ul>" + "".join(f"<li class='bad'>{_e(x)}</li>" for x in lines) + "</ul>" if lines else ""
+    )
+
+
+def _verification_row(outcome: DemoOutcome) -> dict[str, Any]:
+    """The lossless checks' counts; their own ``ok`` renamed so it is not read as the verdict."""
+    row = outcome.verification.to_dict()
+    return {"nothing_lost_or_twice": row.pop("ok"), **row, "problems": len(outcome.problems)}
+
+
+def _indicative(outcome: DemoOutcome) -> str:
+    lines = [
+        f"{c.alarm}: {c.value:g} against {c.threshold:g} on {c.samples} samples: indicative, "
+        "not failed"
+        for c in outcome.indicative
+    ]
+    return (
+        "<ul>" + "".join(f"<li class='note'>{_e(x)}</li>" for x in lines) + "</ul>" if lines else ""
     )
 
 

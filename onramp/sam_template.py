@@ -122,11 +122,17 @@ def parameter_defaults(template: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
+LOCAL_STACK_UUID = "00000000-0000-4000-8000-000000000000"
+"""The UUID part of ``AWS::StackId`` locally (CloudFormation makes a new one per stack)."""
+
+
 class Resolver:
-    """Evaluates Ref, GetAtt, Sub, Join, Select, If and condition functions to plain values.
+    """Evaluates Ref, GetAtt, Sub, Join, Select, Split, If and condition functions to plain
+    values.
 
     ``refs`` maps a logical id or parameter name to its Ref value; ``attributes`` maps
-    ``"LogicalId.Attr"`` to a GetAtt value. Pseudo parameters come from ``region``/``account``.
+    ``"LogicalId.Attr"`` to a GetAtt value. Pseudo parameters come from ``region``/``account``
+    and ``stack_name`` (``AWS::StackId`` carries :data:`LOCAL_STACK_UUID`).
     """
 
     def __init__(
@@ -144,6 +150,9 @@ class Resolver:
             "AWS::Region": region,
             "AWS::AccountId": account,
             "AWS::StackName": stack_name,
+            "AWS::StackId": (
+                f"arn:aws:cloudformation:{region}:{account}:stack/{stack_name}/{LOCAL_STACK_UUID}"
+            ),
             "AWS::Partition": "aws",
             "AWS::URLSuffix": "amazonaws.com",
             "AWS::NoValue": None,
@@ -156,6 +165,7 @@ class Resolver:
             "Fn::Sub": self._sub,
             "Fn::Join": lambda a: self.resolve(a[0]).join(str(self.resolve(x)) for x in a[1]),
             "Fn::Select": lambda a: self.resolve(a[1])[int(self.resolve(a[0]))],
+            "Fn::Split": lambda a: str(self.resolve(a[1])).split(a[0]),
             "Fn::If": self._if,
             "Fn::Equals": lambda a: self.resolve(a[0]) == self.resolve(a[1]),
             "Fn::Not": lambda a: not self.resolve(a[0]),

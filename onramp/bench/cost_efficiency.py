@@ -17,7 +17,8 @@ the measured run) at the least AWS could bill for it:
 Both sides are priced by the same engine (costmodel.scenario -> costmodel.engine) with no
 free tier (so the free tier hides nothing) and without storage (the rows and audit trail kept
 are the product's data and accrue month by month, not per request). The bill of 1,000,000
-onboardings minus the bill of none (the fixed alarms and metrics) gives the variable cost.
+onboardings minus the bill of none (the fixed alarms) gives the variable cost; custom metrics
+are in it (billed by the hours with data, every hour at this volume), on both sides alike.
 
 Example::
 
@@ -253,7 +254,7 @@ def cost_result(comparison: CostComparison, run_dir: Path | None = None) -> Benc
     ]
     notes = [
         "Priced with no free tier and without storage, at 1,000,000 onboardings a month, "
-        "minus the fixed bill (alarms, metrics); USD per 1,000 onboardings, 4 decimals.",
+        "minus the fixed bill (alarms); USD per 1,000 onboardings, 4 decimals.",
         "Floor: the same requests, users and outcomes at 1 ms and 128 MB per invocation, "
         "1 WRU per status write on Users and on the audit trail, 1 email and 1 S3 put per user "
         f"provisioned, {platform_log_bytes()} B of START/END/REPORT lines per invocation.",

@@ -4,7 +4,8 @@ The runtime (HTTP API, stream pumps, invoker, recorder) and the AWS it talks to 
 as they are on AWS: what the pipeline stores (rows, objects, policies, emails) grows the AWS
 process, never the runtime's, so each one's memory can be read on its own (the soak does).
 
-Run as ``python -m onramp.local.aws_process <channel-fd>`` by ``AwsProcess``. On the
+Run as ``python -m onramp.local.aws_process <channel-fd> <account-json>`` by ``AwsProcess``
+(the account profile: the SES limits it plays, ``onramp.local.ses_account``). On the
 inherited socket (``multiprocessing.connection`` framing, pickled tuples, both ends ours):
 
 - AWS process -> runtime: ``("ready", endpoint_url)`` once serving; ``("call", AwsCall)``
@@ -26,6 +27,7 @@ from __future__ import annotations
 
 import contextlib
 import itertools
+import json
 import os
 import queue
 import signal
@@ -39,6 +41,7 @@ from typing import Any
 
 from onramp.local.aws_server import SdkEnvironment, internal_client
 from onramp.local.aws_traffic import AwsCall
+from onramp.local.ses_account import AccountProfile
 from onramp.local.stream_retention import Needs
 
 START_TIMEOUT_S = 60.0
@@ -57,11 +60,15 @@ class AwsProcess:
     process ends without ``stop()``: killed, crashed."""
 
     def __init__(
-        self, on_call: Callable[[AwsCall], None], on_exit: Callable[[], None] | None = None
+        self,
+        on_call: Callable[[AwsCall], None],
+        on_exit: Callable[[], None] | None = None,
+        account: AccountProfile | None = None,
     ) -> None:
         self._on_call = on_call
         self._on_exit = on_exit
         self._stopping = False
+        self.account = account or AccountProfile()
         self._process: subprocess.Popen[bytes] | None = None
         self._socket: socket.socket | None = None
         self._channel: Connection | None = None
@@ -85,7 +92,13 @@ class AwsProcess:
         parent_end, child_end = socket.socketpair()
         with child_end:
             self._process = subprocess.Popen(
-                [sys.executable, "-m", "onramp.local.aws_process", str(child_end.fileno())],
+                [
+                    sys.executable,
+                    "-m",
+                    "onramp.local.aws_process",
+                    str(child_end.fileno()),
+                    json.dumps(self.account.to_dict()),
+                ],
                 stdin=subprocess.DEVNULL,
                 pass_fds=(child_end.fileno(),),
             )
@@ -204,6 +217,10 @@ class AwsProcess:
         """The bodies of the messages in those SQS queues, left in place."""
         return list(self._request("queued_messages", list(queue_names)))
 
+    def ses_refusals(self) -> dict[str, int]:
+        """SES sends the account profile refused, by limit (empty with ``none``)."""
+        return dict(self._request("ses_refusals"))
+
     def stored_data(self) -> dict[str, int]:
         """Bytes of stored data per store (``stored_data.stored_data_bytes``)."""
         return dict(self._request("stored_data"))
@@ -248,11 +265,13 @@ class AwsProcess:
 
 
 # -------------------------------------------------------------------- the AWS process
-def serve(channel_fd: int) -> None:
-    """Serve moto with metering and stream retention; answer the runtime until EOF."""
+def serve(channel_fd: int, account: AccountProfile) -> None:
+    """Serve moto with metering, the account's SES limits and stream retention; answer the
+    runtime until EOF."""
     from onramp.local.aws_server import MotoServer
     from onramp.local.aws_traffic import TrafficMeter
     from onramp.local.moto_stores import queued_messages, sent_email_count, sent_emails
+    from onramp.local.ses_account import SesAccount
     from onramp.local.stored_data import stored_data_bytes
 
     for signum in (signal.SIGINT, signal.SIGTERM):  # the runtime's to handle: it stops us
@@ -264,7 +283,9 @@ def serve(channel_fd: int) -> None:
         with send_lock:
             channel.send(message)
 
-    server = MotoServer(middleware=TrafficMeter(lambda call: send(("call", call))).wrap)
+    meter = TrafficMeter(lambda call: send(("call", call)))
+    ses = SesAccount(account)
+    server = MotoServer(middleware=lambda app: meter.wrap(ses.wrap(app)))
     retention = server.stream_retention
     answers: dict[str, Callable[..., Any]] = {
         "ping": lambda: None,
@@ -275,6 +296,7 @@ def serve(channel_fd: int) -> None:
         "sent_email_count": sent_email_count,
         "queued_messages": queued_messages,
         "stored_data": stored_data_bytes,
+        "ses_refusals": ses.refusals,
     }
     send(("ready", server.start()))
     try:
@@ -292,4 +314,4 @@ def serve(channel_fd: int) -> None:
 
 
 if __name__ == "__main__":
-    serve(int(sys.argv[1]))
+    serve(int(sys.argv[1]), AccountProfile(**json.loads(sys.argv[2])))

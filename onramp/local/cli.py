@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from onramp.errors import UsageError
+from onramp.local.account_flags import account_from_args, add_account_arguments
 from onramp.local.aws_process import AwsProcessError
 from onramp.local.faults import FaultPlan, FaultPlanError
 from onramp.local.jwt_auth import (
@@ -71,6 +72,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="inject a fault (repeatable; docs/faults.md)",
     )
     up.add_argument("--fault-seed", type=int, default=0, help="seed of the faults' rate draws")
+    add_account_arguments(up)
     up.add_argument(
         "--jwt-key",
         type=Path,
@@ -119,6 +121,7 @@ def run_up(args: argparse.Namespace) -> int:
         handler_log=log_file,
         faults=faults,
         jwt_private_key=jwt_key,
+        account=account_from_args(args),
     )
     with StopSignals() as signals:
         try:

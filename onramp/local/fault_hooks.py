@@ -10,6 +10,7 @@ the handler creates later inherits them:
   botocore parses it into the real ``ClientError`` and its retry rules apply unchanged.
 - ``crash``: ``after-call.<service>.<Operation>`` ends the process with ``os._exit(1)``
   once the call succeeded: the side effect is done, the status write is not.
+- ``slow``: ``before-send.<service>.<Operation>`` sleeps ``ms`` and lets the request go.
 - ``race``: ``after-call.dynamodb.*`` counts the conditional writes this delivery lost
   (``conditional_check_failed`` in the fault's stats), the proof that the race happened.
 """
@@ -19,6 +20,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+import time
 import uuid
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -103,6 +105,14 @@ def _crash_hook(plan: FaultPlan, fault: Fault) -> Callable[..., None]:
     return after_call
 
 
+def _slow_hook(plan: FaultPlan, fault: Fault) -> Callable[..., None]:
+    def before_send(**_: Any) -> None:
+        if plan.decide(fault):
+            time.sleep(int(fault.ms or 0) / 1000)
+
+    return before_send
+
+
 def _conflict_hook(plan: FaultPlan, fault: Fault) -> Callable[..., None]:
     def after_call(parsed: Any, **_: Any) -> None:
         if parsed.get("Error", {}).get("Code") == CONDITION_FAILED:
@@ -136,6 +146,8 @@ def install_from_environment() -> int:
             session.events.register(
                 f"before-send.{target}", _error_hook(plan, fault, model.protocol)
             )
+        elif fault.kind == "slow":
+            session.events.register(f"before-send.{target}", _slow_hook(plan, fault))
         else:
             session.events.register(f"after-call.{target}", _crash_hook(plan, fault))
         installed += 1

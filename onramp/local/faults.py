@@ -14,6 +14,8 @@ Kinds (docs/faults.md has the full table):
   gets AWS's error response on the wire (the SDK parses and retries it as it would AWS's).
 - ``crash:service=ses,operation=SendEmail``: the worker exits right after the call
   succeeded (a side effect done, the status write not).
+- ``slow:service=ses,operation=SendEmail,ms=1500``: the call waits ``ms`` before it is sent
+  (a slow dependency: the call then succeeds as usual).
 - ``lookup-hang``: the enrichment lookup never answers (``LOOKUP_FAKE_MODE=hang``).
 - ``duplicate-batch``: the stream pump delivers each batch twice, one after the other.
 - ``race``: the stream pump delivers each batch twice at the same time (two environments).
@@ -44,8 +46,8 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:  # the worker imports this module: keep it free of the runtime's imports
     from onramp.local.invoker import FunctionRuntime, Invocation
 
-KINDS = ("aws-error", "crash", "lookup-hang", "duplicate-batch", "race")
-AWS_KINDS = ("aws-error", "crash")
+KINDS = ("aws-error", "crash", "slow", "lookup-hang", "duplicate-batch", "race")
+AWS_KINDS = ("aws-error", "crash", "slow")
 DELIVERY_KINDS = ("duplicate-batch", "race")
 HOOKED_KINDS = (*AWS_KINDS, "race")  # installed in the worker (a race observes its conflicts)
 PLAN_VARIABLE = "ONRAMP_FAULT_PLAN"
@@ -87,6 +89,7 @@ class Fault:
     operation: str | None = None
     code: str | None = None
     status: int | None = None
+    ms: int | None = None
     skip: int = 0
     times: int | None = None
     rate: float | None = None
@@ -156,6 +159,7 @@ _KEY_TYPES: dict[str, Any] = {
     "operation": str,
     "code": str,
     "status": int,
+    "ms": _count,
     "skip": _count,
     "times": _count,
     "rate": _fraction,
@@ -164,6 +168,8 @@ _KEY_TYPES: dict[str, Any] = {
 
 def _check(spec: str, fault: Fault) -> None:
     """Kind-specific rules: AWS faults name a real service operation; others take no target."""
+    if fault.kind != "slow" and fault.ms is not None:
+        raise FaultPlanError(f"fault {spec!r}: only slow takes ms")
     if fault.kind not in AWS_KINDS:
         for key in ("service", "operation", "code", "status"):
             if getattr(fault, key) is not None:
@@ -182,9 +188,11 @@ def _check(spec: str, fault: Fault) -> None:
         raise FaultPlanError(
             f"fault {spec!r}: operation={fault.operation!r} is not a {fault.service} operation"
         )
-    if fault.kind == "crash":
+    if fault.kind in ("crash", "slow"):
         if fault.code is not None or fault.status is not None:
-            raise FaultPlanError(f"fault {spec!r}: crash takes no code/status")
+            raise FaultPlanError(f"fault {spec!r}: {fault.kind} takes no code/status")
+        if fault.kind == "slow" and not fault.ms:
+            raise FaultPlanError(f"fault {spec!r}: slow needs ms= (milliseconds, above 0)")
         return
     if not fault.code:
         raise FaultPlanError(f"fault {spec!r}: aws-error needs code=")

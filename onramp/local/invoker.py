@@ -33,6 +33,7 @@ from multiprocessing.connection import Connection
 from typing import Any
 
 from onramp.local.aws_server import ACCOUNT_ID, FAKE_CREDENTIALS, REGION
+from onramp.local.emf import MetricValues
 from onramp.local.resources import physical_name
 from onramp.sam_template import FunctionSpec
 
@@ -62,6 +63,8 @@ class Invocation:
     memory_mb: int
     batch_size: int
     log_bytes: int
+    metrics: tuple[MetricValues, ...] = ()
+    """The EMF metric values the handler's log output carried."""
 
     @property
     def failed(self) -> bool:
@@ -296,6 +299,7 @@ class FunctionRuntime:
             memory_mb=self.spec.memory_mb,
             batch_size=batch_size,
             log_bytes=reply.get("log_bytes", 0) + platform_bytes,
+            metrics=tuple(MetricValues.from_dict(m) for m in reply.get("metrics", ())),
         )
 
     def _worker_environment(self) -> dict[str, str]:

@@ -1,7 +1,8 @@
 """API Gateway's JWT authorizer, locally: which routes it protects and how it checks a token.
 
 The routes come from the template: an ``AWS::Serverless::HttpApi``'s ``Auth.Authorizers``
-with a ``JwtConfiguration`` (issuer, audience), attached by the OpenAPI ``security`` of a
+with a ``JwtConfiguration`` (issuer, audience), or its OpenAPI body's security schemes with an
+``x-amazon-apigateway-authorizer`` of type ``jwt``, attached by the OpenAPI ``security`` of a
 path's method, by ``Auth.DefaultAuthorizer`` or by an event's ``Auth.Authorizer`` (``NONE``
 opts out). With ``AuthMode=jwt`` the template protects ``POST /register``; with ``public``
 nothing is protected and every request passes untouched.
@@ -67,17 +68,18 @@ def jwt_routes(template: Mapping[str, Any], resolver: Resolver) -> dict[str, Jwt
         raw = resource.get("Properties", {})
         properties = {key: resolver.resolve(raw.get(key)) for key in ("Auth", "DefinitionBody")}
         auth = properties.get("Auth") or {}
+        body = properties.get("DefinitionBody") or {}
         authorizers = {
-            name: JwtConfiguration(
-                issuer=str(settings["JwtConfiguration"].get("issuer", "")),
-                audiences=tuple(str(a) for a in settings["JwtConfiguration"].get("audience", [])),
-            )
-            for name, settings in (auth.get("Authorizers") or {}).items()
-            if isinstance(settings, dict) and settings.get("JwtConfiguration")
+            **_openapi_authorizers(body),
+            **{
+                name: _jwt_configuration(settings["JwtConfiguration"])
+                for name, settings in (auth.get("Authorizers") or {}).items()
+                if isinstance(settings, dict) and settings.get("JwtConfiguration")
+            },
         }
         default = auth.get("DefaultAuthorizer")
         apis[logical_id] = (authorizers, default)
-        paths = (properties.get("DefinitionBody") or {}).get("paths") or {}
+        paths = body.get("paths") or {}
         for path, methods in paths.items():
             for method, operation in (methods or {}).items():
                 name = _security_authorizer((operation or {}).get("security"), default)
@@ -99,6 +101,26 @@ def jwt_routes(template: Mapping[str, Any], resolver: Resolver) -> dict[str, Jwt
             elif name in authorizers or (name is None and default in authorizers):
                 protected.setdefault(route, authorizers[name or default])
     return protected
+
+
+def _jwt_configuration(settings: Mapping[str, Any]) -> JwtConfiguration:
+    """SAM's ``JwtConfiguration`` or OpenAPI's ``jwtConfiguration`` (same keys)."""
+    return JwtConfiguration(
+        issuer=str(settings.get("issuer", "")),
+        audiences=tuple(str(a) for a in settings.get("audience", [])),
+    )
+
+
+def _openapi_authorizers(body: Mapping[str, Any]) -> dict[str, JwtConfiguration]:
+    """The JWT authorizers an OpenAPI body declares as security schemes."""
+    schemes = (body.get("components") or {}).get("securitySchemes") or {}
+    return {
+        name: _jwt_configuration(extension.get("jwtConfiguration") or {})
+        for name, scheme in schemes.items()
+        if isinstance(scheme, dict)
+        and isinstance(extension := scheme.get("x-amazon-apigateway-authorizer"), dict)
+        and extension.get("type") == "jwt"
+    }
 
 
 def _method(method: str) -> str:

@@ -42,6 +42,7 @@ from onramp.local.invoker import FunctionRuntime
 from onramp.local.jwt_auth import LocalJwtAuthorizer
 from onramp.local.recorder import Recorder, Window
 from onramp.local.resources import LocalResources, create_resources
+from onramp.local.ses_account import AccountProfile
 from onramp.local.stream_pump import StreamPump
 from onramp.measurement import finalise
 from onramp.sam_template import DEFAULT_TEMPLATE, FunctionSpec, functions, load_template
@@ -68,6 +69,7 @@ class EmbeddedStack:
         faults: FaultPlan | None = None,
         jwt_private_key: bytes | None = None,
         http_limits: ServerLimits | None = None,
+        account: AccountProfile | None = None,
     ) -> None:
         self.template_path = Path(template_path)
         self._http_limits = http_limits  # the local API server's limits (None: the defaults)
@@ -79,7 +81,9 @@ class EmbeddedStack:
         self.faults = faults or FaultPlan()  # docs/faults.md
         self._jwt_private_key = jwt_private_key  # PEM of the local JWT issuer (None: generated)
         self.authorizer: LocalJwtAuthorizer | None = None  # set by start() in AuthMode=jwt
-        self._aws = AwsProcess(on_call=self.recorder.add_call, on_exit=self._aws_exited)
+        self._aws = AwsProcess(
+            on_call=self.recorder.add_call, on_exit=self._aws_exited, account=account
+        )
         self._api: LocalHttpApi | None = None
         self._pumps: list[StreamPump] = []
         self._specs: list[FunctionSpec] = []
@@ -293,6 +297,15 @@ class EmbeddedStack:
         """The failure records in every OnFailure queue (read from moto's store, left in place)."""
         names = [url.rsplit("/", 1)[-1] for url in self.resources.queue_urls.values()]
         return [json.loads(body) for body in self._aws.queued_messages(names)]
+
+    @property
+    def account(self) -> AccountProfile:
+        """The account profile the embedded AWS plays (SES limits)."""
+        return self._aws.account
+
+    def ses_refusals(self) -> dict[str, int]:
+        """SES sends the account profile refused so far, by limit."""
+        return self._aws.ses_refusals()
 
     def stored_data(self) -> dict[str, int]:
         """Bytes the embedded AWS holds per store (rows, stream records, objects, emails...)."""

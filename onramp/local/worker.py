@@ -15,9 +15,11 @@ protocol.
 - parent -> worker: ``{"request_id": str, "function_arn": str, "timeout_ms": int,
   "event": ...}``.
 - worker -> parent: ``{"outcome": "ok" | "error", "value": ..., "duration_ms": float,
-  "log_bytes": int, "log": str | null}``; for an error ``value`` is Lambda's error payload
-  (``errorType``, ``errorMessage``, ``stackTrace``). ``log`` carries the captured text only
-  with ``--tee``. The INIT phase's output is counted with the first invocation.
+  "log_bytes": int, "log": str | null, "metrics": [...]}``; for an error ``value`` is
+  Lambda's error payload (``errorType``, ``errorMessage``, ``stackTrace``). ``log`` carries
+  the captured text only with ``--tee``; ``metrics`` are the EMF values in it, as
+  CloudWatch would extract them (:mod:`onramp.local.emf`). The INIT phase's output is
+  counted with the first invocation.
 
 The parent enforces the timeout (it kills this process) and ends it by closing the socket.
 """
@@ -37,6 +39,7 @@ from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from typing import Any, BinaryIO
 
+from onramp.local.emf import extract as extract_metrics
 from onramp.local.faults import PLAN_VARIABLE as FAULT_PLAN_VARIABLE
 
 
@@ -75,13 +78,13 @@ class _OutputCapture:
         for fd in (1, 2):
             os.dup2(self._file.fileno(), fd)
 
-    def take(self, keep_text: bool) -> tuple[int, str | None]:
-        """Bytes written since the last call (and their text if ``keep_text``); start over."""
+    def take(self) -> tuple[int, str]:
+        """Bytes written since the last call and their text; start over."""
         sys.stdout.flush()
         sys.stderr.flush()
         size = os.fstat(self._file.fileno()).st_size
-        text = None
-        if keep_text and size:
+        text = ""
+        if size:
             text = os.pread(self._file.fileno(), size, 0).decode("utf-8", "replace")
         os.ftruncate(self._file.fileno(), 0)
         os.lseek(self._file.fileno(), 0, os.SEEK_SET)
@@ -157,7 +160,9 @@ def serve(channel_fd: int, handler: str, tee: bool) -> None:
         except EOFError:
             return
         reply = _invoke(function, request)
-        reply["log_bytes"], reply["log"] = capture.take(tee)
+        reply["log_bytes"], text = capture.take()
+        reply["log"] = text if tee and text else None
+        reply["metrics"] = [values.to_dict() for values in extract_metrics(text)]
         channel.send_bytes(json.dumps(reply).encode())
 
 

@@ -62,7 +62,8 @@ def test_floor_price_matches_the_hand_computed_bill() -> None:
     lines = variable_per_1000(floor)
     # per 1,000, exact (the per-resource table, unrounded): API $0.001, 3 x $0.0002 requests,
     # 3,000 WRU x 2 tables at $0.625/M, 1 S3 put $0.005, 3 ms at 128 MB on arm64, 789,000
-    # bytes of platform log lines (ingested at $0.50/GB, stored 30 days at $0.03), SES $0.10.
+    # bytes of platform log lines (ingested at $0.50/GB, stored 30 days at $0.03), SES $0.10,
+    # and the custom metric series at $0.30 each (every hour has data at 1M onboardings a month).
     log_gb = Decimal(3 * 263 * 1000) / GIB
     expected = (
         Decimal("0.001")
@@ -72,6 +73,7 @@ def test_floor_price_matches_the_hand_computed_bill() -> None:
         + Decimal(3000) / 1000 * Decimal("0.125") * Decimal("0.0000133334")
         + log_gb * Decimal("0.50")
         + log_gb * Decimal("0.03")
+        + Decimal("0.30") * floor.stack.custom_metric_series / 1000
     )
     no_ses = sum(usd for key, usd in lines.items() if key[0] not in ("ses", "cognito"))
     assert no_ses == expected

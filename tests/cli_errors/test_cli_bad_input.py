@@ -98,6 +98,8 @@ CASES: dict[str, list[tuple[list[str], str]]] = {
         (["--region", "mars-1"], "--region"),
         (["--mix", "{yaml}"], "--mix"),
         (["--free-tier", "forever"], "--free-tier"),
+        (["--account", "production"], "--account"),
+        (["--account", "none", "--ses-quota", "5"], "--ses-rate/--ses-quota"),
     ],
     "load": [
         (["--host", "not-a-url"], "--host"),
@@ -105,7 +107,20 @@ CASES: dict[str, list[tuple[list[str], str]]] = {
         (["--host", "http://127.0.0.1:9", "--users", "x"], "--users"),
         (["--host", "http://127.0.0.1:9", "--mix", "{yaml}"], "--mix"),
         (["--host", "http://127.0.0.1:9", "--shape", "zigzag"], "--shape"),
+        (["--rate", "5"], "--host"),
+        (["--host", "http://127.0.0.1:9", "--recipients", "everyone"], "--recipients"),
+        (["--host", "http://127.0.0.1:9", "--master", "--expect-workers", "0"], "--expect-workers"),
+        (["--worker"], "--master-host"),
+        (["--worker", "--master-host", "h", "--host", "http://127.0.0.1:9"], "--host"),
+        (["--worker", "--master-host", "h", "--p95", "1s"], "--max-error-rate/--p95/--min-rps"),
     ],
+    "preflight": [
+        (["--stack", "s", "--duration", "forever"], "--duration"),
+        (["--stack", "s", "--rate", "-1"], "--rate"),
+        (["--stack", "s", "--mix", "{yaml}"], "--mix"),
+        (["--stack", "s", "--recipients", "everyone"], "--recipients"),
+    ],
+    "cleanup": [(["--stack", "s", "--run", "{missing}"], "--run")],
     "measure": [
         (["--stack", "s", "--start", "yesterday"], "--start"),
         (["--stack", "s", "--start", "-1h", "--end", "garbage"], "--end"),
@@ -121,6 +136,7 @@ CASES: dict[str, list[tuple[list[str], str]]] = {
         (["--handler-log", "/nonexistent/x.log"], "--handler-log"),
         (["--jwt-key", "{yaml}"], "--jwt-key"),
         (["--jwt-key", "{yaml}", "--param", "AuthMode=jwt"], "--jwt-key"),
+        (["--account", "production", "--ses-rate", "0", "--ses-quota", "5"], "--ses-rate"),
     ],
     "status": [(["--url", "not-a-url"], "--url")],
     "smoke": [

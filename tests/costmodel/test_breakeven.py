@@ -30,11 +30,11 @@ def test_free_tier_moves_the_break_even_up() -> None:
 
 
 def test_fixed_costs_alone_over_budget() -> None:
-    result = breakeven(fixture_scenario("none"), Decimal("3.00"))  # fixed part is 3.20
+    result = breakeven(fixture_scenario("none"), Decimal("0.50"))  # fixed part: 0.80 of alarms
     assert (result.within_budget, result.first_over, result.bill_over) == (
         None,
         0,
-        Decimal("3.20"),
+        Decimal("0.80"),
     )
 
 
@@ -49,4 +49,4 @@ def test_default_budget_is_the_templates() -> None:
 
 def test_cost_curve_rises_with_volume() -> None:
     curve = cost_curve(fixture_scenario("none"), [0, 1000, 100_000, 1_000_000])
-    assert curve == sorted(curve) and curve[0] == Decimal("3.20")
+    assert curve == sorted(curve) and curve[0] == Decimal("0.80")

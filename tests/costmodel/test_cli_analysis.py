@@ -27,10 +27,10 @@ def test_estimate_json(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run(capsys, "estimate", "--users", "1000", *BASE, "--format", "json")
     doc = json.loads(out)
     assert code == 0
-    assert (doc["total"], doc["fixed"], doc["variable"]) == ("3.34", "3.20", "0.14")
-    assert doc["per_1000_onboardings"] == "3.34"
+    assert (doc["total"], doc["fixed"], doc["variable"]) == ("2.73", "0.80", "1.93")
+    assert doc["per_1000_onboardings"] == "2.73"
     assert doc["by_service"]["ses"] == "0.10"
-    assert doc["bill"]["total"] == "3.34"
+    assert doc["bill"]["total"] == "2.73"
 
 
 def test_estimate_table_and_xlsx(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
@@ -44,9 +44,9 @@ def test_estimate_table_and_xlsx(capsys: pytest.CaptureFixture[str], tmp_path: P
     assert rows[0][0] == "service" and rows[-1][0] == "TOTAL"
     usd = rows[0].index("usd")
     assert usd == 6 and rows[-1][usd] == f"=SUM(G2:G{len(rows) - 1})"
-    assert sum(row[usd] for row in rows[1:-1]) == pytest.approx(3.34)
+    assert sum(row[usd] for row in rows[1:-1]) == pytest.approx(2.73)
     code, out, _ = run(capsys, "estimate", "--users", "1000", *BASE)
-    assert "fixed: 3.20" in out and "TOTAL" in out
+    assert "fixed: 0.80" in out and "TOTAL" in out
 
 
 def test_estimate_from_a_measurement(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:

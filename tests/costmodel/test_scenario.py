@@ -88,7 +88,7 @@ def test_bill_of_a_million_onboardings_by_hand() -> None:
         Decimal("1e6") * Decimal("0.000005"),  # S3 PUT
         Decimal("1e6") * Decimal("0.0000004"),  # S3 HEAD
         8 * Decimal("0.10"),  # 5 alarm metrics + 1 anomaly alarm (3): one usage type
-        8 * Decimal("0.30"),  # 8 custom metrics
+        8 * Decimal("0.30"),  # 8 custom metric series, every hour with data at this volume
         log_gb * Decimal("0.50"),  # log ingestion
         log_gb * Decimal("0.03"),  # log storage, 30 days' retention
         Decimal("3.1e6") * Decimal("0.000005"),  # X-Ray traces
@@ -100,14 +100,16 @@ def test_bill_of_a_million_onboardings_by_hand() -> None:
 
 def test_small_bill_and_fixed_variable_split() -> None:
     result = estimate(1000, fixture_scenario("none"))
-    # SES 0.10 + S3 PUT 0.005 -> 0.01 + alarms 0.80 + custom metrics 2.40 + X-Ray 0.0155 -> 0.02
+    # SES 0.10 + S3 PUT 0.005 -> 0.01 + alarms 0.80 + X-Ray 0.0155 -> 0.02
     # + write units 8,000 x $0.000000625 = $0.005 -> 0.01 (one invoice line for both tables;
-    # rounded per table, 0.003125 and 0.001875, they were 0.00 each: $3.33 before)
-    assert result.total == Decimal("3.34")
-    assert result.fixed == Decimal("3.20")
-    assert result.variable == Decimal("0.14")
-    assert result.per_1000 == Decimal("3.34")
-    assert result.variable_per_1000 == Decimal("0.14")
+    # rounded per table, 0.003125 and 0.001875, they were 0.00 each) + custom metrics:
+    # 8 series x (1 - exp(-1000 / 730)) of the hours with data = 5.97 metric-months -> 1.79.
+    # A custom metric with no data costs nothing: the fixed part (no onboarding) is the alarms.
+    assert result.total == Decimal("2.73")
+    assert result.fixed == Decimal("0.80")
+    assert result.variable == Decimal("1.93")
+    assert result.per_1000 == Decimal("2.73")
+    assert result.variable_per_1000 == Decimal("1.93")
     assert result.bill.by_service()["ses"] == Decimal("0.10")
 
 

@@ -6,11 +6,13 @@ import sys
 from decimal import Decimal
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from costmodel.breakeven import breakeven
 from costmodel.scenario import estimate, load_scenario
 from loadtest.results import LoadResult
+from onramp.alarms import INDICATIVE_BELOW
 from onramp.cli import main
 from onramp.measurement import load_measurement
 
@@ -83,6 +85,50 @@ def test_report_reads_as_a_report(demo_run: tuple[int, Path]) -> None:
     assert rows[0].endswith(",batch_size")
 
 
+def test_a_small_run_is_indicative_and_says_so(demo_run: tuple[int, Path]) -> None:
+    """8 s at 8 a second: a few dozen stream invocations, so their p99s are indications."""
+    _, run_dir = demo_run
+    summary = json.loads((run_dir / "summary.json").read_text())
+    alarms = {a["alarm"]: a for a in summary["alarms"]}
+    assert summary["alarms_firing"] == []
+    assert alarms["UsersTableWriteAnomalyAlarm"]["state"] == "not judged"
+    enrich = alarms["EnrichDurationAlarm"]
+    assert enrich["samples"] < INDICATIVE_BELOW and enrich["indicative"]
+    assert f"{enrich['samples']} samples: indicative" in enrich["note"]
+    assert {row["function"]: row["indicative"] for row in summary["duration_alarm"]}["enrich"]
+    records = pd.read_csv(run_dir / "metrics.csv")
+    per_record = records[records["metric"] == "RecordProcessingTime"]
+    assert set(per_record["function"]) == {"enrich", "provision"}
+    assert alarms["EnrichRecordTimeAlarm"]["samples"] == (per_record["function"] == "enrich").sum()
+    html = (run_dir / "report.html").read_text()
+    assert "<p id='verdict' class='ok banner'>" in html
+
+
+def test_an_injected_slow_step_fails_the_verdict_and_names_the_alarm(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Every user-space marker write (S3 PutObject) takes 1.5 s: each record of provision is
+    over the 1 s record alarm, on more than 100 records, while nothing is lost. (Not the
+    welcome email: provision sends one at a time, so 1.5 s each would take minutes to drain.)"""
+    slow = "slow:function=provision,service=s3,operation=PutObject,ms=1500"
+    flags = ["--duration", "15s", "--rate", "10", "--fault", slow, "--out", str(tmp_path)]
+    flags += ["--drain-timeout", "300s"]
+    code = main(["demo", *flags, "--allow-alarm", "ProvisionDurationAlarm"])
+    (run_dir,) = tmp_path.iterdir()
+    summary = json.loads((run_dir / "summary.json").read_text())
+    assert code == 1 and not summary["ok"] and summary["lossless"]
+    assert "ProvisionRecordTimeAlarm" in summary["alarms_firing"]
+    assert any("alarm ProvisionRecordTimeAlarm would fire" in p for p in summary["problems"])
+    allowed = {a["alarm"]: a["allowed"] for a in summary["alarms"]}
+    assert allowed["ProvisionDurationAlarm"] and not allowed["ProvisionRecordTimeAlarm"]
+    captured = capsys.readouterr()
+    assert "verdict: ALARM" in captured.out and "FIRES: ProvisionRecordTimeAlarm" in captured.out
+    assert "ProvisionRecordTimeAlarm" in captured.err
+    html = (run_dir / "report.html").read_text()
+    top = html[: html.index("<h2>")]
+    assert "class='bad banner'" in top and "ProvisionRecordTimeAlarm" in top
+
+
 @pytest.mark.parametrize(
     ("flags", "message"),
     [
@@ -91,6 +137,8 @@ def test_report_reads_as_a_report(demo_run: tuple[int, Path]) -> None:
         (["--region", "mars-1"], "--region"),
         (["--users-per-month", "-3"], "--users-per-month"),
         (["--template", "/no/such/template.yaml"], "cannot read template"),
+        (["--allow-alarm", "NoSuchAlarm"], "--allow-alarm"),
+        (["--fault", "slow:service=ses,operation=SendEmail"], "--fault"),
     ],
 )
 def test_bad_flags_are_one_line_and_exit_2(flags: list[str], message: str) -> None:

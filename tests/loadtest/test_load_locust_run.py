@@ -10,9 +10,11 @@ import pytest
 from load_fake_api import FakeRegisterApi
 from moto import mock_aws
 
+from loadtest import cli
 from loadtest.payloads import BAD_KINDS
 from loadtest.runner import run_locust
 from onramp.cli import main
+from onramp.staging.preflight import PreflightReport
 
 EVERY_BAD_KIND = ",".join(f"{kind}=0.12" for kind in BAD_KINDS)
 
@@ -94,15 +96,22 @@ def test_cli_bad_flags_exit_2_before_running(
     assert not tmp_path.exists() or not any(tmp_path.iterdir())
 
 
-def test_measure_stack_measures_the_load_window_after_the_run(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
-) -> None:
+@pytest.fixture
+def fake_credentials(monkeypatch: pytest.MonkeyPatch) -> None:
     for name, value in {
         "AWS_ACCESS_KEY_ID": "testing",
         "AWS_SECRET_ACCESS_KEY": "testing",
         "AWS_DEFAULT_REGION": "us-east-1",
     }.items():
         monkeypatch.setenv(name, value)
+
+
+@pytest.mark.usefixtures("fake_credentials")
+def test_measure_stack_measures_the_load_window_after_the_run(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The preflight (tests/staging/test_preflight.py) passes here, so the load runs.
+    monkeypatch.setattr(cli, "check_account", lambda *_: PreflightReport([]))
     with mock_aws(), FakeRegisterApi() as api:
         argv = ["load", "--host", api.url, "--rate", "3", "--duration", "2s", "--out",
                 str(tmp_path), "--measure-stack", "ghost", "--region", "us-east-1"]  # fmt: skip
@@ -112,3 +121,17 @@ def test_measure_stack_measures_the_load_window_after_the_run(
     assert err.strip() == "onramp: error: stack ghost not found in region us-east-1"
     (run_dir,) = tmp_path.iterdir()
     assert (run_dir / "locust.json").exists() and not (run_dir / "measurement.json").exists()
+
+
+@pytest.mark.usefixtures("fake_credentials")
+def test_measure_stack_checks_the_stack_before_any_traffic(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The preflight reads the stack first: a wrong name stops the test before Locust starts."""
+    with mock_aws(), FakeRegisterApi() as api:
+        argv = ["load", "--host", api.url, "--rate", "3", "--duration", "2s", "--out",
+                str(tmp_path), "--measure-stack", "ghost", "--region", "us-east-1"]  # fmt: skip
+        assert main(argv) == 2
+        assert sum(api.status_counts.values()) == 0
+    assert capsys.readouterr().err == "onramp: error: stack ghost not found in region us-east-1\n"
+    assert not list(tmp_path.iterdir())

@@ -17,6 +17,8 @@ from loadtest.payloads import (
     DEFAULT_MIX_TEXT,
     EXPECTED_STATUSES,
     REQUIRED_FIELDS,
+    SIMULATOR_DOMAIN,
+    SIMULATOR_SHARES,
     VALID,
     Payload,
     PayloadFactory,
@@ -176,3 +178,26 @@ def test_payloads_agree_with_the_real_register_validator() -> None:
             assert caught.value.status in payload.expected_statuses
     oversized = PayloadFactory({"oversized": 1.0}, seed=1).next()
     assert len(oversized.body) > MAX_BODY_BYTES
+
+
+def test_simulator_recipients_are_ses_mailbox_simulator_addresses_in_set_shares() -> None:
+    """``success+<label>``, ``bounce+<label>``, ``complaint+<label>`` @simulator.amazonses.com:
+    SES's mailbox simulator (labels keep every address unique for the duplicate guard)."""
+    from onboarding.enrichment import normalise_user
+
+    factory = PayloadFactory({}, seed=3, recipients="simulator")
+    emails = [json.loads(factory.next().body)["email"] for _ in range(4000)]
+    assert len(set(emails)) == len(emails)
+    assert all(email.endswith(f"@{SIMULATOR_DOMAIN}") for email in emails)
+    outcomes = Counter(email.partition("+")[0] for email in emails)
+    assert set(outcomes) == {"success", "bounce", "complaint"}
+    for outcome, share in SIMULATOR_SHARES.items():
+        assert math.isclose(outcomes[outcome] / len(emails), share, abs_tol=0.01)
+    person = json.loads(factory.next().body)
+    checked = normalise_user(person["email"], person["name"], person["phone"], None, True)
+    assert getattr(checked, "email_domain", None) == SIMULATOR_DOMAIN
+
+
+def test_unknown_recipients_are_refused() -> None:
+    with pytest.raises(UsageError, match="ONRAMP_RECIPIENTS"):
+        PayloadFactory.from_env({"ONRAMP_RECIPIENTS": "everyone"})

@@ -1,6 +1,10 @@
 """checkov scans stack/template.yaml: no failed check, and every skipped check carries a
 specific written justification in the resource's Metadata (checkov.skip[].comment).
 
+checkov evaluates the template's conditions with the parameters' defaults, so resources behind
+a condition that is off by default (the data lake) are not scanned at all: the template is
+scanned twice, as it is and with ``EnableDataLake`` defaulting to true.
+
 checkov pins dependencies that conflict with the project's (boto3, packaging, networkx), so
 it lives in its own virtual environment, .venv-checkov (see docs/security.md to create it).
 """
@@ -41,9 +45,28 @@ def checkov_report(template: Path) -> dict[str, Any]:
     return report[0] if isinstance(report, list) else report
 
 
-@pytest.fixture(scope="module")
-def report() -> dict[str, Any]:
-    return checkov_report(TEMPLATE)
+DATA_LAKE_DEFAULT = '  EnableDataLake:\n    Type: String\n    Default: "false"\n'
+
+
+def with_data_lake(directory: Path) -> Path:
+    """A copy of the template whose EnableDataLake defaults to true."""
+    text = TEMPLATE.read_text(encoding="utf-8")
+    assert DATA_LAKE_DEFAULT in text, "EnableDataLake's declaration changed: update this test"
+    copy = directory / "template-data-lake.yaml"
+    copy.write_text(text.replace(DATA_LAKE_DEFAULT, DATA_LAKE_DEFAULT.replace("false", "true")))
+    return copy
+
+
+@pytest.fixture(scope="module", params=["data-lake-off", "data-lake-on"])
+def report(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Any:
+    if request.param == "data-lake-off":
+        return checkov_report(TEMPLATE)
+    return checkov_report(with_data_lake(tmp_path_factory.mktemp("checkov")))
+
+
+def scanned(report: dict[str, Any]) -> set[str]:
+    results = report["results"]
+    return {c["resource"] for kind in ("passed_checks", "failed_checks") for c in results[kind]}
 
 
 def test_checkov_parses_every_resource_and_finds_no_failure(report: dict[str, Any]) -> None:
@@ -52,6 +75,17 @@ def test_checkov_parses_every_resource_and_finds_no_failure(report: dict[str, An
     assert summary["passed"] > 0 and summary["resource_count"] > 20
     failed = [(c["check_id"], c["resource"]) for c in report["results"]["failed_checks"]]
     assert failed == []
+
+
+def test_the_data_lake_resources_are_scanned_only_when_enabled(
+    request: pytest.FixtureRequest, report: dict[str, Any]
+) -> None:
+    """Control: the second scan does see the data-lake resources, the first does not."""
+    lake = {r for r in scanned(report) if "DataLake" in r}
+    if request.node.callspec.params["report"] == "data-lake-on":
+        assert {"AWS::S3::Bucket.DataLakeBucket", "AWS::IAM::Role.DataLakeFunctionRole"} <= lake
+    else:
+        assert lake == set()
 
 
 def test_every_skip_has_a_specific_justification(report: dict[str, Any]) -> None:

@@ -48,7 +48,9 @@ def test_jwt_authorizer_reads_the_bearer_token_header(
     translated_resources: dict[str, dict[str, Any]],
 ) -> None:
     body = translated_resources["HttpApi"]["Properties"]["Body"]
-    scheme = body["components"]["securitySchemes"]["OnrampJwt"]
+    condition, jwt_schemes, _public = body["components"]["securitySchemes"]["Fn::If"]
+    assert condition == "UseJwtAuth"
+    scheme = jwt_schemes["OnrampJwt"]
     assert scheme["x-amazon-apigateway-authorizer"]["identitySource"] == (
         "$request.header.Authorization"
     )

@@ -168,11 +168,12 @@ def test_http_api_route_throttling_cors_and_access_logs(
     assert "RegisterFunction.Arn" in integration["uri"]["Fn::Sub"]
     assert body["x-amazon-apigateway-cors"]["allowMethods"] == ["POST", "OPTIONS"]
     stage = resources["HttpApiApiGatewayDefaultStage"]["Properties"]
-    assert set(stage["RouteSettings"]["POST /register"]) == {
-        "ThrottlingRateLimit",
-        "ThrottlingBurstLimit",
+    # Throttling on the stage's default route settings only (tests/stack/
+    # test_template_first_deploy.py: a RouteSettings repeat breaks later route changes).
+    assert stage["DefaultRouteSettings"] == {
+        "ThrottlingRateLimit": {"Ref": "RegisterRateLimit"},
+        "ThrottlingBurstLimit": {"Ref": "RegisterBurstLimit"},
     }
-    assert stage["DefaultRouteSettings"]["ThrottlingRateLimit"] == {"Ref": "RegisterRateLimit"}
     assert stage["AccessLogSettings"]["DestinationArn"] == {
         "Fn::GetAtt": ["ApiAccessLogGroup", "Arn"]
     }
@@ -195,9 +196,12 @@ def test_auth_mode_switches_the_route_authorizer(
     )
     body = resolver.resolve(translated["Resources"]["HttpApi"]["Properties"]["Body"])
     assert body["paths"]["/register"]["post"].get("security") == security
-    jwt = body["components"]["securitySchemes"]["OnrampJwt"]["x-amazon-apigateway-authorizer"]
-    assert jwt["type"] == "jwt"
-    if auth_mode == "jwt":
+    schemes = body["components"]["securitySchemes"]
+    if auth_mode == "public":
+        assert schemes is None  # AWS::NoValue: no authorizer is imported at all
+    else:
+        jwt = schemes["OnrampJwt"]["x-amazon-apigateway-authorizer"]
+        assert jwt["type"] == "jwt"
         assert jwt["jwtConfiguration"] == {
             "issuer": "https://id.example.com/",
             "audience": ["onramp"],
@@ -276,3 +280,12 @@ def test_every_taggable_resource_carries_cost_allocation_tags(
         )
         keys = tags if isinstance(tags, set) else tag_keys(tags)
         assert keys >= TAG_KEYS, logical_id
+
+
+@pytest.mark.parametrize(("stage", "allowed"), [("staging", "true"), ("prod", "false")])
+def test_the_ses_simulator_is_allowed_in_staging_only(
+    sam_template: dict[str, Any], stage: str, allowed: str
+) -> None:
+    variables = sam_template["Resources"]["EnrichFunction"]["Properties"]["Environment"]
+    resolver = Resolver(sam_template, {"Stage": stage})
+    assert resolver.resolve(variables["Variables"]["SES_SIMULATOR_ALLOWED"]) == allowed

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from boto3.dynamodb.types import TypeSerializer
+from onboarding.metric_catalog import RECORD_FAILURES, RECORD_PROCESSING_TIME
 
 EVENTS_DIR = Path(__file__).resolve().parents[1] / "events"
 VALID_BODY = {
@@ -85,6 +86,12 @@ def emitted_metrics(stdout: str) -> list[tuple[str, dict[str, str]]]:
             dimensions = {name: blob[name] for group in directive["Dimensions"] for name in group}
             found += [(metric["Name"], dimensions) for metric in directive["Metrics"]]
     return found
+
+
+def outcome_metrics(stdout: str) -> list[tuple[str, dict[str, str]]]:
+    """The emitted metrics without the per-record ones every stream batch emits."""
+    per_record = {RECORD_PROCESSING_TIME.name, RECORD_FAILURES.name}
+    return [metric for metric in emitted_metrics(stdout) if metric[0] not in per_record]
 
 
 def stream_event(*records: dict[str, Any]) -> dict[str, Any]:

@@ -287,3 +287,14 @@ def test_parse_rejects_oversized_fields_by_name():
         body = b'{"email": "a@example.com", "name": "Ada", "phone": "+44%s"}' % (b"1" * 31)
         parse_registration(body)
     assert (error.value.status, error.value.field) == (400, "phone")
+
+
+def test_the_ses_mailbox_simulator_is_a_sign_up_domain_only_where_allowed():
+    """Load tests register ``success+<label>@simulator.amazonses.com`` in staging; anywhere
+    else such a user is a leaked test user, refused even with the allow-list ``*``."""
+    email = "success+run1-0001@simulator.amazonses.com"
+    refused = normalise_user(email, "Ada", "+442079460958", None)
+    assert refused is FailureReason.DOMAIN_NOT_ALLOWED
+    allowed = normalise_user(email, "Ada", "+442079460958", None, simulator_allowed=True)
+    assert not isinstance(allowed, FailureReason)
+    assert allowed.email_domain == "simulator.amazonses.com"

@@ -7,8 +7,8 @@ from onboarding import enrich, register
 from onboarding_events import (
     VALID_BODY,
     api_request,
-    emitted_metrics,
     load_event,
+    outcome_metrics,
     stream_event,
     stream_record,
 )
@@ -44,7 +44,7 @@ def test_pending_user_is_normalised_and_moves_to_processing(aws, lambda_context,
         ("2#processing", "processing"),
     ]
     assert {a["correlation_id"] for a in aws.audit()} == {"BxR7tgQ6oAMEJrw="}
-    assert emitted_metrics(capsys.readouterr().out) == [("Enrichments", {"service": "onramp"})]
+    assert outcome_metrics(capsys.readouterr().out) == [("Enrichments", {"service": "onramp"})]
 
 
 def test_sample_event_from_aws_is_processed(aws, lambda_context):
@@ -80,7 +80,7 @@ def test_each_enrichment_failure_reason(
     assert (failed["status"], failed["failure_reason"]) == ("failed", reason)
     assert [a["event_id"] for a in aws.audit(user["user_id"])] == ["1#pending", "9#failed"]
     assert aws.audit(user["user_id"])[1]["reason"] == reason
-    metrics = emitted_metrics(capsys.readouterr().out)
+    metrics = outcome_metrics(capsys.readouterr().out)
     assert metrics == [("Failures", {"service": "onramp", "reason": reason})]
 
 
@@ -128,7 +128,7 @@ def test_redelivery_changes_nothing(aws, lambda_context, capsys):
 
     assert aws.user(user["user_id"]) == first
     assert aws.audit() == first_audit
-    assert emitted_metrics(capsys.readouterr().out) == []
+    assert outcome_metrics(capsys.readouterr().out) == []
 
 
 def test_partial_batch_failure_reports_only_the_bad_record(aws, lambda_context):

@@ -15,7 +15,7 @@ from onboarding.clients import client
 from onboarding.dynamo import to_item
 from onboarding.email_claim import LEASE, new_claim
 from onboarding.users import UsersTable
-from onboarding_events import VALID_BODY, api_request, emitted_metrics, stream_event, stream_record
+from onboarding_events import VALID_BODY, api_request, outcome_metrics, stream_event, stream_record
 
 
 def processing_user(aws, lambda_context, **fields):
@@ -74,7 +74,7 @@ def test_processing_user_gets_space_sign_in_email_and_completes(aws, lambda_cont
     }
     audit_ids = [entry["event_id"] for entry in aws.audit(user_id)]
     assert audit_ids == ["1#pending", "2#processing", "3#completed"]
-    assert emitted_metrics(capsys.readouterr().out) == [("Provisions", {"service": "onramp"})]
+    assert outcome_metrics(capsys.readouterr().out) == [("Provisions", {"service": "onramp"})]
 
 
 def test_redelivery_creates_nothing_twice_and_sends_no_second_email(aws, lambda_context):
@@ -110,7 +110,7 @@ def test_permanent_ses_rejection_fails_with_provisioning_rejected(
     assert aws.sent_emails() == []
     assert aws.audit(processing["user_id"])[-1]["reason"] == "provisioning_rejected"
     reason = {"service": "onramp", "reason": "provisioning_rejected"}
-    assert emitted_metrics(capsys.readouterr().out) == [("Failures", reason)]
+    assert outcome_metrics(capsys.readouterr().out) == [("Failures", reason)]
     # redelivery after the failure: still no email, still failed
     provision.handler(provision_event((pending, processing)), lambda_context)
     assert aws.sent_emails() == []
@@ -378,7 +378,7 @@ def test_an_expired_claim_without_message_id_is_never_sent_again_and_fails_uncon
     assert aws.sent_emails() == []
     assert aws.audit(user_id)[-1]["reason"] == "welcome_email_unconfirmed"
     reason = {"service": "onramp", "reason": "welcome_email_unconfirmed"}
-    assert emitted_metrics(capsys.readouterr().out) == [("Failures", reason)]
+    assert outcome_metrics(capsys.readouterr().out) == [("Failures", reason)]
 
 
 def test_a_lease_that_runs_out_while_waiting_fails_the_user_unconfirmed(aws, lambda_context):

@@ -35,9 +35,19 @@ def audit_ttl_days() -> int:
     return int(os.environ.get("AUDIT_TTL_DAYS", "400"))
 
 
+def record_threads() -> int:
+    """``RECORD_THREADS``: users a stream batch processes at once (default 10, at least 1)."""
+    return max(1, int(os.environ.get("RECORD_THREADS", "10")))
+
+
 def allowed_email_domains() -> frozenset[str] | None:
     """``ALLOWED_EMAIL_DOMAINS`` parsed; ``None`` means every domain (``*``, the default)."""
     return parse_allowed_domains(os.environ.get("ALLOWED_EMAIL_DOMAINS", "*"))
+
+
+def ses_simulator_allowed() -> bool:
+    """``SES_SIMULATOR_ALLOWED`` is ``true`` (the template sets it in the staging stage only)."""
+    return os.environ.get("SES_SIMULATOR_ALLOWED", "false").strip().lower() == "true"
 
 
 def lookup_provider_name() -> str:

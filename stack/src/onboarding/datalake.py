@@ -14,14 +14,13 @@ import json
 from datetime import UTC, datetime
 from typing import Any
 
-from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType
 from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from onboarding import config
 from onboarding.clients import client
 from onboarding.observability import instrumented, logger
-from onboarding.stream import MalformedRecord, user_image
+from onboarding.stream import MalformedRecord, TimedBatchProcessor, user_image
 
 LAKE_FIELDS = (
     "user_id",
@@ -33,7 +32,7 @@ LAKE_FIELDS = (
     "phone_region",
 )
 
-processor = BatchProcessor(event_type=EventType.DynamoDBStreams)
+processor = TimedBatchProcessor()
 
 
 def lake_row(record: DynamoDBRecord) -> tuple[str, dict[str, Any]]:
@@ -79,7 +78,7 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
 
     with processor(records=records, handler=collect):
         processor.process()
-    logger.remove_keys(["user_id"])
+    logger.thread_safe_remove_keys(["user_id"])
     bucket, prefix, name = config.data_lake_bucket(), config.data_lake_prefix(), batch_id(records)
     for day, day_rows in _rows_before_first_failure(rows, records).items():
         body = "".join(json.dumps(row, sort_keys=True, default=str) + "\n" for row in day_rows)

@@ -13,6 +13,7 @@ from onboarding.audit import AuditLog
 from onboarding.clock import now_iso
 from onboarding.enrichment import normalise_user
 from onboarding.lookup import lookup_domain, provider_named
+from onboarding.metric_catalog import ENRICHMENTS
 from onboarding.observability import count, count_failure, logger, tracer
 from onboarding.status import FailureReason, Status
 from onboarding.stream import partial_batch_handler, user_in_status
@@ -30,7 +31,11 @@ def enrich_record(record: DynamoDBRecord) -> None:
     created_at = user.get("created_at")
     audit.record(user["user_id"], Status.PENDING, user.get("correlation_id"), at=created_at)
     outcome = normalise_user(
-        user.get("email"), user.get("name"), user.get("phone"), config.allowed_email_domains()
+        user.get("email"),
+        user.get("name"),
+        user.get("phone"),
+        config.allowed_email_domains(),
+        config.ses_simulator_allowed(),
     )
     if isinstance(outcome, FailureReason):
         if change_status(users, audit, user, Status.FAILED, reason=outcome):
@@ -41,9 +46,9 @@ def enrich_record(record: DynamoDBRecord) -> None:
     lookup = lookup_domain(provider, outcome.email_domain, config.lookup_timeout_s())
     fields = {**outcome.as_fields(), "lookup": lookup.as_item(), "enriched_at": now_iso()}
     if change_status(users, audit, user, Status.PROCESSING, fields=fields):
-        count("Enrichments")
+        count(ENRICHMENTS)
     logger.info("enriched", extra={"lookup_status": lookup.status, "lookup_reason": lookup.reason})
 
 
-handler = partial_batch_handler(enrich_record)
+handler = partial_batch_handler(enrich_record, services=("dynamodb",))
 """Lambda entry point (``onboarding.enrich.handler``); partial batch response."""

@@ -38,10 +38,15 @@ class Normalised:
 
 
 def normalise_user(
-    email: Any, name: Any, phone: Any, allowed_domains: frozenset[str] | None
+    email: Any,
+    name: Any,
+    phone: Any,
+    allowed_domains: frozenset[str] | None,
+    simulator_allowed: bool = False,
 ) -> Normalised | FailureReason:
     """Normalise the user's fields, or say why the onboarding fails (first problem wins:
-    email, then phone, then name, then the domain allow-list).
+    email, then phone, then name, then the domain allow-list; SES's mailbox simulator only
+    where ``simulator_allowed``).
 
     >>> normalise_user("a@example.com", "Ada", "+442079460958", frozenset({"example.org"}))
     <FailureReason.DOMAIN_NOT_ALLOWED: 'domain_not_allowed'>
@@ -52,7 +57,7 @@ def normalise_user(
         cleaned_name = clean_name(_text(name, "name"))
     except InvalidField as error:
         return _REASON_BY_FIELD[error.field]
-    if not domain_allowed(checked_email.domain, allowed_domains):
+    if not domain_allowed(checked_email.domain, allowed_domains, simulator_allowed):
         return FailureReason.DOMAIN_NOT_ALLOWED
     return Normalised(
         email=checked_email.address,

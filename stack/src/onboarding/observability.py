@@ -1,8 +1,10 @@
 """Powertools Logger (JSON), Metrics (EMF) and Tracer shared by the handlers.
 
-Metrics: ``Registrations``, ``Enrichments``, ``Provisions`` (plain counts), ``Failures``
-with one low-cardinality dimension, ``reason`` (a :class:`~onboarding.status.FailureReason`),
-and ``Rejections`` (4xx answers of ``POST /register``) by ``status`` (400/409/413/415).
+Metrics: the table in :mod:`onboarding.metric_catalog` (the cost model counts its series):
+``Registrations``, ``Enrichments``, ``Provisions`` (plain counts), ``Failures`` by ``reason``,
+``Rejections`` by ``status``, and per stream function ``RecordProcessingTime`` and
+``RecordFailures`` (:mod:`onboarding.stream`). Stream records run on worker threads, so the
+shared metric set is changed under a lock and log keys are bound per thread.
 The tracer is a no-op outside Lambda or with ``POWERTOOLS_TRACE_DISABLED=true`` (see
 :mod:`onboarding.tracing`).
 Never log an email, phone or name in clear: log the ``user_id`` (a pseudonymous hash).
@@ -10,12 +12,20 @@ Never log an email, phone or name in clear: log the ``user_id`` (a pseudonymous 
 
 import os
 import re
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
 from aws_lambda_powertools import Logger, Metrics
-from aws_lambda_powertools.metrics import MetricUnit, single_metric
+from aws_lambda_powertools.metrics import EphemeralMetrics, MetricUnit, single_metric
 
+from onboarding.metric_catalog import (
+    FAILURES,
+    FUNCTION_DIMENSION,
+    RECORD_FAILURES,
+    RECORD_PROCESSING_TIME,
+    MetricSpec,
+)
 from onboarding.tracing import make_tracer
 
 SERVICE = os.environ.get("POWERTOOLS_SERVICE_NAME", "onramp")
@@ -24,6 +34,7 @@ NAMESPACE = os.environ.get("POWERTOOLS_METRICS_NAMESPACE", "Onramp")
 logger = Logger(service=SERVICE)
 metrics = Metrics(namespace=NAMESPACE, service=SERVICE)
 tracer = make_tracer(SERVICE)
+_metrics_lock = threading.Lock()
 
 Handler = TypeVar("Handler", bound=Callable[..., Any])
 
@@ -37,27 +48,44 @@ def instrumented(handler: Handler) -> Handler:
     return logger.inject_lambda_context(clear_state=True)(traced)
 
 
-def count(metric: str) -> None:
+def count(metric: MetricSpec) -> None:
     """Add 1 to ``metric`` (flushed as EMF when the handler returns)."""
-    metrics.add_metric(name=metric, unit=MetricUnit.Count, value=1)
+    with _metrics_lock:
+        metrics.add_metric(name=metric.name, unit=MetricUnit.Count, value=1)
 
 
-def count_by(metric: str, dimension: str, value: str) -> None:
-    """Emit ``metric`` = 1 with one extra low-cardinality dimension (its own EMF blob, so the
-    invocation's other metrics keep their dimensions)."""
+def count_by(metric: MetricSpec, value: str) -> None:
+    """Emit ``metric`` = 1 with its dimension set to ``value`` (one of the table's values), in
+    its own EMF blob, so the invocation's other metrics keep their dimensions."""
+    if value not in metric.values:
+        raise ValueError(f"{metric.name}: {value!r} is not one of {metric.values}")
     with single_metric(
-        name=metric,
+        name=metric.name,
         unit=MetricUnit.Count,
         value=1,
         namespace=NAMESPACE,
         default_dimensions={"service": SERVICE},
     ) as blob:
-        blob.add_dimension(name=dimension, value=value)
+        blob.add_dimension(name=str(metric.dimension), value=value)
 
 
 def count_failure(reason: str) -> None:
     """Emit ``Failures`` with dimension ``reason`` (a failure reason of the status machine)."""
-    count_by("Failures", "reason", reason)
+    count_by(FAILURES, str(reason))
+
+
+def emit_record_metrics(record_ms: Sequence[float], failures: int) -> None:
+    """One EMF blob per batch: each record's processing time and the batch's failed records,
+    with the ``FunctionName`` dimension (the alarms' per-record view of a stream function)."""
+    blob = EphemeralMetrics(namespace=NAMESPACE, service=SERVICE)
+    function = os.environ.get("AWS_LAMBDA_FUNCTION_NAME", SERVICE)
+    blob.add_dimension(name=FUNCTION_DIMENSION, value=function)
+    for value in record_ms:
+        blob.add_metric(
+            name=RECORD_PROCESSING_TIME.name, unit=MetricUnit.Milliseconds, value=round(value, 3)
+        )
+    blob.add_metric(name=RECORD_FAILURES.name, unit=MetricUnit.Count, value=failures)
+    blob.flush_metrics()
 
 
 def correlation_id_from_request(headers: dict[str, Any], request_id: str) -> str:
@@ -74,6 +102,9 @@ def correlation_id_from_request(headers: dict[str, Any], request_id: str) -> str
 
 
 def bind_user(user: dict[str, Any]) -> None:
-    """Tag every following log line with the user's id and onboarding correlation id."""
-    logger.set_correlation_id(user.get("correlation_id"))
-    logger.append_keys(user_id=user.get("user_id"))
+    """Tag this thread's following log lines with the user's id and correlation id (stream
+    records of one batch run on worker threads side by side)."""
+    logger.thread_safe_clear_keys()
+    logger.thread_safe_append_keys(
+        correlation_id=user.get("correlation_id"), user_id=user.get("user_id")
+    )

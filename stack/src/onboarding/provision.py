@@ -16,6 +16,7 @@ may or may not have gone out, so it is not sent again and the user ends ``failed
 raise, so the record is retried.
 """
 
+import threading
 import time
 import uuid
 from collections.abc import Callable
@@ -31,6 +32,7 @@ from onboarding.clock import now_iso
 from onboarding.config import user_pool_id
 from onboarding.email_claim import ClaimState, claim_state, lease_end, new_claim
 from onboarding.mailer import EmailRejected, send_welcome
+from onboarding.metric_catalog import PROVISIONS
 from onboarding.observability import count, count_failure, logger, tracer
 from onboarding.spaces import ACCESS, UserSpaces, user_prefix
 from onboarding.status import FailureReason, Status
@@ -43,6 +45,12 @@ RESERVE_S = 10.0
 only while more than this is left (the function's timeout is 60 s, the lease 15 s)."""
 FIRST_PAUSE_S = 0.1
 MAX_PAUSE_S = 1.0
+_EMAIL_STEP = threading.Lock()
+"""One welcome email between claim and recorded message id per invocation. The batch's
+records run side by side (onboarding.stream), but a crash or timeout ends every record in
+flight, and a claim left without a message id ends ``welcome_email_unconfirmed``: holding the
+claim-send-record step one record at a time keeps that to one user, as sequential records
+did (tests/faults/test_handler_faults.py)."""
 
 
 class EmailClaimHeld(RuntimeError):
@@ -130,7 +138,8 @@ def provision_record(record: DynamoDBRecord, lambda_context: LambdaContext | Non
     spaces, users, audit = UserSpaces(), UsersTable(), AuditLog()
     spaces.ensure_prefix(user_id)
     try:
-        email = _welcome_email(users, user, _time_left(lambda_context))
+        with _EMAIL_STEP:
+            email = _welcome_email(users, user, _time_left(lambda_context))
     except AccountRejected as rejection:
         # No pool user was created, so the sign-in gets a map of its own for the code.
         _reject(users, audit, user, {"sign_in": {"error": rejection.code}}, rejection.code)
@@ -155,9 +164,9 @@ def provision_record(record: DynamoDBRecord, lambda_context: LambdaContext | Non
     }
     fields = {"space": space, "completed_at": now_iso()}
     if change_status(users, audit, user, Status.COMPLETED, fields=fields):
-        count("Provisions")
+        count(PROVISIONS)
     logger.info("provisioned")
 
 
-handler = partial_batch_handler(provision_record)
+handler = partial_batch_handler(provision_record, services=("dynamodb", "s3", "cognito-idp", "ses"))
 """Lambda entry point (``onboarding.provision.handler``); partial batch response."""

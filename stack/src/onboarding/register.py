@@ -19,6 +19,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from onboarding.clock import now_iso
 from onboarding.identity import user_id_for
+from onboarding.metric_catalog import REGISTRATIONS, REJECTIONS
 from onboarding.model import RequestRejected, parse_registration
 from onboarding.observability import (
     CORRELATION_HEADER,
@@ -77,7 +78,7 @@ def _correlation_id() -> str:
 @app.exception_handler(RequestRejected)
 def _rejected(error: RequestRejected) -> Response:
     logger.info("registration rejected", extra={"status": error.status, "field": error.field})
-    count_by("Rejections", "status", str(error.status))
+    count_by(REJECTIONS, str(error.status))
     return _json_response(error.status, error.as_body(), _correlation_id())
 
 
@@ -106,7 +107,7 @@ def register_user() -> Response:
             raise RequestRejected(409, "email", "is already registered")
         logger.info("registration retried")  # the first reply was lost: answer it again
         return _json_response(202, {"user_id": user_id, "status": stored["status"]}, correlation_id)
-    count("Registrations")
+    count(REGISTRATIONS)
     logger.info("registered")
     return _json_response(202, {"user_id": user_id, "status": str(Status.PENDING)}, correlation_id)
 

@@ -130,8 +130,23 @@ def parse_allowed_domains(spec: str) -> frozenset[str] | None:
     return None if not domains or "*" in domains else domains
 
 
-def domain_allowed(domain: str, allowed: frozenset[str] | None) -> bool:
-    """True when ``domain`` is on the allow-list (exact match; ``None`` allows every domain)."""
+SES_SIMULATOR_DOMAIN = "simulator.amazonses.com"
+"""SES's mailbox simulator: addresses a load test may use, never a real user's."""
+
+
+def domain_allowed(
+    domain: str, allowed: frozenset[str] | None, simulator_allowed: bool = False
+) -> bool:
+    """True when ``domain`` is on the allow-list (exact match; ``None`` allows every domain).
+
+    The mailbox simulator's domain is allowed only where ``simulator_allowed`` (staging):
+    elsewhere a sign-up on it is a test user that leaked out of a load test.
+
+    >>> domain_allowed("simulator.amazonses.com", None), domain_allowed("a.org", None)
+    (False, True)
+    """
+    if domain.lower() == SES_SIMULATOR_DOMAIN:
+        return simulator_allowed
     return allowed is None or domain.lower() in allowed
 
 

@@ -1,0 +1,57 @@
+"""Custom metrics: counted from the Lambda code's own table, billed by the hours with data."""
+
+import re
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from onboarding import metric_catalog
+
+from costmodel.custom_metrics import HOURS_PER_MONTH, catalog_series, metric_months
+from costmodel.scenario import estimate, load_scenario
+from costmodel.template_costs import read_stack
+from onramp.sam_template import DEFAULT_TEMPLATE, functions, load_template
+
+CODE = Path(__file__).resolve().parents[2] / "stack" / "src" / "onboarding"
+
+
+def test_the_table_lists_every_metric_the_code_emits() -> None:
+    """Every metric name the handlers pass to count/count_by/EMF is a row of the table."""
+    used = set()
+    for source in CODE.glob("*.py"):
+        used |= set(re.findall(r"\bcount(?:_by)?\(([A-Z_]+)\b", source.read_text()))
+    names = {name for name in vars(metric_catalog) if name.isupper()}
+    assert used and used <= names
+    emitted = {getattr(metric_catalog, name).name for name in used} | {
+        metric_catalog.FAILURES.name,
+        metric_catalog.RECORD_PROCESSING_TIME.name,
+        metric_catalog.RECORD_FAILURES.name,
+    }
+    assert emitted == {metric.name for metric in metric_catalog.METRICS}
+
+
+def test_the_cost_model_counts_the_tables_series_for_the_deployed_functions() -> None:
+    template = load_template(DEFAULT_TEMPLATE)
+    specs = list(functions(template, DEFAULT_TEMPLATE.parent))
+    default = read_stack(DEFAULT_TEMPLATE)
+    # enrich and provision read the stream (DataLake is off by default): 2 per-record series each
+    assert default.custom_metric_series == metric_catalog.series_count(stream_functions=2)
+    assert default.custom_metric_series == 3 + 6 + 4 + 2 * 2
+    lake = read_stack(DEFAULT_TEMPLATE, {"EnableDataLake": "true"})
+    assert lake.custom_metric_series == metric_catalog.series_count(stream_functions=3)
+    assert catalog_series(specs) == lake.custom_metric_series  # every function, no condition
+
+
+def test_no_data_no_charge_and_a_full_month_at_volume() -> None:
+    assert metric_months(17, 0) == 0
+    assert float(metric_months(17, HOURS_PER_MONTH)) == pytest.approx(17 * (1 - 1 / 2.718281828))
+    assert float(metric_months(17, 10_000_000)) == pytest.approx(17)
+
+
+def test_fixed_bill_at_zero_traffic_has_no_custom_metric_line() -> None:
+    scenario = load_scenario(free_tier="none")
+    fixed = estimate(0, scenario).bill
+    custom = [line for line in fixed.lines if line.item == "custom_metrics"]
+    assert all(line.usd == Decimal("0.00") for line in custom)
+    busy = [line for line in scenario.bill(1_000_000).lines if line.item == "custom_metrics"]
+    assert sum(line.usd for line in busy) == Decimal("0.30") * 17
