@@ -82,6 +82,12 @@ class SmokeReport:
         return "\n".join([*lines, verdict])
 
 
+SIMULATOR_HINT = (
+    " (the stack's allow-list lacks the SES mailbox simulator's domain: it is allowed in the"
+    " staging stage only, deploy with Stage=staging)"
+)
+
+
 class SmokeFailed(RuntimeError):
     """A step that later steps depend on failed (already recorded in the report)."""
 
@@ -142,7 +148,8 @@ def _wait_completed(target: SmokeTarget, user_id: str, report: SmokeReport) -> N
             return
         if status == "failed":
             reason = item.get("failure_reason", {}).get("S", "?")
-            report.add("completed", "FAILED", f"user ended failed: {reason}")
+            hint = SIMULATOR_HINT if reason == "domain_not_allowed" else ""
+            report.add("completed", "FAILED", f"user ended failed: {reason}{hint}")
             raise SmokeFailed
         time.sleep(0.5)
     report.add("completed", "FAILED", f"still {status} after {target.timeout_s:.0f} s")

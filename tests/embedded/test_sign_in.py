@@ -29,7 +29,8 @@ pytestmark = pytest.mark.integration
 
 @pytest.fixture(scope="module")
 def stack():
-    with EmbeddedStack() as running:
+    # The smoke test registers on SES's mailbox simulator, a domain staging alone allows.
+    with EmbeddedStack(parameters={"Stage": "staging"}) as running:
         yield running
 
 
