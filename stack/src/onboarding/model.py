@@ -63,7 +63,9 @@ def _decode_json(body: bytes) -> Any:
     U+FFFD is what a text body's undecodable bytes become on their way into the event (a
     JSON event cannot carry them), so it is refused like invalid UTF-8: no registration has
     a reason to contain it. Nesting deep enough to exhaust the parser's recursion and
-    integers over Python's 4,300-digit conversion limit are refused as well.
+    integers over Python's 4,300-digit conversion limit are refused as well, and so is an
+    unpaired ``\\uD800``-``\\uDFFF`` escape (valid JSON syntax, but no text: RFC 8259 section 8.2;
+    DynamoDB stores only UTF-8 strings).
     """
     try:
         text = body.decode("utf-8")
@@ -72,13 +74,18 @@ def _decode_json(body: bytes) -> Any:
     if REPLACEMENT_CHARACTER in text:
         raise RequestRejected(400, "body", "is not valid UTF-8 (it holds U+FFFD)") from None
     try:
-        return json.loads(text, object_pairs_hook=_reject_repeated_keys)
+        data = json.loads(text, object_pairs_hook=_reject_repeated_keys)
     except json.JSONDecodeError as error:
         raise RequestRejected(400, "body", f"is not valid JSON ({error.msg})") from None
     except RecursionError:
         raise RequestRejected(400, "body", "is nested too deeply") from None
     except ValueError:  # an integer over sys.get_int_max_str_digits() (4,300 by default)
         raise RequestRejected(400, "body", "holds an integer of over 4,300 digits") from None
+    try:  # a \ud800-\udfff escape without its pair decodes to no Unicode text at all
+        json.dumps(data, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        raise RequestRejected(400, "body", "holds an unpaired surrogate escape") from None
+    return data
 
 
 def parse_registration(body: bytes) -> tuple[RegistrationRequest, Email]:
