@@ -153,9 +153,11 @@ def test_audit_table_is_keyed_by_user_and_event_and_denies_changes(
         {"AttributeName": "event_id", "KeyType": "RANGE"},
     ]
     assert props["TimeToLiveSpecification"] == {"AttributeName": "expires_at", "Enabled": True}
-    # Streamed for the data lake (its reader, not a third on the Users stream); entries are
-    # only inserted, so the new image is all there is.
-    assert props["StreamSpecification"] == {"StreamViewType": "NEW_IMAGE"}
+    # Streamed for the data lake only (its reader, not a third on the Users stream); entries
+    # are only inserted, so the new image is all there is.
+    assert props["StreamSpecification"] == {
+        "Fn::If": ["DataLakeEnabled", {"StreamViewType": "NEW_IMAGE"}, {"Ref": "AWS::NoValue"}]
+    }
     [deny] = props["ResourcePolicy"]["PolicyDocument"]["Statement"]
     assert deny["Effect"] == "Deny"
     assert {"dynamodb:UpdateItem", "dynamodb:DeleteItem"} <= set(deny["Action"])
