@@ -29,7 +29,8 @@ pytestmark = pytest.mark.integration
 
 @pytest.fixture(scope="module")
 def stack():
-    with EmbeddedStack() as running:
+    # the staging stage: the smoke test's mailbox-simulator address is a valid sign-up there only
+    with EmbeddedStack(parameters={"Stage": "staging"}) as running:
         yield running
 
 
