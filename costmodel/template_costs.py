@@ -223,7 +223,7 @@ def _tables(template: Mapping[str, Any], resolver: Resolver) -> dict[str, TableS
         tables[_key(logical_id, "Table")] = TableSpec(
             key=_key(logical_id, "Table"),
             pitr=str(pitr.get("PointInTimeRecoveryEnabled", False)).lower() == "true",
-            stream="StreamSpecification" in props,
+            stream=bool(props.get("StreamSpecification")),  # None: Fn::If to AWS::NoValue
             append_only="RANGE" in key_types,
         )
     return tables

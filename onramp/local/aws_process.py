@@ -1,7 +1,7 @@
 """The embedded AWS in its own process: moto's server, its traffic meter and stream retention.
 
 The runtime (HTTP API, stream pumps, invoker, recorder) and the AWS it talks to are apart,
-as they are on AWS: what the pipeline stores (rows, objects, policies, emails) grows the AWS
+as they are on AWS: what the pipeline stores (rows, objects, pool users, emails) grows the AWS
 process, never the runtime's, so each one's memory can be read on its own (the soak does).
 
 Run as ``python -m onramp.local.aws_process <channel-fd> <account-json>`` by ``AwsProcess``

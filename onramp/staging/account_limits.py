@@ -2,12 +2,13 @@
 
 Every figure comes from the account (never a hard-coded default): SES's sending quota
 (``GetSendQuota``) and sandbox status (SESv2 ``GetAccount``: ``ProductionAccessEnabled``),
-Lambda's concurrency (``GetAccountSettings``), IAM's managed-policy count and quota
-(``GetAccountSummary``: the provisioning function creates one policy per user), the Cognito
-``UserCreation`` request rate (Service Quotas) when the stack has a user pool, the stack's
-parameters (``DescribeStacks``) and whether its cost-allocation tags are active (Cost
-Explorer ``ListCostAllocationTags``). A call the operator may not make (Cost Explorer from a
-member account, say) leaves its figure ``None``: the preflight then says it could not check.
+Lambda's concurrency (``GetAccountSettings``), the stack's user pool (the provisioning
+function makes one pool user per onboarding with ``AdminCreateUser``): the ``UserCreation``
+request rate the account is allowed (Service Quotas: the applied value, else AWS's default)
+and the pool's estimated user count (``DescribeUserPool``), the stack's parameters
+(``DescribeStacks``) and whether its cost-allocation tags are active (Cost Explorer
+``ListCostAllocationTags``). A call the operator may not make (Cost Explorer from a member
+account, say) leaves its figure ``None``: the preflight then says it could not check.
 
 Example::
 
@@ -49,12 +50,11 @@ class AccountLimits:
 
     region: str
     stack_parameters: dict[str, str]
-    stack_resource_types: frozenset[str]
+    user_pool_id: str | None  # the stack's UserPoolId output; None for a stack without one
     ses: SesLimits
     lambda_unreserved_concurrency: int | None
-    iam_policies: int | None
-    iam_policies_quota: int | None
     cognito_user_creation_rps: float | None
+    pool_users: int | None  # the stack's user pool's EstimatedNumberOfUsers
     cost_tags: dict[str, str] | None = field(default=None)  # tag -> Active | Inactive | absent
 
     def parameter(self, name: str) -> str:
@@ -72,24 +72,24 @@ def read_account_limits(client: ClientFactory, stack_name: str) -> AccountLimits
         p["ParameterKey"]: p.get("ResolvedValue", p.get("ParameterValue", ""))
         for p in described.get("Parameters", [])
     }
-    types = frozenset(r.resource_type for r in stack.resources.values())
-    iam = _optional(lambda: client("iam").get_account_summary()["SummaryMap"])
+    pool_id = stack.outputs.get("UserPoolId")
     return AccountLimits(
         region=region,
         stack_parameters=parameters,
-        stack_resource_types=types,
+        user_pool_id=pool_id,
         ses=_ses_limits(client),
         lambda_unreserved_concurrency=_optional(
             lambda: client("lambda").get_account_settings()["AccountLimit"][
                 "UnreservedConcurrentExecutions"
             ]
         ),
-        iam_policies=None if iam is None else int(iam["Policies"]),
-        iam_policies_quota=None if iam is None else int(iam["PoliciesQuota"]),
         cognito_user_creation_rps=(
-            _cognito_user_creation_rps(client("service-quotas"))
-            if "AWS::Cognito::UserPool" in types
+            _optional(lambda: _cognito_user_creation_rps(client("service-quotas")))
+            if pool_id
             else None
+        ),
+        pool_users=(
+            _optional(lambda: _estimated_users(client("cognito-idp"), pool_id)) if pool_id else None
         ),
         # Cost Explorer's API is served from us-east-1 for every region.
         cost_tags=_optional(lambda: _cost_tag_status(client("ce", "us-east-1"))),
@@ -123,11 +123,17 @@ def _cost_tag_status(ce: Any) -> dict[str, str]:
 
 
 def _cognito_user_creation_rps(quotas: Any) -> float | None:
-    for page in quotas.get_paginator("list_service_quotas").paginate(ServiceCode="cognito-idp"):
-        for quota in page.get("Quotas", []):
-            if quota.get("QuotaName") == COGNITO_USER_CREATION:
-                return float(quota["Value"])
+    """The applied UserCreation rate; AWS's default when the account never changed it."""
+    for operation in ("list_service_quotas", "list_aws_default_service_quotas"):
+        for page in quotas.get_paginator(operation).paginate(ServiceCode="cognito-idp"):
+            for quota in page.get("Quotas", []):
+                if quota.get("QuotaName") == COGNITO_USER_CREATION:
+                    return float(quota["Value"])
     return None
+
+
+def _estimated_users(cognito: Any, pool_id: str) -> int:
+    return int(cognito.describe_user_pool(UserPoolId=pool_id)["UserPool"]["EstimatedNumberOfUsers"])
 
 
 def _optional(call: Callable[[], Any]) -> Any:

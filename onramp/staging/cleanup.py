@@ -2,11 +2,13 @@
 
 A run records what it created: ``runs/<run id>/accepted.<pid>.txt`` holds the ``user_id`` of
 every registration the API accepted (``loadtest.results``). Each kind of thing the pipeline
-makes for a user is a :class:`Sweeper` that finds those users' things and deletes them; a new
-kind (say, the Cognito pool users of a later design) is one more sweeper in ``SWEEPERS``.
-Nothing is found by pattern or by age, so another run's users, and real users, are never
-touched. The audit trail is append-only (its resource policy denies deletes): its entries are
-listed as kept and expire by TTL.
+makes for a user is a :class:`Sweeper` that finds those users' things and deletes them: the
+Users row, every object version under the user's prefix, and the user's account in the
+stack's Cognito user pool (the ``UserPoolId`` output; no IAM object exists per user). Nothing
+is found by pattern or by age, so another run's users, and real users, are never touched: a
+pool user is deleted only when its ``custom:user_id`` is one of the run's user ids. The audit
+trail is append-only (its resource policy denies deletes): its entries are listed as kept and
+expire by TTL.
 
 Example::
 
@@ -31,8 +33,8 @@ from onramp.staging.outputs import Stack
 ClientFactory = Callable[[str], Any]
 USER_PREFIX = "users/{user_id}/"
 """The user's space in the bucket (onboarding.spaces.user_prefix)."""
-POLICY_NAME = "onramp-user-{user_id}"
-"""The user's managed policy (onboarding.spaces.policy_name)."""
+USER_ID_ATTRIBUTE = "custom:user_id"
+"""The pool user's immutable attribute naming its user id (onboarding.accounts)."""
 
 
 @dataclass(frozen=True)
@@ -42,7 +44,7 @@ class CleanupTarget:
     users_table: str
     audit_table: str
     bucket: str
-    policy_path: str
+    user_pool_id: str
 
     @classmethod
     def from_stack(cls, stack: Stack) -> CleanupTarget:
@@ -51,7 +53,7 @@ class CleanupTarget:
             users_table=stack.output("UsersTableName"),
             audit_table=stack.output("AuditTableName"),
             bucket=stack.output("UserSpacesBucketName"),
-            policy_path=stack.output("UserPolicyPath"),
+            user_pool_id=stack.output("UserPoolId"),
         )
 
 
@@ -118,31 +120,46 @@ class SpaceObjects(Sweeper):
             s3.delete_objects(Bucket=target.bucket, Delete={"Objects": batch, "Quiet": True})
 
 
-class UserPolicies(Sweeper):
-    """The user's customer managed policy under the stack's IAM path."""
+class PoolUsers(Sweeper):
+    """The user's account in the user pool: its user name is the email on the user's row."""
 
-    kind = "per-user IAM policies"
+    kind = "user-pool users"
 
     def find(self, target: CleanupTarget, client: ClientFactory, user_ids: list[str]) -> list[Any]:
-        wanted = {POLICY_NAME.format(user_id=user_id) for user_id in user_ids}
-        paginator = client("iam").get_paginator("list_policies")
-        return [
-            policy["Arn"]
-            for page in paginator.paginate(Scope="Local", PathPrefix=target.policy_path)
-            for policy in page["Policies"]
-            if policy["PolicyName"] in wanted
-        ]
+        dynamodb, cognito = client("dynamodb"), client("cognito-idp")
+        found = []
+        for user_id in user_ids:
+            key = {"user_id": {"S": user_id}}
+            item = dynamodb.get_item(TableName=target.users_table, Key=key).get("Item", {})
+            username = item.get("email", {}).get("S")
+            if username and _pool_user_id(cognito, target.user_pool_id, username) == user_id:
+                found.append(username)
+        return found
 
     def delete(self, target: CleanupTarget, client: ClientFactory, found: list[Any]) -> None:
-        iam = client("iam")
-        for arn in found:
-            for version in iam.list_policy_versions(PolicyArn=arn)["Versions"]:
-                if not version["IsDefaultVersion"]:
-                    iam.delete_policy_version(PolicyArn=arn, VersionId=version["VersionId"])
-            iam.delete_policy(PolicyArn=arn)
+        cognito = client("cognito-idp")
+        for username in found:
+            try:
+                cognito.admin_delete_user(UserPoolId=target.user_pool_id, Username=username)
+            except ClientError as error:
+                if error.response["Error"]["Code"] != "UserNotFoundException":
+                    raise
 
 
-SWEEPERS: tuple[Sweeper, ...] = (UserItems(), SpaceObjects(), UserPolicies())
+def _pool_user_id(cognito: Any, pool_id: str, username: str) -> str | None:
+    """The pool user's ``custom:user_id``; None when the pool has no such user (it failed
+    before provisioning, or another registration holds the address)."""
+    try:
+        user = cognito.admin_get_user(UserPoolId=pool_id, Username=username)
+    except ClientError as error:
+        if error.response["Error"]["Code"] == "UserNotFoundException":
+            return None
+        raise
+    attributes = {a["Name"]: a["Value"] for a in user.get("UserAttributes", [])}
+    return attributes.get(USER_ID_ATTRIBUTE)
+
+
+SWEEPERS: tuple[Sweeper, ...] = (UserItems(), SpaceObjects(), PoolUsers())
 
 
 def run_user_ids(run_dir: Path) -> list[str]:

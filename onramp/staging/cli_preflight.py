@@ -1,7 +1,7 @@
 """`onramp preflight`: before any traffic, does a planned load test fit the account?
 
 Reads the account's real limits (SES sandbox or production, send rate, 24-hour quota; Lambda
-concurrency; IAM policies; Cognito rates when the stack has a user pool; the stack's route
+concurrency; the Cognito UserCreation rate and the user pool's size; the stack's route
 throttling) and its configuration (cost-allocation tags active, alarm and budget e-mails
 set). Exit 0: everything fits and is set; 1: something fails (each failure printed with
 what the pipeline does then); 2: bad flags or AWS unreachable.

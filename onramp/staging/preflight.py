@@ -30,6 +30,8 @@ USERS_WRITES_PER_ONBOARDING = 3
 """pending put, processing update, completed update (the email claim adds a fourth, briefly)."""
 DURATION_BOUND_S = 1.0
 """The template's duration alarm: each register call is held to under a second."""
+USERS_PER_POOL = 40_000_000
+"""Cognito's users per user pool (Quotas in Amazon Cognito, resource quotas; docs/deploy.md)."""
 STREAM_READERS = 2
 """Event source mappings on the Users stream: one concurrent invocation each per shard."""
 
@@ -97,7 +99,6 @@ def preflight(plan: PlannedLoad, limits: AccountLimits) -> PreflightReport:
         _route_throttle(plan, limits),
         _api_account(plan),
         *_ses(plan, limits),
-        _iam_policies(plan, limits),
         _lambda_concurrency(plan, limits),
         _dynamodb(plan),
         *_cognito(plan, limits),
@@ -188,21 +189,6 @@ def _simulated(plan: PlannedLoad) -> bool:
     return plan.recipients == "simulator"
 
 
-def _iam_policies(plan: PlannedLoad, limits: AccountLimits) -> Check:
-    if limits.iam_policies is None or limits.iam_policies_quota is None:
-        return Check("iam-policies", "unknown", "-", None, "-")
-    left = limits.iam_policies_quota - limits.iam_policies
-    users = plan.registrations * plan.email_share
-    return Check(
-        "iam-policies",
-        f"{limits.iam_policies_quota:,} managed policies, {limits.iam_policies:,} used",
-        f"{users:,.0f} per-user policies",
-        users <= left,
-        "CreatePolicy answers LimitExceeded: provision retries, then the dead-letter queue",
-        _seconds_until(max(left, 0), plan.rate * plan.email_share),
-    )
-
-
 def _lambda_concurrency(plan: PlannedLoad, limits: AccountLimits) -> Check:
     needed = math.ceil(plan.rate * DURATION_BOUND_S) + STREAM_READERS
     available = limits.lambda_unreserved_concurrency
@@ -229,19 +215,34 @@ def _dynamodb(plan: PlannedLoad) -> Check:
 
 
 def _cognito(plan: PlannedLoad, limits: AccountLimits) -> list[Check]:
-    if "AWS::Cognito::UserPool" not in limits.stack_resource_types:
+    """One AdminCreateUser (UserCreation category) per onboarding, one pool user kept each."""
+    if limits.user_pool_id is None:
         return []
     quota = limits.cognito_user_creation_rps
-    needed = plan.rate * plan.email_share
+    per_second = plan.rate * plan.email_share
+    users = plan.registrations * plan.email_share
+    existing = limits.pool_users
+    left = None if existing is None else USERS_PER_POOL - existing
     return [
         Check(
             "cognito-user-creation",
-            "unknown" if quota is None else f"{quota:g} UserCreation requests/s",
-            f"{needed:.2f}/s",
-            None if quota is None else needed <= quota,
-            "TooManyRequestsException: provision retries, then the dead-letter queue",
+            "unknown" if quota is None else f"{quota:g} UserCreation requests/s (account, region)",
+            f"{per_second:.2f} AdminCreateUser/s at peak",
+            None if quota is None else per_second <= quota,
+            "TooManyRequestsException: provision retries the batch, then the dead-letter queue; "
+            "every pool of the account and region shares the rate",
             0.0,
-        )
+        ),
+        Check(
+            "cognito-pool-users",
+            f"{USERS_PER_POOL:,} users per pool"
+            + ("" if existing is None else f", about {existing:,} in it"),
+            f"{users:,.0f} pool users",
+            None if left is None else users <= left,
+            "AdminCreateUser refused: provision retries, then the dead-letter queue; "
+            "`onramp cleanup` removes a run's pool users",
+            None if left is None else _seconds_until(max(left, 0), per_second),
+        ),
     ]
 
 

@@ -43,6 +43,13 @@ def test_conditions_follow_the_parameters() -> None:
     assert "datalake" in stack.functions
 
 
+def test_the_audit_table_streams_only_with_the_data_lake() -> None:
+    """The real template: AuditTable's StreamSpecification is an Fn::If to AWS::NoValue."""
+    assert not read_stack().tables["audit"].stream
+    assert read_stack(parameters={"EnableDataLake": "true"}).tables["audit"].stream
+    assert read_stack().tables["users"].stream
+
+
 def test_the_real_template_alarms_are_classified_by_what_they_watch() -> None:
     stack = read_stack()
     assert {"register", "enrich", "provision"} <= set(stack.functions)

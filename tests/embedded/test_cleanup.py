@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from onboarding.spaces import POLICY_NAME_PREFIX, policy_name, user_prefix
+from onboarding.spaces import user_prefix
 
 from loadtest.runner import run_locust
 from onramp.demo import LOCAL_PARAMETERS
@@ -29,24 +29,28 @@ from onramp.staging.cleanup import (
 pytestmark = pytest.mark.integration
 
 
-def test_the_cleanup_names_the_pipelines_own_prefix_and_policy() -> None:
-    """The cleanup cannot import the Lambda code: it spells the names, checked here."""
+def test_the_cleanup_names_the_pipelines_own_prefix() -> None:
+    """The cleanup cannot import the Lambda code: it spells the prefix, checked here."""
     assert cleanup.USER_PREFIX.format(user_id="u1") == user_prefix("u1")
-    assert cleanup.POLICY_NAME.format(user_id="u1") == policy_name("u1")
-    assert cleanup.POLICY_NAME.startswith(POLICY_NAME_PREFIX)
 
 
 def stored(target: CleanupTarget, client: Callable[[str], Any]) -> dict[str, set[str]]:
-    """The user ids that own a row, an object, a policy, an audit entry."""
+    """The user ids that own a row, an object, a pool user, an audit entry."""
     rows = client("dynamodb").scan(TableName=target.users_table)["Items"]
     audit = client("dynamodb").scan(TableName=target.audit_table)["Items"]
     versions = client("s3").list_object_versions(Bucket=target.bucket).get("Versions", [])
-    policies = client("iam").list_policies(Scope="Local", PathPrefix=target.policy_path)
+    pool = client("cognito-idp").get_paginator("list_users")
+    pool_users = [
+        u for page in pool.paginate(UserPoolId=target.user_pool_id) for u in page["Users"]
+    ]
     return {
         "rows": {item["user_id"]["S"] for item in rows},
         "objects": {v["Key"].split("/")[1] for v in versions},
-        "policies": {
-            p["PolicyName"].removeprefix(POLICY_NAME_PREFIX) for p in policies["Policies"]
+        "pool users": {
+            a["Value"]
+            for user in pool_users
+            for a in user["Attributes"]
+            if a["Name"] == cleanup.USER_ID_ATTRIBUTE
         },
         "audit": {item["user_id"]["S"] for item in audit},
     }
@@ -61,7 +65,7 @@ def test_cleanup_removes_one_runs_data_and_nothing_else(tmp_path: Path) -> None:
             users_table=env["USERS_TABLE"],
             audit_table=env["AUDIT_TABLE"],
             bucket=env["USER_SPACES_BUCKET"],
-            policy_path=env["USER_POLICY_PATH"],
+            user_pool_id=env["USER_POOL_ID"],
         )
         loads = [
             run_locust(stack.api_url, rate=4, duration_s=4, out_dir=tmp_path, mix="")
@@ -74,12 +78,12 @@ def test_cleanup_removes_one_runs_data_and_nothing_else(tmp_path: Path) -> None:
         cleaned, kept = (set(run_user_ids(load.run_dir)) for load in loads)
         assert cleaned and kept and not cleaned & kept
         before = stored(target, client)
-        assert before["policies"] >= cleaned | kept  # every user completed: prefix, policy
+        assert before["pool users"] >= cleaned | kept  # every user completed: prefix, account
         (outsider,) = before["rows"] - cleaned - kept
 
         data = find_run_data(target, client, sorted(cleaned))
         assert set(data.found["users-table items"]) == cleaned
-        assert len(data.found["per-user IAM policies"]) == len(cleaned)
+        assert len(data.found["user-pool users"]) == len(cleaned)
         assert {o["Key"].split("/")[1] for o in data.found["user-space object versions"]} == (
             cleaned
         )
@@ -92,7 +96,8 @@ def test_cleanup_removes_one_runs_data_and_nothing_else(tmp_path: Path) -> None:
         after = stored(target, client)
         assert after["rows"] == kept | {outsider}
         assert after["objects"] == before["objects"] - cleaned
-        assert after["policies"] == before["policies"] - cleaned
+        assert after["pool users"] == before["pool users"] - cleaned
+        assert outsider in after["pool users"]
         assert after["audit"] == before["audit"]  # append-only: kept, expires by TTL
         again = find_run_data(target, client, sorted(cleaned))
         assert all(found == [] for found in again.found.values())

@@ -30,12 +30,9 @@ ARCHITECTURE_PATTERNS = {
             "OldImage": {"status": {"S": ["pending"]}},
         },
     },
-    "DataLakeFunction": {
-        "eventName": ["MODIFY"],
-        "dynamodb": {
-            "NewImage": {"status": {"S": ["completed"]}},
-            "OldImage": {"status": {"S": [{"anything-but": ["completed"]}]}},
-        },
+    "DataLakeFunction": {  # the audit stream (NEW_IMAGE): entries are only ever inserted
+        "eventName": ["INSERT"],
+        "dynamodb": {"NewImage": {"status": {"S": ["completed"]}}},
     },
 }
 
@@ -70,6 +67,18 @@ def stream_record(event_name: str, old: str | None, new: str | None) -> dict[str
     }
 
 
+def audit_record(event_name: str, status: str) -> dict[str, Any]:
+    """One audit-stream record (NEW_IMAGE: an INSERT has the entry, a TTL REMOVE none)."""
+    record = stream_record(event_name, None, None)
+    record["eventSourceARN"] = STREAM_ARN.replace("UsersTable-X", "audit-1234")
+    body = record["dynamodb"] | {"StreamViewType": "NEW_IMAGE"}
+    body["Keys"] = {"user_id": {"S": "u-1"}, "event_id": {"S": f"status#{status}"}}
+    if event_name == "INSERT":
+        body["NewImage"] = body["Keys"] | {"status": {"S": status}}
+    record["dynamodb"] = body
+    return record
+
+
 RECORDS = {
     "insert pending": stream_record("INSERT", None, "pending"),
     "insert processing (never written by the code)": stream_record("INSERT", None, "processing"),
@@ -85,10 +94,19 @@ RECORDS = {
     "remove completed (TTL)": stream_record("REMOVE", "completed", None),
     "remove pending": stream_record("REMOVE", "pending", None),
 }
+AUDIT_RECORDS = {
+    f"audit insert {status}": audit_record("INSERT", status)
+    for status in ("pending", "processing", "completed", "failed")
+} | {"audit remove completed (TTL)": audit_record("REMOVE", "completed")}
+STREAM_RECORDS = {  # what each function's stream delivers
+    "EnrichFunction": RECORDS,
+    "ProvisionFunction": RECORDS,
+    "DataLakeFunction": AUDIT_RECORDS,
+}
 EXPECTED = {
     "EnrichFunction": {"insert pending"},
     "ProvisionFunction": {"pending -> processing"},
-    "DataLakeFunction": {"processing -> completed"},
+    "DataLakeFunction": {"audit insert completed"},
 }
 
 
@@ -117,7 +135,8 @@ def test_filter_matches_exactly_the_expected_records(
     sam_template: dict[str, Any], function: str
 ) -> None:
     filters = template_filters(sam_template)[function]
-    delivered = {name for name, record in RECORDS.items() if passes(filters, record)}
+    records = STREAM_RECORDS[function]
+    delivered = {name for name, record in records.items() if passes(filters, record)}
     assert delivered == EXPECTED[function]
 
 

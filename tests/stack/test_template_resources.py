@@ -15,7 +15,14 @@ FUNCTIONS = {
     "ProvisionFunction": "onboarding.provision.handler",
     "DataLakeFunction": "onboarding.datalake.handler",
 }
-STREAM_FUNCTIONS = ("EnrichFunction", "ProvisionFunction", "DataLakeFunction")
+STREAM_SOURCES = {
+    "EnrichFunction": ("EnrichFunctionUsersStream", "UsersTable"),
+    "ProvisionFunction": ("ProvisionFunctionUsersStream", "UsersTable"),
+    "DataLakeFunction": ("DataLakeFunctionAuditStream", "AuditTable"),
+}
+MAX_READERS_PER_STREAM = 2
+"""DynamoDB Streams API reference, LimitExceededException of GetRecords/GetShardIterator: more
+than two processes reading the same streams shard at the same time may be throttled."""
 OUTPUTS = {
     "ApiUrl",
     "UsersTableName",
@@ -65,7 +72,7 @@ def test_data_lake_is_off_by_default_and_conditional(
     conditional = {k for k, v in resources.items() if v.get("Condition") == "DataLakeEnabled"}
     assert {
         "DataLakeFunction",
-        "DataLakeFunctionUsersStream",
+        "DataLakeFunctionAuditStream",
         "DataLakeFunctionRole",
         "DataLakeBucket",
         "DataLakeLogGroup",
@@ -85,14 +92,15 @@ def test_environment_variables_follow_the_contract(resources: dict[str, dict[str
     assert {"DATA_LAKE_BUCKET", "DATA_LAKE_PREFIX"} <= set(env["DataLakeFunction"])
 
 
-@pytest.mark.parametrize("function", STREAM_FUNCTIONS)
+@pytest.mark.parametrize("function", sorted(STREAM_SOURCES))
 def test_stream_event_sources_are_bounded_and_dead_lettered(
     resources: dict[str, dict[str, Any]], function: str
 ) -> None:
-    mapping = resources[f"{function}UsersStream"]
+    logical_id, table = STREAM_SOURCES[function]
+    mapping = resources[logical_id]
     assert mapping["Type"] == "AWS::Lambda::EventSourceMapping"
     props = mapping["Properties"]
-    assert props["EventSourceArn"] == {"Fn::GetAtt": ["UsersTable", "StreamArn"]}
+    assert props["EventSourceArn"] == {"Fn::GetAtt": [table, "StreamArn"]}
     assert props["FunctionName"] == {"Ref": function}
     assert props["BisectBatchOnFunctionError"] is True
     assert 0 <= props["MaximumRetryAttempts"] <= 10  # never the unbounded default (-1)
@@ -104,6 +112,22 @@ def test_stream_event_sources_are_bounded_and_dead_lettered(
     assert destination == {"Fn::GetAtt": ["DeadLetterQueue", "Arn"]}
     [only_filter] = props["FilterCriteria"]["Filters"]
     assert isinstance(json.loads(only_filter["Pattern"]), dict)
+
+
+@pytest.mark.parametrize("data_lake", [False, True])
+def test_no_stream_has_more_than_two_readers(
+    resources: dict[str, dict[str, Any]], data_lake: bool
+) -> None:
+    deployed = {None, "DataLakeEnabled"} if data_lake else {None}
+    readers: dict[str, list[str]] = {}
+    for logical_id, mapping in of_type(resources, "AWS::Lambda::EventSourceMapping").items():
+        if mapping.get("Condition") in deployed:
+            table, _ = mapping["Properties"]["EventSourceArn"]["Fn::GetAtt"]
+            readers.setdefault(table, []).append(logical_id)
+    assert readers["UsersTable"] == ["EnrichFunctionUsersStream", "ProvisionFunctionUsersStream"]
+    assert ("AuditTable" in readers) is data_lake
+    assert all(len(ids) <= MAX_READERS_PER_STREAM for ids in readers.values()), readers
+    assert sum(map(len, readers.values())) == 2 + data_lake
 
 
 def test_users_table_is_on_demand_streamed_recoverable_encrypted_with_ttl(
@@ -129,7 +153,11 @@ def test_audit_table_is_keyed_by_user_and_event_and_denies_changes(
         {"AttributeName": "event_id", "KeyType": "RANGE"},
     ]
     assert props["TimeToLiveSpecification"] == {"AttributeName": "expires_at", "Enabled": True}
-    assert "StreamSpecification" not in props
+    # Streamed for the data lake only (its reader, not a third on the Users stream); entries
+    # are only inserted, so the new image is all there is.
+    assert props["StreamSpecification"] == {
+        "Fn::If": ["DataLakeEnabled", {"StreamViewType": "NEW_IMAGE"}, {"Ref": "AWS::NoValue"}]
+    }
     [deny] = props["ResourcePolicy"]["PolicyDocument"]["Statement"]
     assert deny["Effect"] == "Deny"
     assert {"dynamodb:UpdateItem", "dynamodb:DeleteItem"} <= set(deny["Action"])

@@ -1,10 +1,14 @@
 """An account for the preflight: moto where it speaks the API, botocore stubs where it does not.
 
-moto answers CloudFormation (the stack and its parameters), SES ``GetSendQuota`` (a sandbox
-account's 200 a day, 1 a second) and IAM ``GetAccountSummary`` (1,500 managed policies) over
-the wire. It has no SESv2 ``GetAccount``, Lambda ``GetAccountSettings``, Cost Explorer
-``ListCostAllocationTags`` or Service Quotas for Cognito: those answer from botocore's Stubber,
-with the response shapes of AWS's API references.
+moto answers CloudFormation (the stack, its parameters and outputs), SES ``GetSendQuota`` (a
+sandbox account's 200 a day, 1 a second) and Cognito ``DescribeUserPool`` (the pool's
+estimated users) over the wire. It has no SESv2 ``GetAccount``, Lambda
+``GetAccountSettings``, Cost Explorer ``ListCostAllocationTags`` or Service Quotas for
+Cognito (nor CloudFormation's ``AWS::Cognito::UserPool``: the pool is made by its API and
+named by the ``UserPoolId`` output, as the template's is): those answer from botocore's
+Stubber, with the response shapes of AWS's API references. The Cognito quota answers as an
+account that never changed it: no applied value, AWS's default of 50 UserCreation requests a
+second ("Quotas in Amazon Cognito"; docs/deploy.md).
 """
 
 from __future__ import annotations
@@ -22,11 +26,20 @@ STACK = "onramp-staging"
 PARAMETERS = ("RegisterRateLimit", "AlarmEmail", "BudgetEmail")
 
 
-def deploy_stack(aws: AwsSession, **values: str) -> None:
-    """A stack whose parameters are the preflight's (RegisterRateLimit 50 by default)."""
+USER_CREATION_DEFAULT_RPS = 50.0
+
+
+def deploy_stack(aws: AwsSession, pool_users: int = 0, **values: str) -> None:
+    """A stack whose parameters are the preflight's (RegisterRateLimit 50 by default), with a
+    user pool holding ``pool_users`` users."""
+    cognito = aws.client("cognito-idp")
+    pool_id = cognito.create_user_pool(PoolName=f"{STACK}-users")["UserPool"]["Id"]
+    for n in range(pool_users):
+        cognito.admin_create_user(UserPoolId=pool_id, Username=f"u{n}", MessageAction="SUPPRESS")
     template = {
         "Parameters": {name: {"Type": "String", "Default": ""} for name in PARAMETERS},
         "Resources": {"DeadLetterQueue": {"Type": "AWS::SQS::Queue"}},
+        "Outputs": {"UserPoolId": {"Value": pool_id}},
     }
     given = {"RegisterRateLimit": "50", **values}
     aws.client("cloudformation").create_stack(
@@ -66,6 +79,21 @@ def account(
                     "AccountUsage": {"FunctionCount": 4},
                 },
             )
+        ],
+        "service-quotas": [
+            ("list_service_quotas", {"Quotas": []}),
+            (
+                "list_aws_default_service_quotas",
+                {
+                    "Quotas": [
+                        {
+                            "ServiceCode": "cognito-idp",
+                            "QuotaName": "Rate of UserCreation requests",
+                            "Value": USER_CREATION_DEFAULT_RPS,
+                        }
+                    ]
+                },
+            ),
         ],
         "ce": [
             (

@@ -12,11 +12,15 @@ from onramp.cli import main
 from onramp.staging.session import AwsSession
 
 STACK = "onramp-staging"
-POLICY_PATH = "/onramp/onramp-staging/users/"
 
 
-def deploy(aws: AwsSession) -> tuple[str, str]:
-    """Users and audit tables and the bucket, named by the stack's outputs."""
+def deploy(aws: AwsSession) -> tuple[str, str, str]:
+    """Users and audit tables, the bucket and the user pool, named by the stack's outputs."""
+    pool_id = aws.client("cognito-idp").create_user_pool(
+        PoolName=f"{STACK}-users",
+        UsernameAttributes=["email"],
+        Schema=[{"Name": "user_id", "AttributeDataType": "String", "Mutable": False}],
+    )["UserPool"]["Id"]
     table = {
         "Type": "AWS::DynamoDB::Table",
         "Properties": {
@@ -35,7 +39,7 @@ def deploy(aws: AwsSession) -> tuple[str, str]:
             "UsersTableName": {"Value": {"Ref": "UsersTable"}},
             "AuditTableName": {"Value": {"Ref": "AuditTable"}},
             "UserSpacesBucketName": {"Value": {"Ref": "UserSpacesBucket"}},
-            "UserPolicyPath": {"Value": POLICY_PATH},
+            "UserPoolId": {"Value": pool_id},
         },
     }
     cfn = aws.client("cloudformation")
@@ -43,18 +47,26 @@ def deploy(aws: AwsSession) -> tuple[str, str]:
     outputs = {
         o["OutputKey"]: o["OutputValue"] for o in cfn.describe_stacks()["Stacks"][0]["Outputs"]
     }
-    return outputs["UsersTableName"], outputs["UserSpacesBucketName"]
+    return outputs["UsersTableName"], outputs["UserSpacesBucketName"], outputs["UserPoolId"]
 
 
-def onboard(aws: AwsSession, table: str, bucket: str, user_id: str) -> None:
-    """What the pipeline leaves for a user: a row, a prefix, a policy."""
-    aws.client("dynamodb").put_item(TableName=table, Item={"user_id": {"S": user_id}})
+def onboard(aws: AwsSession, table: str, bucket: str, pool_id: str, user_id: str) -> None:
+    """What the pipeline leaves for a completed user: a row, a prefix, a pool user."""
+    email = f"{user_id}@example.com"
+    item = {"user_id": {"S": user_id}, "email": {"S": email}}
+    aws.client("dynamodb").put_item(TableName=table, Item=item)
     aws.client("s3").put_object(Bucket=bucket, Key=f"users/{user_id}/.keep", Body=b"")
-    aws.client("iam").create_policy(
-        PolicyName=f"onramp-user-{user_id}", Path=POLICY_PATH, PolicyDocument=json.dumps(
-            {"Version": "2012-10-17", "Statement": [
-                {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"}]}),
-    )  # fmt: skip
+    aws.client("cognito-idp").admin_create_user(
+        UserPoolId=pool_id,
+        Username=email,
+        UserAttributes=[{"Name": "custom:user_id", "Value": user_id}],
+        MessageAction="SUPPRESS",
+    )
+
+
+def pool_user_ids(aws: AwsSession, pool_id: str) -> set[str]:
+    users = aws.client("cognito-idp").list_users(UserPoolId=pool_id)["Users"]
+    return {a["Value"] for u in users for a in u["Attributes"] if a["Name"] == "custom:user_id"}
 
 
 def run_dir(out: Path, run_id: str, user_ids: list[str]) -> None:
@@ -72,23 +84,26 @@ def rows(aws: AwsSession, table: str) -> set[str]:
 def test_dry_run_lists_then_yes_deletes_only_the_runs_users(
     mocked_aws: AwsSession, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    table, bucket = deploy(mocked_aws)
+    table, bucket, pool_id = deploy(mocked_aws)
     for user_id in ("a1", "a2", "b1"):
-        onboard(mocked_aws, table, bucket, user_id)
-    run_dir(tmp_path, "run-a", ["a1", "a2"])
+        onboard(mocked_aws, table, bucket, pool_id, user_id)
+    # a3 failed before provisioning: a row, no pool user; its address's pool user is b1's
+    item = {"user_id": {"S": "a3"}, "email": {"S": "b1@example.com"}}
+    mocked_aws.client("dynamodb").put_item(TableName=table, Item=item)
+    run_dir(tmp_path, "run-a", ["a1", "a2", "a3"])
     args = ["cleanup", "--stack", STACK, "--run", "run-a", "--out", str(tmp_path)]
 
     assert main(args) == 0
     out = capsys.readouterr().out
-    assert "delete      2 users-table items: a1, a2" in out
-    assert "delete      2 per-user IAM policies" in out
+    assert "delete      3 users-table items: a1, a2, a3" in out
+    assert "delete      2 user-pool users: a1@example.com, a2@example.com" in out
     assert "dry run: nothing deleted" in out
-    assert rows(mocked_aws, table) == {"a1", "a2", "b1"}
+    assert rows(mocked_aws, table) == {"a1", "a2", "a3", "b1"}
+    assert pool_user_ids(mocked_aws, pool_id) == {"a1", "a2", "b1"}
 
     assert main([*args, "--yes"]) == 0
     assert rows(mocked_aws, table) == {"b1"}
-    policies = mocked_aws.client("iam").list_policies(Scope="Local", PathPrefix=POLICY_PATH)
-    assert [p["PolicyName"] for p in policies["Policies"]] == ["onramp-user-b1"]
+    assert pool_user_ids(mocked_aws, pool_id) == {"b1"}  # not a3's, though its row named it
     keys = mocked_aws.client("s3").list_objects_v2(Bucket=bucket)["Contents"]
     assert [k["Key"] for k in keys] == ["users/b1/.keep"]
     assert "delete      0 users-table items" in capsys.readouterr().out

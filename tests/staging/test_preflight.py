@@ -4,7 +4,8 @@ AWS's values the account answers with here (moto plays a new, sandboxed account)
 sandbox, 200 emails a 24-hour period and 1 a second ("Request production access (Moving out
 of the Amazon SES sandbox)", SES developer guide); mail to the mailbox simulator is not
 counted against the sending quota but still bound by the send rate (SES guide, "Using the
-mailbox simulator"); 1,500 customer managed policies (IAM and AWS STS quotas).
+mailbox simulator"); Cognito's UserCreation category 50 requests a second and 40,000,000
+users per user pool ("Quotas in Amazon Cognito"; docs/deploy.md's quota table).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import pytest
 from onramp.cli import main
 from onramp.errors import UsageError
 from onramp.staging import cli_preflight
+from onramp.staging import preflight as preflight_module
 from onramp.staging.account_limits import read_account_limits
 from onramp.staging.cli_preflight import planned_load
 from onramp.staging.preflight import PlannedLoad, preflight, report_text
@@ -43,7 +45,7 @@ def test_the_account_is_read_from_its_own_apis(mocked_aws: AwsSession) -> None:
     limits = read_account_limits(account(mocked_aws), STACK)
     assert (limits.ses.max_send_rate, limits.ses.max_24_hour_send) == (1.0, 200.0)
     assert limits.ses.production is False
-    assert (limits.iam_policies, limits.iam_policies_quota) == (0, 1500)
+    assert (limits.cognito_user_creation_rps, limits.pool_users) == (50.0, 0)
     assert limits.lambda_unreserved_concurrency == 990
     assert limits.parameter("RegisterRateLimit") == "50"
     assert limits.parameter("AlarmEmail") == "ops@example.com"
@@ -57,10 +59,10 @@ def test_a_20_per_second_simulator_test_breaks_a_sandbox_accounts_send_rate(
     plan = PlannedLoad(rate=20, duration_s=300, email_share=EMAILS, recipients="simulator")
     report = preflight(plan, read_account_limits(account(mocked_aws), STACK))
     assert not report.fits
-    # 5,040 users would also need 5,040 per-user IAM policies of the 1,500 the account has.
-    assert [c.name for c in report.failed] == ["ses-send-rate", "iam-policies"]
-    iam = next(c for c in report.failed if c.name == "iam-policies")
-    assert math.isclose(iam.breaks_after_s or 0, 1500 / (20 * EMAILS))
+    # 16.8 AdminCreateUser a second fit Cognito's 50; 5,040 pool users fit its 40M a pool.
+    assert [c.name for c in report.failed] == ["ses-send-rate"]
+    assert {c.name for c in report.checks} >= {"cognito-user-creation", "cognito-pool-users"}
+    assert "iam-policies" not in {c.name for c in report.checks}  # no IAM object per user
     assert report.first_to_break is not None and report.first_to_break.name == "ses-send-rate"
     text = report_text(plan, report)
     assert "first to break: ses-send-rate from the first request" in text
@@ -93,6 +95,29 @@ def test_a_small_simulator_test_fits_a_sandbox_account(mocked_aws: AwsSession) -
     report = preflight(plan, read_account_limits(account(mocked_aws), STACK))
     assert report.fits and report.failed == []  # 1,008 simulator emails: not counted
     assert "fits: 1/s for 1200 s" in report_text(plan, report)
+
+
+def test_cognitos_user_creation_rate_and_pool_size_bound_provisioning(
+    mocked_aws: AwsSession, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    deploy_stack(mocked_aws, pool_users=3, AlarmEmail="ops@example.com")
+    monkeypatch.setattr(preflight_module, "USERS_PER_POOL", 1_003)  # 1,000 places left
+    limits = read_account_limits(account(mocked_aws, production=True), STACK)
+    assert limits.pool_users == 3  # DescribeUserPool's EstimatedNumberOfUsers
+
+    within = PlannedLoad(rate=40, duration_s=20, email_share=1.0, recipients="simulator")
+    assert verdicts(within, account(mocked_aws, production=True))["cognito-user-creation"]
+
+    plan = PlannedLoad(rate=60, duration_s=60, email_share=1.0, recipients="simulator")
+    failed = {c.name: c for c in preflight(plan, limits).failed}
+    creation = failed["cognito-user-creation"]
+    assert (creation.limit, creation.needed) == (
+        "50 UserCreation requests/s (account, region)",
+        "60.00 AdminCreateUser/s at peak",
+    )
+    pool = failed["cognito-pool-users"]
+    assert math.isclose(pool.breaks_after_s or 0, 1_000 / 60)  # 3,600 users, 1,000 places
+    assert pool.limit == "1,003 users per pool, about 3 in it"
 
 
 def test_route_throttling_and_lambda_concurrency_are_judged(mocked_aws: AwsSession) -> None:

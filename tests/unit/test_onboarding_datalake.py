@@ -1,4 +1,8 @@
-"""DataLake through the real handler: completed users -> JSON lines in S3, partitioned by day."""
+"""DataLake through the real handler: completed audit entries -> JSON lines in S3, by day.
+
+The events are the audit table's stream (NEW_IMAGE, INSERT of the ``completed`` entry, which
+carries provision's PII-free ``lake`` row), as Lambda delivers them.
+"""
 
 import json
 
@@ -9,12 +13,12 @@ from onboarding_events import load_event, stream_event, stream_record
 LAKE = "onramp-test-lake"
 
 
-def completed_pair(number: int) -> tuple[dict, dict]:
-    """(old, new) images of a processing -> completed change, for a numbered user."""
-    record = load_event("stream_modify_completed")["Records"][0]["dynamodb"]
-    old, new = from_item(record["OldImage"]), from_item(record["NewImage"])
+def completed_entry(number: int) -> dict:
+    """The completed audit entry (with its lake row) of a numbered user."""
+    record = load_event("stream_insert_audit_completed")["Records"][0]["dynamodb"]
+    entry = from_item(record["NewImage"])
     user_id = f"00000000-0000-5000-8000-{number:012d}"
-    return {**old, "user_id": user_id}, {**new, "user_id": user_id}
+    return {**entry, "user_id": user_id, "lake": {**entry["lake"], "user_id": user_id}}
 
 
 def lake_rows(aws) -> dict[str, list[dict]]:
@@ -26,7 +30,7 @@ def lake_rows(aws) -> dict[str, list[dict]]:
 
 
 def test_sample_event_from_aws_lands_as_one_pii_free_row(aws, lambda_context):
-    event = load_event("stream_modify_completed")
+    event = load_event("stream_insert_audit_completed")
     assert datalake.handler(event, lambda_context) == {"batchItemFailures": []}
 
     [(key, rows)] = lake_rows(aws).items()
@@ -50,10 +54,7 @@ def test_sample_event_from_aws_lands_as_one_pii_free_row(aws, lambda_context):
 
 
 def test_one_object_per_batch_and_day_and_redelivery_overwrites(aws, lambda_context):
-    records = [
-        stream_record(new, old, sequence=n)
-        for n, (old, new) in enumerate(completed_pair(n) for n in range(3))
-    ]
+    records = [stream_record(completed_entry(n), sequence=n) for n in range(3)]
     records[2]["dynamodb"]["ApproximateCreationDateTime"] += 86_400  # next day
     event = stream_event(*records)
 
@@ -65,12 +66,21 @@ def test_one_object_per_batch_and_day_and_redelivery_overwrites(aws, lambda_cont
     assert sorted(len(rows) for rows in by_key.values()) == [1, 2]
 
 
+def test_an_entry_whose_lake_row_names_another_user_is_malformed(aws, lambda_context):
+    entry = completed_entry(1)
+    entry["lake"]["user_id"] = completed_entry(2)["user_id"]
+    records = [stream_record(completed_entry(0), sequence=0), stream_record(entry, sequence=1)]
+    response = datalake.handler(stream_event(*records), lambda_context)
+    assert response == {
+        "batchItemFailures": [{"itemIdentifier": records[1]["dynamodb"]["SequenceNumber"]}]
+    }
+    [rows] = lake_rows(aws).values()
+    assert [row["user_id"] for row in rows] == [completed_entry(0)["user_id"]]
+
+
 def test_partial_failure_writes_only_rows_before_the_first_failure(aws, lambda_context):
-    records = [
-        stream_record(new, old, sequence=n)
-        for n, (old, new) in enumerate(completed_pair(n) for n in range(3))
-    ]
-    del records[1]["dynamodb"]["NewImage"]["user_id"]
+    records = [stream_record(completed_entry(n), sequence=n) for n in range(3)]
+    del records[1]["dynamodb"]["NewImage"]["lake"]
 
     response = datalake.handler(stream_event(*records), lambda_context)
 

@@ -42,11 +42,11 @@ def test_pipeline_end_to_end_with_redelivery(aws, lambda_context, monkeypatch, l
     deliver_twice(provision.handler, became_processing, lambda_context)
 
     final = {u["user_id"]: u for u in aws.users()}
-    completed = [
-        stream_record(final[u["user_id"]], old_image=after_enrich[u["user_id"]], sequence=20 + i)
-        for i, u in enumerate(pending)
-        if final[u["user_id"]]["status"] == "completed"
+    completed = [  # the audit stream's inserts of completed entries (DataLake's source)
+        stream_record(entry, sequence=20 + i)
+        for i, entry in enumerate(e for e in aws.audit() if e["status"] == "completed")
     ]
+    assert len(completed) == 2
     deliver_twice(datalake.handler, completed, lambda_context)
 
     outcome = sorted((u["email"], u["status"], u.get("failure_reason")) for u in final.values())

@@ -5,6 +5,8 @@ conditional on ``attribute_not_exists``, so a retried write never duplicates an 
 never overwrites one: the table stays append-only even under redelivery.
 """
 
+from typing import Any
+
 from onboarding import config
 from onboarding.clients import client
 from onboarding.clock import epoch_seconds, now_iso
@@ -27,9 +29,12 @@ class AuditLog:
         correlation_id: str | None,
         reason: FailureReason | None = None,
         at: str | None = None,
+        details: dict[str, Any] | None = None,
     ) -> bool:
-        """Append the entry for ``status``; False when it was already recorded."""
+        """Append the entry for ``status`` (plus ``details``, PII-free attributes of the change:
+        the completed entry's ``lake`` row); False when it was already recorded."""
         entry = {
+            **(details or {}),
             "user_id": user_id,
             "event_id": audit_event_id(status),
             "status": str(status),

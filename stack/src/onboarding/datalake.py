@@ -1,8 +1,9 @@
-"""DataLake (optional; DynamoDB stream: users that became ``completed``): one JSON-lines object
-per batch and day at ``s3://DATA_LAKE_BUCKET/DATA_LAKE_PREFIX/dt=YYYY-MM-DD/<batch-id>.jsonl``.
+"""DataLake (optional; the audit table's stream: ``completed`` entries inserted): one JSON-lines
+object per batch and day at ``s3://DATA_LAKE_BUCKET/DATA_LAKE_PREFIX/dt=YYYY-MM-DD/<batch-id>.jsonl``.
 
-Rows carry no PII: no email address, name or phone, only the user id (pseudonymous), the
-email domain, the phone's region, the lookup outcome and the lifecycle timestamps. ``dt`` is
+It reads the audit stream, not the Users stream: DynamoDB Streams throttles more than two
+processes reading one shard, and enrich and provision already read the Users stream. The
+completed entry carries the PII-free row provision built (:mod:`onboarding.lake`); ``dt`` is
 the stream record's creation date (UTC). ``<batch-id>`` hashes the batch's event ids, so a
 retried identical batch overwrites its own object. Only rows before the first failed record
 are written: Lambda resumes a stream from the lowest failed sequence number, so the records
@@ -22,29 +23,18 @@ from onboarding.clients import client
 from onboarding.observability import instrumented, logger
 from onboarding.stream import MalformedRecord, TimedBatchProcessor, user_image
 
-LAKE_FIELDS = (
-    "user_id",
-    "status",
-    "created_at",
-    "enriched_at",
-    "completed_at",
-    "email_domain",
-    "phone_region",
-)
-
 processor = TimedBatchProcessor()
 
 
 def lake_row(record: DynamoDBRecord) -> tuple[str, dict[str, Any]]:
-    """The record's partition date (``YYYY-MM-DD``) and its PII-free row."""
-    user = user_image(record)
+    """The audit record's partition date (``YYYY-MM-DD``) and the PII-free row it carries."""
+    entry = user_image(record)
     created = record.dynamodb.approximate_creation_date_time if record.dynamodb else None
     if created is None:
         raise MalformedRecord(f"stream record {record.event_id} has no ApproximateCreationDateTime")
-    row = {field: user[field] for field in LAKE_FIELDS if field in user}
-    lookup = user.get("lookup") or {}
-    row["lookup_status"] = lookup.get("status")
-    row["has_mx"] = lookup.get("has_mx")
+    row = entry.get("lake")
+    if not isinstance(row, dict) or row.get("user_id") != entry["user_id"]:
+        raise MalformedRecord(f"audit record {record.event_id} carries no lake row of its user")
     return datetime.fromtimestamp(created, UTC).date().isoformat(), row
 
 

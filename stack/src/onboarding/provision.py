@@ -31,6 +31,7 @@ from onboarding.audit import AuditLog
 from onboarding.clock import now_iso
 from onboarding.config import user_pool_id
 from onboarding.email_claim import ClaimState, claim_state, lease_end, new_claim
+from onboarding.lake import lake_row
 from onboarding.mailer import EmailRejected, send_welcome
 from onboarding.metric_catalog import PROVISIONS
 from onboarding.observability import count, count_failure, logger, tracer
@@ -162,8 +163,10 @@ def provision_record(record: DynamoDBRecord, lambda_context: LambdaContext | Non
         "access": ACCESS,
         "user_pool": user_pool_id(),
     }
-    fields = {"space": space, "completed_at": now_iso()}
-    if change_status(users, audit, user, Status.COMPLETED, fields=fields):
+    completed_at = now_iso()
+    fields = {"space": space, "completed_at": completed_at}
+    lake = {"lake": lake_row(user, completed_at)}
+    if change_status(users, audit, user, Status.COMPLETED, fields=fields, audit_details=lake):
         count(PROVISIONS)
     logger.info("provisioned")
 

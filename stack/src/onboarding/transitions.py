@@ -19,15 +19,17 @@ def change_status(
     target: Status,
     reason: FailureReason | None = None,
     fields: dict[str, Any] | None = None,
+    audit_details: dict[str, Any] | None = None,
 ) -> bool:
-    """Move ``user`` (its stream image) from its current status to ``target``.
+    """Move ``user`` (its stream image) from its current status to ``target``; the audit entry
+    carries ``audit_details`` besides the change itself.
 
     Returns False when another delivery already moved it (nothing changed then).
     """
     current = Status(user["status"])
     check_transition(current, target, reason)
     at = now_iso()
-    audit.record(user["user_id"], target, user.get("correlation_id"), reason, at)
+    audit.record(user["user_id"], target, user.get("correlation_id"), reason, at, audit_details)
     changes = {**(fields or {}), "updated_at": at}
     if reason is not None:
         changes["failure_reason"] = str(reason)
