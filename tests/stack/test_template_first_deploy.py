@@ -68,23 +68,14 @@ def test_jwt_mode_declares_the_authorizer_with_the_given_issuer(translated: dict
     assert body["paths"]["/register"]["post"]["security"] == [{"OnrampJwt": []}]
 
 
-NOT_UNIQUE_NAMES = {("AWS::Cognito::UserPool", "UserPoolName")}
-"""Name properties AWS does not require to be unique, so a retained one never blocks a
-redeploy: a user pool is known by its id, its name is "a friendly name for your user pool"
-(CreateUserPool's PoolName, Cognito API reference), and two pools of one name coexist
-(serverless/serverless#5282 reports duplicate pools created under one name)."""
-
-
 def names_fixed_by_the_stack(resource: dict[str, Any]) -> dict[str, Any]:
-    """The resource's unique name properties (``TableName``, ``BucketName``...) whose value
-    the stack name and parameters fix: only ``AWS::StackId`` differs between two stacks of the
+    """The resource's name properties (``TableName``, ``BucketName``...) whose value the
+    stack name and parameters fix: only ``AWS::StackId`` differs between two stacks of the
     same name."""
     return {
         key: value
         for key, value in (resource.get("Properties") or {}).items()
-        if key.endswith("Name")
-        and (resource.get("Type"), key) not in NOT_UNIQUE_NAMES
-        and "AWS::StackId" not in references(value)
+        if key.endswith("Name") and "AWS::StackId" not in references(value)
     }
 
 
