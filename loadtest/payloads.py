@@ -32,8 +32,8 @@ from dataclasses import dataclass
 import phonenumbers
 from faker import Faker
 
+from kernel.errors import UsageError
 from loadtest.units import parse_share
-from onramp.errors import UsageError
 
 VALID = "valid"
 BAD_KINDS: tuple[str, ...] = (

@@ -13,7 +13,7 @@ import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
-from onramp.errors import UsageError
+from kernel.errors import UsageError
 
 
 def steady(progress: float) -> float:

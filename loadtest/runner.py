@@ -26,13 +26,13 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from kernel.errors import UsageError
+from kernel.rundir import new_run_dir
 from loadtest import results
 from loadtest.payloads import DEFAULT_MIX_TEXT, parse_mix
 from loadtest.profiles import LoadPlan, default_users
 from loadtest.progress import ProgressCallback, read_progress
 from loadtest.results import LoadResult
-from onramp.errors import UsageError
-from onramp.rundir import new_run_dir
 
 LOCUSTFILE = Path(__file__).with_name("locustfile.py")
 PROJECT_ROOT = Path(__file__).resolve().parents[1]

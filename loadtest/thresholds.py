@@ -11,9 +11,9 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+from kernel.errors import UsageError
 from loadtest.results import LoadResult
 from loadtest.units import parse_duration_s, parse_share
-from onramp.errors import UsageError
 
 
 def parse_error_rate(text: str, flag: str = "--max-error-rate") -> float:

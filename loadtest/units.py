@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 import re
 
-from onramp.errors import UsageError
+from kernel.errors import UsageError
 
 _UNIT_SECONDS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0}
 _PART = re.compile(r"(\d+(?:\.\d+)?)(ms|s|m|h)")

@@ -31,7 +31,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from onramp.sam_template import Resolver, load_template, resources_of_type
+from kernel.sam_template import Resolver, load_template, resources_of_type
 
 INDICATIVE_BELOW = 100
 """Samples a percentile needs in a period to count as a measurement, not an indication."""

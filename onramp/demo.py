@@ -32,20 +32,16 @@ from typing import Any, TextIO
 
 import pandas as pd
 
-from costmodel.breakeven import BreakEven, breakeven
-from costmodel.load_analysis import (
-    INVOCATIONS_CSV,
-    duration_alarm_ms,
-    duration_summary,
-    read_invocations,
-)
-from costmodel.scenario import (
+from costmodel.forecast.breakeven import BreakEven, breakeven
+from costmodel.forecast.scenario import (
     DEFAULT_SIGN_IN_SHARE,
     Estimate,
     Scenario,
     estimate,
     load_scenario,
 )
+from costmodel.measurement import write_measurement
+from kernel.sam_template import DEFAULT_TEMPLATE
 from loadtest.payloads import DEFAULT_EMAIL_DOMAINS, DEFAULT_MIX_TEXT
 from loadtest.progress import ConsoleProgress
 from loadtest.results import LoadResult
@@ -59,13 +55,17 @@ from onramp.alarms import (
     judge_alarms,
     read_metrics,
 )
-from onramp.local.faults import FaultPlan
-from onramp.local.invoker import Invocation
-from onramp.local.recorder import Window
-from onramp.local.ses_account import AccountProfile
+from onramp.local.aws.ses_account import AccountProfile
+from onramp.local.faults.plan import FaultPlan
+from onramp.local.metering.recorder import Window
+from onramp.local.runtime.invoker import Invocation
 from onramp.local.stack import EmbeddedStack
-from onramp.measurement import write_measurement
-from onramp.sam_template import DEFAULT_TEMPLATE
+from onramp.reports.load_analysis import (
+    INVOCATIONS_CSV,
+    duration_alarm_ms,
+    duration_summary,
+    read_invocations,
+)
 from onramp.verify import Verification, verify_run
 
 VOLUMES = (1_000, 10_000, 100_000, 1_000_000)
@@ -283,7 +283,7 @@ def sign_in_text(outcome: DemoOutcome) -> str:
 
 
 def write_invocations_csv(invocations: list[Invocation], path: Path) -> Path:
-    """One row per invocation: the columns costmodel.load_analysis reads."""
+    """One row per invocation: the columns onramp.reports.load_analysis reads."""
     with path.open("w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
         writer.writerow(

@@ -29,8 +29,8 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from onramp.event_filter import passes
-from onramp.local.event_source import lambda_record
+from onramp.local.streams.event_filter import passes
+from onramp.local.streams.event_source import lambda_record
 
 VISIBILITY_TIMEOUT_S = 900  # hides received messages for the whole run; kept ones are released
 EMPTY_PAGES_LIMIT = 3

@@ -21,7 +21,11 @@ from onramp.bench.interpreter import run_python
 from onramp.bench.result import BenchResult, Figure, median, ratio
 
 HANDLER_SOURCE = Path(__file__).resolve().parents[2] / "stack" / "src"
-HANDLER_MODULES = ("onboarding.register", "onboarding.enrich", "onboarding.provision")
+HANDLER_MODULES = (
+    "onboarding.handlers.register",
+    "onboarding.handlers.enrich",
+    "onboarding.handlers.provision",
+)
 BASELINE = "boto3"
 GOAL_RATIO = 1.5
 TIMER = (
@@ -34,7 +38,7 @@ ENVIRONMENTS = {
         "LAMBDA_TASK_ROOT": str(HANDLER_SOURCE),
         "AWS_LAMBDA_FUNCTION_NAME": "bench",
         "AWS_REGION": "us-east-1",
-        "_HANDLER": "onboarding.register.handler",
+        "_HANDLER": "onboarding.handlers.register.handler",
     },
 }
 """Extra environment of each mode (on top of a copy of ours without Powertools settings)."""

@@ -14,7 +14,7 @@ the measured run) at the least AWS could bill for it:
   user provisioned;
 - Lambda's own START, END and REPORT lines per invocation, at their real byte size.
 
-Both sides are priced by the same engine (costmodel.scenario -> costmodel.engine) with no
+Both sides are priced by the same engine (costmodel.forecast.scenario -> costmodel.pricing.engine) with no
 free tier (so the free tier hides nothing) and without storage (the rows and audit trail kept
 are the product's data and accrue month by month, not per request). The bill of 1,000,000
 onboardings minus the bill of none (the fixed alarms) gives the variable cost; custom metrics
@@ -34,9 +34,9 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from costmodel.engine import Bill
-from costmodel.scenario import PerOnboarding, Scenario
-from costmodel.template_costs import StackSpec
+from costmodel.forecast.scenario import PerOnboarding, Scenario
+from costmodel.pricing.engine import Bill
+from costmodel.pricing.template_costs import StackSpec
 from onramp.bench.result import BenchResult, Figure
 
 FLOOR_MEMORY_MB = 128

@@ -5,7 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 
-from onramp.errors import UsageError
+from kernel.errors import UsageError
 
 
 def run_python(

@@ -1,6 +1,6 @@
 """Cost model: Monte Carlo scenarios per second, vectorised against the exact engine's loop.
 
-Wraps :func:`costmodel.montecarlo.benchmark` (one engine: numpy arrays against the Decimal
+Wraps :func:`costmodel.forecast.montecarlo.benchmark` (one engine: numpy arrays against the Decimal
 bill of one scenario at a time) on the documented default scenario.
 
 Example::
@@ -10,8 +10,8 @@ Example::
 
 from __future__ import annotations
 
-from costmodel.montecarlo import BillModel, SpeedUp, benchmark
-from costmodel.scenario import load_scenario
+from costmodel.forecast.montecarlo import BillModel, SpeedUp, benchmark
+from costmodel.forecast.scenario import load_scenario
 from onramp.bench.result import BenchResult, Figure
 
 GOAL_SPEEDUP = 100.0

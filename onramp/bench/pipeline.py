@@ -1,6 +1,6 @@
 """Embedded pipeline: sustained onboardings per second and register-to-completed latency.
 
-Wraps :func:`onramp.local.bench.run_latency_benchmark` (open-loop registrations on a fixed
+Wraps :func:`onramp.bench.throughput.run_latency_benchmark` (open-loop registrations on a fixed
 schedule against the real embedded stack) at several rates, one fresh stack per rate.
 
 Example::
@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from onramp.bench.result import BenchResult, Figure
-from onramp.local.bench import TARGET_P95_MS, run_latency_benchmark
+from onramp.bench.throughput import TARGET_P95_MS, run_latency_benchmark
 
 RATES = (5.0, 20.0, 50.0)
 SUSTAINED_SHARE = 0.9

@@ -1,6 +1,6 @@
 """Warm handler overhead: per-invocation time of each handler with AWS answered in memory.
 
-The handlers run unchanged on their real boto3 clients (``onboarding.clients.client``); each
+The handlers run unchanged on their real boto3 clients (``onboarding.adapters.clients.client``); each
 client's ``before-send`` event answers every request with a canned AWS reply, so the figure
 includes everything the function itself does per invocation (Powertools event parsing,
 logging and metrics, botocore serialising, signing and parsing) but no network and no AWS
@@ -93,7 +93,7 @@ class _Body:
 def answer_in_memory(calls: Counter[str]) -> None:
     """Make every shared handler client answer with :data:`CANNED_REPLIES` (counted)."""
     from botocore.awsrequest import AWSResponse
-    from onboarding.clients import client
+    from onboarding.adapters.clients import client
 
     for service, (content_type, body) in CANNED_REPLIES.items():
         headers = {"Content-Type": content_type, "ETag": '"e"', "x-amzn-RequestId": "r"}
@@ -115,7 +115,7 @@ def events() -> dict[str, dict[str, Any]]:
     """register's API event, enrich's INSERT pending and provision's MODIFY processing batch."""
     from boto3.dynamodb.types import TypeSerializer
 
-    from onramp.local.api_payload import RawRequest, Route, RouteMatch, build_event
+    from onramp.local.api.payload import RawRequest, Route, RouteMatch, build_event
 
     body = json.dumps({k: USER[k] for k in ("email", "name", "phone")}).encode()
     request = RawRequest(
@@ -156,7 +156,7 @@ def events() -> dict[str, dict[str, Any]]:
 
 
 def _context(function: str) -> Any:
-    from onramp.local.worker import LambdaContext
+    from onramp.local.runtime.worker import LambdaContext
 
     return LambdaContext(
         function_name=function,
@@ -188,7 +188,7 @@ def measure_here(iterations: int) -> dict[str, dict[str, Any]]:
     """In this process (environment already set): median/p95 microseconds and AWS calls."""
     import importlib
 
-    from onboarding.clients import client
+    from onboarding.adapters.clients import client
 
     calls: Counter[str] = Counter()
     answer_in_memory(calls)

@@ -30,22 +30,22 @@ from typing import Any, TextIO
 
 from boto3.dynamodb.types import TypeDeserializer
 
-from onramp.local import admin
-from onramp.local.api_payload import http_api_routes
-from onramp.local.aws_process import AwsProcess
-from onramp.local.aws_server import REGION
-from onramp.local.event_source import StreamEventSource
-from onramp.local.faults import FaultPlan
-from onramp.local.http_api import LocalHttpApi
-from onramp.local.http_server import ServerLimits
-from onramp.local.invoker import FunctionRuntime
-from onramp.local.jwt_auth import LocalJwtAuthorizer
-from onramp.local.recorder import Recorder, Window
-from onramp.local.resources import LocalResources, create_resources
-from onramp.local.ses_account import AccountProfile
-from onramp.local.stream_pump import StreamPump
-from onramp.measurement import finalise
-from onramp.sam_template import DEFAULT_TEMPLATE, FunctionSpec, functions, load_template
+from costmodel.measurement import finalise
+from kernel.sam_template import DEFAULT_TEMPLATE, FunctionSpec, functions, load_template
+from onramp.local.api import admin
+from onramp.local.api.http_api import LocalHttpApi
+from onramp.local.api.http_server import ServerLimits
+from onramp.local.api.jwt_auth import LocalJwtAuthorizer
+from onramp.local.api.payload import http_api_routes
+from onramp.local.aws.process import AwsProcess
+from onramp.local.aws.resources import LocalResources, create_resources
+from onramp.local.aws.server import REGION
+from onramp.local.aws.ses_account import AccountProfile
+from onramp.local.faults.plan import FaultPlan
+from onramp.local.metering.recorder import Recorder, Window
+from onramp.local.runtime.invoker import FunctionRuntime
+from onramp.local.streams.event_source import StreamEventSource
+from onramp.local.streams.pump import StreamPump
 
 # Template parameters for a local run: no real DNS lookups, a sender moto verifies.
 LOCAL_PARAMETERS = {
@@ -344,7 +344,7 @@ class EmbeddedStack:
     def measurement(
         self, run_id: str, window: tuple[datetime, datetime] | None = None
     ) -> dict[str, Any]:
-        """The finalised measurement (schema: onramp/measurement.schema.json) of ``window``.
+        """The finalised measurement (schema: costmodel/measurement.schema.json) of ``window``.
 
         ``window`` defaults to the stack's start until now. Onboarding outcomes come from the
         Users table; accepted and rejected from the API's 2xx and 4xx answers.

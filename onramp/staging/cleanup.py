@@ -26,15 +26,15 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
+from kernel.errors import UsageError
 from loadtest.results import accepted_ids_in
-from onramp.errors import UsageError
 from onramp.staging.outputs import Stack
 
 ClientFactory = Callable[[str], Any]
 USER_PREFIX = "users/{user_id}/"
-"""The user's space in the bucket (onboarding.spaces.user_prefix)."""
+"""The user's space in the bucket (onboarding.adapters.spaces.user_prefix)."""
 USER_ID_ATTRIBUTE = "custom:user_id"
-"""The pool user's immutable attribute naming its user id (onboarding.accounts)."""
+"""The pool user's immutable attribute naming its user id (onboarding.adapters.accounts)."""
 
 
 @dataclass(frozen=True)

@@ -20,9 +20,9 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
-from onramp.errors import UsageError
-from onramp.measurement import finalise, write_measurement
-from onramp.rundir import new_run_dir
+from costmodel.measurement import finalise, write_measurement
+from kernel.errors import UsageError
+from kernel.rundir import new_run_dir
 from onramp.staging import cloudwatch as cw
 from onramp.staging.logs_insights import ReportUsage, report_usage
 from onramp.staging.outputs import Stack, describe_stack

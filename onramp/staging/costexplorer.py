@@ -20,7 +20,7 @@ from datetime import time as clock_time
 from decimal import Decimal
 from typing import Any
 
-from costmodel.engine import to_cents
+from costmodel.pricing.engine import to_cents
 from onramp.staging.backoff import call_with_backoff
 from onramp.staging.timewindow import Window
 

@@ -17,7 +17,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from onramp.errors import UsageError
+from kernel.errors import UsageError
 from onramp.staging.backoff import call_with_backoff
 from onramp.staging.timewindow import Window
 

@@ -14,7 +14,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from onramp.errors import UsageError
+from kernel.errors import UsageError
 
 
 @dataclass(frozen=True)

@@ -26,7 +26,7 @@ from botocore.exceptions import (
     ProfileNotFound,
 )
 
-from onramp.errors import UsageError
+from kernel.errors import UsageError
 
 # botocore retries throttling itself (adaptive mode adds client-side rate limiting).
 RETRY_CONFIG = Config(retries={"mode": "adaptive", "max_attempts": 10})

@@ -20,9 +20,9 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from costmodel.engine import price_usage, to_cents
-from costmodel.scenario import DAYS_PER_MONTH, load_scenario
-from onramp.measurement import load_measurement
+from costmodel.forecast.scenario import DAYS_PER_MONTH, load_scenario
+from costmodel.measurement import load_measurement
+from costmodel.pricing.engine import price_usage, to_cents
 
 STORAGE_KEYS = ("storage_gb", "pitr_gb", "log_storage_gb")
 SECONDS_PER_MONTH = DAYS_PER_MONTH * 86400

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from costmodel.scenario import Scenario, load_scenario
+from costmodel.forecast.scenario import Scenario, load_scenario
 
 TEMPLATE = Path(__file__).with_name("data") / "pipeline_template.yaml"
 

@@ -6,7 +6,7 @@ from decimal import Decimal
 
 from scenario_fixtures import fixture_scenario
 
-from costmodel.article import compare_with_article
+from costmodel.forecast.article import compare_with_article
 
 
 def test_side_by_side_at_the_seed_scenario() -> None:

@@ -8,7 +8,7 @@ copy of the page, read 2026-11-29. Each test quotes the published figures it che
 from decimal import Decimal
 from typing import Any
 
-from costmodel.engine import Bill, price_usage
+from costmodel.pricing.engine import Bill, price_usage
 
 LAMBDA_PRICING = "https://aws.amazon.com/lambda/pricing/"
 API_GATEWAY_PRICING = "https://aws.amazon.com/api-gateway/pricing/"

@@ -7,7 +7,7 @@ from decimal import Decimal
 import pytest
 from scenario_fixtures import fixture_scenario
 
-from costmodel.breakeven import breakeven, cost_curve
+from costmodel.forecast.breakeven import breakeven, cost_curve
 
 
 @pytest.mark.parametrize(

@@ -7,11 +7,16 @@ from pathlib import Path
 import pytest
 import yaml
 
-from costmodel.arithmetic import EXACT
-from costmodel.catalog import FREE_TIER_PATH, available_regions, load_catalog, load_catalog_file
-from costmodel.engine import tier_parts
-from costmodel.free_tier import allowances, free_quantity, parse_free_tier
-from onramp.errors import UsageError
+from costmodel.pricing.arithmetic import EXACT
+from costmodel.pricing.catalog import (
+    FREE_TIER_PATH,
+    available_regions,
+    load_catalog,
+    load_catalog_file,
+)
+from costmodel.pricing.engine import tier_parts
+from costmodel.pricing.free_tier import allowances, free_quantity, parse_free_tier
+from kernel.errors import UsageError
 
 
 def test_three_regions_ship() -> None:

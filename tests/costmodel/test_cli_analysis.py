@@ -11,8 +11,8 @@ import pytest
 from openpyxl import load_workbook
 from scenario_fixtures import TEMPLATE, measurement_totals
 
+from costmodel.measurement import finalise, write_measurement
 from onramp.cli import main
-from onramp.measurement import finalise, write_measurement
 
 BASE = ["--template", str(TEMPLATE), "--free-tier", "none", "--shape", "defaults"]
 

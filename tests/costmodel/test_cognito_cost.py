@@ -7,8 +7,8 @@ $0.02; 10,000 MAU a month free on Lite and Essentials together, none on Plus.
 
 from decimal import Decimal
 
-from costmodel.engine import price_usage
-from costmodel.scenario import DEFAULT_SIGN_IN_SHARE, load_scenario
+from costmodel.forecast.scenario import DEFAULT_SIGN_IN_SHARE, load_scenario
+from costmodel.pricing.engine import price_usage
 
 
 def bill(free_tier: str, *pools: dict) -> Decimal:

@@ -5,12 +5,12 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from onboarding import metric_catalog
+from onboarding.domain import metric_catalog
 
-from costmodel.custom_metrics import HOURS_PER_MONTH, catalog_series, metric_months
-from costmodel.scenario import estimate, load_scenario
-from costmodel.template_costs import read_stack
-from onramp.sam_template import DEFAULT_TEMPLATE, functions, load_template
+from costmodel.forecast.scenario import estimate, load_scenario
+from costmodel.pricing.custom_metrics import HOURS_PER_MONTH, catalog_series, metric_months
+from costmodel.pricing.template_costs import read_stack
+from kernel.sam_template import DEFAULT_TEMPLATE, functions, load_template
 
 CODE = Path(__file__).resolve().parents[2] / "stack" / "src" / "onboarding"
 

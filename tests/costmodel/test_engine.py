@@ -5,8 +5,8 @@ from typing import Any
 
 import pytest
 
-from costmodel.components.api_gateway import metered_http_requests
-from costmodel.engine import Bill, CostLine, price_usage
+from costmodel.pricing.components.api_gateway import metered_http_requests
+from costmodel.pricing.engine import Bill, CostLine, price_usage
 
 
 def bill_of(*resources: dict[str, Any], free_tier: str = "none", **top: Any) -> Bill:

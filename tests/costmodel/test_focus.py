@@ -20,9 +20,9 @@ from pathlib import Path
 import pytest
 from scenario_fixtures import TEMPLATE
 
-from costmodel.bill_lines import bill_lines
-from costmodel.focus import COLUMNS, focus_unit, read_focus
-from costmodel.scenario import load_scenario
+from costmodel.forecast.scenario import load_scenario
+from costmodel.pricing.bill_lines import bill_lines
+from costmodel.pricing.focus import COLUMNS, focus_unit, read_focus
 from onramp.cli import main
 
 REPO = Path(__file__).resolve().parents[2]

@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 from scenario_fixtures import fixture_scenario
 
-from costmodel.montecarlo import UNCERTAIN_INPUTS, BillModel, benchmark, sample_inputs
-from costmodel.scenario import STREAM_FUNCTIONS, Inputs, load_scenario
-from onramp.notebooks import SAMPLE_RUN
+from costmodel.forecast.montecarlo import UNCERTAIN_INPUTS, BillModel, benchmark, sample_inputs
+from costmodel.forecast.scenario import STREAM_FUNCTIONS, Inputs, load_scenario
+from onramp.reports.notebooks import SAMPLE_RUN
 
 POINTS = [
     Inputs(),

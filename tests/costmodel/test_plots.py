@@ -7,10 +7,10 @@ from pathlib import Path
 import pytest
 from scenario_fixtures import fixture_scenario
 
-from costmodel.breakeven import breakeven, cost_curve
-from costmodel.plots import breakeven_curve, cost_by_service, projection_band, tornado
-from costmodel.projection import project
-from costmodel.sensitivity import sensitivity
+from costmodel.forecast.breakeven import breakeven, cost_curve
+from costmodel.forecast.projection import project
+from costmodel.forecast.sensitivity import sensitivity
+from onramp.reports.cost_plots import breakeven_curve, cost_by_service, projection_band, tornado
 
 
 def test_every_figure_renders(tmp_path: Path) -> None:

@@ -6,7 +6,7 @@ from decimal import Decimal
 
 from scenario_fixtures import fixture_scenario
 
-from costmodel.projection import monthly_users, project
+from costmodel.forecast.projection import monthly_users, project
 
 
 def test_monthly_users_compound() -> None:

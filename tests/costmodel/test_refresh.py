@@ -15,8 +15,8 @@ import pytest
 import yaml
 from botocore.stub import ANY, Stubber
 
-from costmodel import refresh
-from costmodel.catalog import load_catalog, load_catalog_file
+from costmodel.pricing import refresh
+from costmodel.pricing.catalog import load_catalog, load_catalog_file
 from onramp.cli import main
 
 

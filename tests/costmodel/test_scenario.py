@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 from scenario_fixtures import TEMPLATE, fixture_scenario, measurement_totals
 
-from costmodel.scenario import GIB, Inputs, adjusted, estimate, load_scenario
-from costmodel.template_costs import read_stack
-from onramp.errors import UsageError
-from onramp.measurement import finalise, write_measurement
+from costmodel.forecast.scenario import GIB, Inputs, adjusted, estimate, load_scenario
+from costmodel.measurement import finalise, write_measurement
+from costmodel.pricing.template_costs import read_stack
+from kernel.errors import UsageError
 
 
 def cents(amount: Decimal) -> Decimal:

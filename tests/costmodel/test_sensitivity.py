@@ -6,9 +6,9 @@ from dataclasses import replace
 
 from scenario_fixtures import fixture_scenario
 
-from costmodel.montecarlo import UNCERTAIN_INPUTS
-from costmodel.scenario import Inputs
-from costmodel.sensitivity import sensitivity
+from costmodel.forecast.montecarlo import UNCERTAIN_INPUTS
+from costmodel.forecast.scenario import Inputs
+from costmodel.forecast.sensitivity import sensitivity
 
 
 def test_each_input_moved_alone() -> None:

@@ -10,12 +10,12 @@ import numpy as np
 import pytest
 from scenario_fixtures import TEMPLATE, fixture_scenario
 
-from costmodel.montecarlo import BillModel, sample_inputs
-from costmodel.projection import project
-from costmodel.scenario import Inputs, load_scenario
-from costmodel.sensitivity import sensitivity, widest
+from costmodel.forecast.montecarlo import BillModel, sample_inputs
+from costmodel.forecast.projection import project
+from costmodel.forecast.scenario import Inputs, load_scenario
+from costmodel.forecast.sensitivity import sensitivity, widest
 from onramp.cli import main
-from onramp.notebooks import SAMPLE_RUN
+from onramp.reports.notebooks import SAMPLE_RUN
 
 DEFAULTS_SHAPE = "documented defaults (cold starts 1% of invocations, 400 ms INIT)"
 BASE = ["--template", str(TEMPLATE), "--free-tier", "always-free"]
@@ -26,7 +26,7 @@ def runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A runs/ folder holding one recorded run (the shipped sample's files)."""
     root = tmp_path / "runs"
     shutil.copytree(SAMPLE_RUN, root / "20261201T100000Z-ab12")
-    monkeypatch.setattr("costmodel.cli_analysis.RUNS_DIR", root)
+    monkeypatch.setattr("onramp.cli.cost_analysis.RUNS_DIR", root)
     return root
 
 
@@ -51,7 +51,7 @@ def test_cost_commands_price_the_latest_run_and_name_it(
 def test_without_a_run_the_documented_defaults_are_named(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    monkeypatch.setattr("costmodel.cli_analysis.RUNS_DIR", tmp_path / "no-runs")
+    monkeypatch.setattr("onramp.cli.cost_analysis.RUNS_DIR", tmp_path / "no-runs")
     code, out, _ = cost(capsys, "sensitivity", "--users", "1000", *BASE)
     assert code == 0 and f"{DEFAULTS_SHAPE}; free tier always-free" in out
 

@@ -11,10 +11,10 @@ import pytest
 import yaml
 from openpyxl import load_workbook
 
-from costmodel.exports import write_table
-from costmodel.usage import load_usage, validate_usage
+from costmodel.pricing.usage import load_usage, validate_usage
+from kernel.errors import UsageError
 from onramp.cli import main
-from onramp.errors import UsageError
+from onramp.reports.exports import write_table
 
 ISSUE_EXAMPLE = {
     "region": "us-east-1",

@@ -10,9 +10,9 @@ import pytest
 from load_fake_api import FakeRegisterApi
 from moto import mock_aws
 
-from loadtest import cli
 from loadtest.payloads import BAD_KINDS
 from loadtest.runner import run_locust
+from onramp.cli import load as cli
 from onramp.cli import main
 from onramp.staging.preflight import PreflightReport
 
@@ -110,7 +110,7 @@ def fake_credentials(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_measure_stack_measures_the_load_window_after_the_run(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # The preflight (tests/staging/test_preflight.py) passes here, so the load runs.
+    # The preflight (tests/onramp/staging/test_preflight.py) passes here, so the load runs.
     monkeypatch.setattr(cli, "check_account", lambda *_: PreflightReport([]))
     with mock_aws(), FakeRegisterApi() as api:
         argv = ["load", "--host", api.url, "--rate", "3", "--duration", "2s", "--out",

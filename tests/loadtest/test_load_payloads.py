@@ -12,6 +12,7 @@ import phonenumbers
 import pytest
 from email_validator import EmailNotValidError, validate_email
 
+from kernel.errors import UsageError
 from loadtest.payloads import (
     BAD_KINDS,
     DEFAULT_MIX_TEXT,
@@ -24,7 +25,6 @@ from loadtest.payloads import (
     PayloadFactory,
     parse_mix,
 )
-from onramp.errors import UsageError
 
 API_BODY_LIMIT = 8 * 1024
 
@@ -154,7 +154,7 @@ def test_factory_from_env() -> None:
 
 def test_library_modules_never_import_locust() -> None:
     code = (
-        "import sys, loadtest.payloads, loadtest.runner, loadtest.cli, loadtest.thresholds;"
+        "import sys, loadtest.payloads, loadtest.runner, onramp.cli.load, loadtest.thresholds;"
         "assert 'locust' not in sys.modules and 'gevent' not in sys.modules"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
@@ -162,9 +162,9 @@ def test_library_modules_never_import_locust() -> None:
 
 def test_payloads_agree_with_the_real_register_validator() -> None:
     """The Lambda's own request parsing accepts every valid kind and rejects the bad ones."""
-    from onboarding.model import RequestRejected, parse_registration
-    from onboarding.register import MAX_BODY_BYTES
-    from onboarding.validation import clean_name, normalise_phone
+    from onboarding.domain.model import RequestRejected, parse_registration
+    from onboarding.domain.validation import clean_name, normalise_phone
+    from onboarding.handlers.register import MAX_BODY_BYTES
 
     mix = {"invalid_email": 0.2, "missing_field": 0.2, "disallowed_domain": 0.2}
     for payload in _generate(PayloadFactory(mix, seed=9), 600):
@@ -183,7 +183,7 @@ def test_payloads_agree_with_the_real_register_validator() -> None:
 def test_simulator_recipients_are_ses_mailbox_simulator_addresses_in_set_shares() -> None:
     """``success+<label>``, ``bounce+<label>``, ``complaint+<label>`` @simulator.amazonses.com:
     SES's mailbox simulator (labels keep every address unique for the duplicate guard)."""
-    from onboarding.enrichment import normalise_user
+    from onboarding.domain.enrichment import normalise_user
 
     factory = PayloadFactory({}, seed=3, recipients="simulator")
     emails = [json.loads(factory.next().body)["email"] for _ in range(4000)]

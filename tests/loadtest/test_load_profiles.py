@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from kernel.errors import UsageError
 from loadtest.profiles import SHAPE_NAMES, LoadPlan, default_users
-from onramp.errors import UsageError
 
 
 def _users(shape: str, users: int = 100, duration_s: float = 100.0) -> list[int | None]:

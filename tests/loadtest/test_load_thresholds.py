@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
+from kernel.errors import UsageError
 from loadtest.results import AGGREGATED, LoadResult, RequestStats
 from loadtest.thresholds import Thresholds, parse_error_rate, parse_latency_ms, parse_rps
-from onramp.errors import UsageError
 
 
 def _result(requests: int, failures: int, p95_ms: float | None, rps: float) -> LoadResult:

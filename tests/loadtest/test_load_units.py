@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from kernel.errors import UsageError
 from loadtest.units import parse_duration_s, parse_share
-from onramp.errors import UsageError
 
 
 @pytest.mark.parametrize(

@@ -12,7 +12,7 @@ import nbformat
 import pytest
 
 from onramp.cli import main
-from onramp.notebooks import FIGURES_FILE, SAMPLE_RUN
+from onramp.reports.notebooks import FIGURES_FILE, SAMPLE_RUN
 
 
 @dataclass(frozen=True)

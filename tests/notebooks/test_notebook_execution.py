@@ -11,12 +11,12 @@ import numpy as np
 import pytest
 from openpyxl import load_workbook
 
-from costmodel.article import compare_with_article
-from costmodel.breakeven import breakeven
-from costmodel.load_analysis import what_to_change
-from costmodel.scenario import estimate, load_scenario
-from onramp.notebooks import FIGURES_MIME, NOTEBOOKS, recorded
-from onramp.report_cli import sample_notices
+from costmodel.forecast.article import compare_with_article
+from costmodel.forecast.breakeven import breakeven
+from costmodel.forecast.scenario import estimate, load_scenario
+from onramp.cli.report import sample_notices
+from onramp.reports.load_analysis import what_to_change
+from onramp.reports.notebooks import FIGURES_MIME, NOTEBOOKS, recorded
 
 SAMPLE_CE_CSV = "samples/cost-explorer/daily-costs-by-service.csv"
 STEMS = [name.removesuffix(".ipynb") for name in NOTEBOOKS]

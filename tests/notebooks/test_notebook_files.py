@@ -9,7 +9,7 @@ import nbformat
 import pytest
 from IPython.core.inputtransformer2 import TransformerManager
 
-from onramp.notebooks import NOTEBOOK_DIR, NOTEBOOKS, notebook_parameters
+from onramp.reports.notebooks import NOTEBOOK_DIR, NOTEBOOKS, notebook_parameters
 
 PATHS = sorted(NOTEBOOK_DIR.glob("*.ipynb"))
 

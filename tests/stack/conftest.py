@@ -9,7 +9,7 @@ from unittest.mock import patch
 
 import pytest
 
-from onramp.sam_template import DEFAULT_TEMPLATE, load_template
+from kernel.sam_template import DEFAULT_TEMPLATE, load_template
 
 # What `sam package` puts in place of the local CodeUri: the translator wants an S3 URI.
 PACKAGED_CODE_URI = "s3://onramp-artifacts/onboarding.zip"

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from onramp.sam_template import STACK_DIR
+from kernel.sam_template import STACK_DIR
 
 
 @pytest.fixture(scope="module")

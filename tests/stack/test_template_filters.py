@@ -11,8 +11,8 @@ from typing import Any
 
 import pytest
 
-from onramp.event_filter import parse_filter_criteria, passes
-from onramp.sam_template import functions
+from kernel.sam_template import functions
+from onramp.local.streams.event_filter import parse_filter_criteria, passes
 
 STREAM_ARN = (
     "arn:aws:dynamodb:us-east-1:123456789012:table/onramp-staging-UsersTable-X/stream/"

@@ -19,7 +19,7 @@ from typing import Any
 
 import pytest
 
-from onramp.sam_template import STACK_DIR, Resolver, resources_of_type
+from kernel.sam_template import STACK_DIR, Resolver, resources_of_type
 
 DEPLOY_GUIDE = STACK_DIR.parent / "docs" / "deploy.md"
 RETAINING_POLICIES = {"Retain", "RetainExceptOnDelete"}

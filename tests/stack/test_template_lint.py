@@ -9,7 +9,7 @@ from unittest.mock import patch
 
 from cfnlint.api import lint
 
-from onramp.sam_template import DEFAULT_TEMPLATE as TEMPLATE_PATH
+from kernel.sam_template import DEFAULT_TEMPLATE as TEMPLATE_PATH
 
 
 def findings(text: str) -> list[str]:

@@ -7,13 +7,13 @@ from typing import Any
 
 import pytest
 
-from onramp.sam_template import Resolver
+from kernel.sam_template import Resolver
 
 FUNCTIONS = {
-    "RegisterFunction": "onboarding.register.handler",
-    "EnrichFunction": "onboarding.enrich.handler",
-    "ProvisionFunction": "onboarding.provision.handler",
-    "DataLakeFunction": "onboarding.datalake.handler",
+    "RegisterFunction": "onboarding.handlers.register.handler",
+    "EnrichFunction": "onboarding.handlers.enrich.handler",
+    "ProvisionFunction": "onboarding.handlers.provision.handler",
+    "DataLakeFunction": "onboarding.handlers.datalake.handler",
 }
 STREAM_SOURCES = {
     "EnrichFunction": ("EnrichFunctionUsersStream", "UsersTable"),

@@ -1,0 +1,2 @@
+"""The shared kernel every package imports downward: errors, the SAM template reader, run
+directories."""

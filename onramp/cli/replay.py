@@ -1,0 +1,158 @@
+"""``onramp replay-dlq``: put dead-lettered users back through the pipeline (docs/faults.md).
+
+Locally (``--url`` of a running ``onramp up``, the default): moto's SQS, stream and table
+through the runtime's endpoint, invocations through ``POST /_onramp/invoke/<function>``.
+On AWS (``--queue-url``, ``--region``, ``--profile``): SQS, DynamoDB Streams, DynamoDB and
+Lambda ``Invoke`` with the profile's credentials. Exit 0 when every message was settled,
+1 when some were kept (failed again or expired), 2 on bad flags.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import urllib.error
+import urllib.request
+from typing import Any
+
+from kernel.errors import UsageError
+from onramp.cli.local import DEFAULT_PORT, fetch_admin
+from onramp.local.api.admin_guard import ADMIN_HEADER
+from onramp.local.aws.server import FAKE_CREDENTIALS
+from onramp.local.streams.event_filter import parse_filter_criteria
+from onramp.replay_dlq import InvokeResult, ReplayTarget, invoke_result, replay_dead_letters
+
+DEFAULT_URL = f"http://127.0.0.1:{DEFAULT_PORT}"
+INVOKE_TIMEOUT_S = 900  # Lambda's longest timeout
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add the ``replay-dlq`` sub-command."""
+    parser = subparsers.add_parser(
+        "replay-dlq", help="replay the dead-letter queue's stream batches through the pipeline"
+    )
+    where = parser.add_mutually_exclusive_group()
+    where.add_argument("--url", help=f"a running `onramp up` (default {DEFAULT_URL})")
+    where.add_argument("--queue-url", help="the DeadLetterQueue's URL on AWS")
+    parser.add_argument("--region", help="AWS region (with --queue-url)")
+    parser.add_argument("--profile", help="AWS profile (with --queue-url)")
+    parser.add_argument("--table", help="the Users table (default: from the stream ARN)")
+    parser.add_argument("--dry-run", action="store_true", help="report only; invoke nothing")
+    parser.set_defaults(func=run_replay)
+
+
+def run_replay(args: argparse.Namespace) -> int:
+    """Replay every dead letter; print one line per message and a summary."""
+    if args.queue_url is None and (args.region or args.profile):
+        raise UsageError("--region/--profile: only with --queue-url (AWS)")
+    if args.queue_url:
+        targets = _aws_targets(args)
+    else:
+        targets = _local_targets(args.url or DEFAULT_URL, args.table)
+    kept = settled = 0
+    for target in targets:
+        for report in replay_dead_letters(target, dry_run=args.dry_run):
+            print(report.line())
+            settled += report.done
+            kept += not report.done
+    verb = "would settle" if args.dry_run else "settled"
+    print(f"onramp: {verb} {settled} dead-letter message(s), kept {kept}")
+    return 1 if kept else 0
+
+
+def _local_targets(url: str, table: str | None) -> list[ReplayTarget]:
+    runtime = fetch_admin(url, "runtime")
+    import boto3
+
+    session = boto3.session.Session(
+        aws_access_key_id=FAKE_CREDENTIALS["AWS_ACCESS_KEY_ID"],
+        aws_secret_access_key=FAKE_CREDENTIALS["AWS_SECRET_ACCESS_KEY"],
+        region_name=runtime["region"],
+    )
+
+    def client(service: str) -> Any:
+        return session.client(service, endpoint_url=runtime["aws_endpoint"])
+
+    keys = {arn: key for key, arn in runtime["functions"].items()}
+    filters = {(s["function_arn"], s["stream_arn"]): s["filters"] for s in runtime["event_sources"]}
+
+    def invoke(function_arn: str, event: dict[str, Any]) -> InvokeResult:
+        if function_arn not in keys:
+            return InvokeResult(False, f"no local function {function_arn}")
+        reply = _post_json(f"{url.rstrip('/')}/_onramp/invoke/{keys[function_arn]}", event)
+        error = reply["error_type"] if reply["outcome"] != "ok" else ""
+        return invoke_result(error, reply["value"])
+
+    sqs, streams, dynamodb = client("sqs"), client("dynamodbstreams"), client("dynamodb")
+    return [
+        ReplayTarget(
+            sqs=sqs,
+            streams=streams,
+            dynamodb=dynamodb,
+            queue_url=queue_url,
+            region=runtime["region"],
+            invoke=invoke,
+            filters=lambda function_arn, stream_arn: filters.get((function_arn, stream_arn), []),
+            table=table,
+        )
+        for queue_url in runtime["dead_letter_queues"]
+    ]
+
+
+def _aws_targets(args: argparse.Namespace) -> list[ReplayTarget]:
+    import boto3
+    import botocore.exceptions
+    from botocore.config import Config
+
+    try:
+        session = boto3.session.Session(profile_name=args.profile, region_name=args.region)
+    except botocore.exceptions.ProfileNotFound:
+        raise UsageError(f"--profile {args.profile}: no such AWS profile") from None
+    region = session.region_name
+    if not region:
+        raise UsageError("--region: needed (no region in the profile or environment)")
+    lambda_client = session.client(
+        "lambda", config=Config(read_timeout=INVOKE_TIMEOUT_S, retries={"max_attempts": 1})
+    )
+
+    def invoke(function_arn: str, event: dict[str, Any]) -> InvokeResult:
+        response = lambda_client.invoke(
+            FunctionName=function_arn,
+            InvocationType="RequestResponse",
+            Payload=json.dumps(event).encode(),
+        )
+        payload = json.loads(response["Payload"].read() or b"null")
+        return invoke_result(response.get("FunctionError", ""), payload)
+
+    def filters(function_arn: str, stream_arn: str) -> list[dict[str, Any]]:
+        mappings = lambda_client.list_event_source_mappings(
+            FunctionName=function_arn, EventSourceArn=stream_arn
+        )["EventSourceMappings"]
+        return parse_filter_criteria(mappings[0].get("FilterCriteria")) if mappings else []
+
+    return [
+        ReplayTarget(
+            sqs=session.client("sqs"),
+            streams=session.client("dynamodbstreams"),
+            dynamodb=session.client("dynamodb"),
+            queue_url=args.queue_url,
+            region=region,
+            invoke=invoke,
+            filters=filters,
+            table=args.table,
+        )
+    ]
+
+
+def _post_json(url: str, body: Any) -> dict[str, Any]:
+    request = urllib.request.Request(
+        url,
+        data=json.dumps(body).encode(),
+        headers={"content-type": "application/json", ADMIN_HEADER: "replay-dlq"},
+        method="POST",
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=INVOKE_TIMEOUT_S) as response:
+            return json.loads(response.read())
+    except (urllib.error.URLError, OSError, ValueError) as exc:
+        raise UsageError(f"--url {url}: the runtime did not answer ({exc})") from None

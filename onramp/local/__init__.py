@@ -1,0 +1,2 @@
+"""The embedded AWS: moto's server, the local HTTP API, the Lambda runtime, stream pumps, faults,
+metering."""

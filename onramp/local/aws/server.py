@@ -1,0 +1,204 @@
+"""moto's server on a free loopback port, in the calling process, with fake credentials.
+
+The embedded stack runs it in a process of its own (``aws_process``); tests of the
+AWS-side pieces (stream retention, GetRecords, stored-data sizes) run it directly.
+
+We build the server from moto's own WSGI pieces (``DomainDispatcherApplication``,
+``create_backend_app``, ``MotoRequestHandler``, as ``ThreadedMotoServer`` does) so that a
+WSGI middleware can watch every request, and so that stop closes keep-alive connections.
+
+Example::
+
+    server = MotoServer(observer=traffic_middleware)
+    server.start()
+    client = server.internal_client("dynamodb")   # not counted as pipeline traffic
+    server.stop()
+"""
+
+from __future__ import annotations
+
+import os
+import urllib.request
+from collections.abc import Callable
+from typing import Any
+
+import boto3
+from botocore.config import Config
+from moto.core.model_instances import model_data
+from moto.moto_server.werkzeug_app import (
+    DomainDispatcherApplication,
+    MotoRequestHandler,
+    create_backend_app,
+)
+from werkzeug.serving import ThreadedWSGIServer
+
+from onramp.local.aws.stream_reads import fast_get_records
+from onramp.local.aws.stream_retention import StreamRetention
+from onramp.local.aws.wsgi import WsgiApp
+from onramp.local.loopback import LOOPBACK, ConnectionTrackingMixin, ServerThread
+
+REGION = "us-east-1"
+ACCOUNT_ID = "123456789012"
+INTERNAL_HEADER = "X-Onramp-Internal"
+FAKE_CREDENTIALS = {
+    "AWS_ACCESS_KEY_ID": "testing",
+    "AWS_SECRET_ACCESS_KEY": "testing",
+    "AWS_SESSION_TOKEN": "testing",
+}
+
+
+class _NotRetained(list):
+    """An always-empty list: ``append`` drops the instance."""
+
+    def append(self, _: Any) -> None:
+        """Keep nothing."""
+
+
+def stop_instance_tracking() -> None:
+    """Make moto's models stop keeping every instance ever created.
+
+    moto's ``BaseModel`` appends each new instance to a class-level ``instances_tracked``
+    list, only for its dashboard: every DynamoDB ``Item`` built while parsing, copying or
+    updating (about 10 per onboarding, 2 of them live), every stream record and shard
+    iterator stay reachable for the life of the process (~20 KB per onboarding at the soak).
+    Applies to the models imported so far; idempotent.
+    """
+    for models in model_data.values():
+        for model in models.values():
+            if not isinstance(model.instances_tracked, _NotRetained):
+                model.instances_tracked = _NotRetained()
+
+
+class _Dispatcher(DomainDispatcherApplication):
+    """moto's dispatcher, remembering each host's backend.
+
+    moto lists its package directory (a few hundred ``isdir`` calls) on every request to
+    resolve the host; profiling showed a third of the server's time there. A service's
+    models are imported when its app is created, so instance tracking is stopped then, and
+    the app leaves Flask's debug mode (moto turns it on), which builds a new class for every
+    form-encoded request (SES, IAM, SQS).
+    """
+
+    def __init__(self, create_app: Callable[[str], Any]) -> None:
+        super().__init__(create_app)
+        self._backend_by_host: dict[str | None, Any] = {}
+
+    def get_backend_for_host(self, host: str | None) -> Any:
+        if host not in self._backend_by_host:
+            self._backend_by_host[host] = super().get_backend_for_host(host)
+        return self._backend_by_host[host]
+
+    def get_application(self, environ: dict[str, Any]) -> Any:
+        services = len(self.app_instances)
+        app = super().get_application(environ)
+        if len(self.app_instances) != services:  # a service's app (and models) just created
+            stop_instance_tracking()
+            app.debug = False
+        return app
+
+
+class _QuietRequestHandler(MotoRequestHandler):
+    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
+        """No per-request access line (the recorder meters requests)."""
+
+
+class _MotoWSGIServer(ConnectionTrackingMixin, ThreadedWSGIServer):
+    daemon_threads = False
+
+
+class MotoServer:
+    """moto's server on loopback; ``middleware`` (optional) wraps moto's WSGI app."""
+
+    def __init__(
+        self, port: int = 0, middleware: Callable[[WsgiApp], WsgiApp] | None = None
+    ) -> None:
+        self._port = port
+        self._middleware = middleware
+        self._thread: ServerThread | None = None
+        self._sdk = SdkEnvironment()
+        self.stream_retention = StreamRetention(ACCOUNT_ID, REGION)
+
+    @property
+    def endpoint_url(self) -> str:
+        """``http://127.0.0.1:<port>``; valid after ``start()``."""
+        if self._thread is None:
+            raise RuntimeError("MotoServer is not started")
+        return f"http://{LOOPBACK}:{self._thread.port}"
+
+    def start(self) -> str:
+        """Serve, point this process's AWS SDK at the server, and return the endpoint URL."""
+        app: WsgiApp = fast_get_records(_Dispatcher(create_backend_app), self.stream_retention)
+        if self._middleware is not None:
+            app = self._middleware(app)
+        server = _MotoWSGIServer(LOOPBACK, self._port, app, handler=_QuietRequestHandler)
+        self._thread = ServerThread(server, name="onramp-moto-server")
+        self._thread.start()
+        self._reset_state()
+        self._sdk.point_at(self.endpoint_url)
+        return self.endpoint_url
+
+    def stop(self) -> None:
+        """Stop serving, restore the SDK environment, leave no thread or port behind."""
+        if self._thread is not None:
+            self._thread.stop()
+            self._thread = None
+        self._sdk.restore()
+
+    def internal_client(self, service: str) -> Any:
+        """A boto3 client of the runtime itself: its requests are marked and not metered."""
+        return internal_client(self.endpoint_url, service)
+
+    def _reset_state(self) -> None:
+        """moto's backends are per process: start from empty (one stack per process at a time)."""
+        reset = urllib.request.Request(
+            f"{self.endpoint_url}/moto-api/reset", method="POST", headers={INTERNAL_HEADER: "1"}
+        )
+        with urllib.request.urlopen(reset, timeout=10) as response:
+            response.read()
+        stop_instance_tracking()  # the reset re-created the lists
+
+
+class SdkEnvironment:
+    """This process's AWS SDK settings (endpoint, region, fake credentials), restorable."""
+
+    def __init__(self) -> None:
+        self._saved: dict[str, str | None] = {}
+
+    def point_at(self, endpoint_url: str) -> None:
+        """Send this process's SDK clients to ``endpoint_url``."""
+        values = {
+            **FAKE_CREDENTIALS,
+            "AWS_ENDPOINT_URL": endpoint_url,
+            "AWS_DEFAULT_REGION": REGION,
+            "AWS_REGION": REGION,
+        }
+        for name, value in values.items():
+            self._saved.setdefault(name, os.environ.get(name))
+            os.environ[name] = value
+
+    def restore(self) -> None:
+        """Put back the settings from before ``point_at``."""
+        for name, value in self._saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+        self._saved = {}
+
+
+def internal_client(endpoint_url: str, service: str) -> Any:
+    """A boto3 client of the runtime itself: its requests are marked and not metered."""
+    client = boto3.session.Session().client(
+        service,
+        endpoint_url=endpoint_url,
+        region_name=REGION,
+        aws_access_key_id=FAKE_CREDENTIALS["AWS_ACCESS_KEY_ID"],
+        aws_secret_access_key=FAKE_CREDENTIALS["AWS_SECRET_ACCESS_KEY"],
+        config=Config(retries={"max_attempts": 2, "mode": "standard"}),
+    )
+    client.meta.events.register("before-sign", _mark_internal)
+    return client
+
+
+def _mark_internal(request: Any, **_: Any) -> None:
+    request.headers[INTERNAL_HEADER] = "1"

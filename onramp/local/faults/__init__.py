@@ -1,0 +1,1 @@
+"""Fault injection for the embedded stack: the plan and the worker's botocore hooks."""

@@ -1,0 +1,1 @@
+"""The Lambda runtime: handlers in worker subprocesses, as execution environments."""

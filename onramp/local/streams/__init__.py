@@ -1,0 +1,1 @@
+"""DynamoDB stream event sources: Lambda's filtering, batching, retries and the polling pumps."""

@@ -1,0 +1,1 @@
+"""Reports for people: report.html, figures, notebooks run on a run, CSV/XLSX exports."""

@@ -1,0 +1,124 @@
+"""The Users table adapter: the pending row, conditional status updates, the welcome-email claim.
+
+Every write is conditional, so a redelivered stream record changes nothing the second time.
+"""
+
+from typing import Any
+
+from onboarding.adapters import config
+from onboarding.adapters.clients import client
+from onboarding.adapters.dynamo import Expression, from_item, is_condition_failure, to_item
+from onboarding.domain.status import Status
+
+
+class UsersTable:
+    """Conditional writes on ``USERS_TABLE`` (partition key ``user_id``)."""
+
+    def __init__(self, name: str | None = None) -> None:
+        self.name = name or config.users_table()
+
+    def create_pending(self, user: dict[str, Any]) -> tuple[bool, dict[str, Any] | None]:
+        """Put a new pending user: ``(True, None)``; if the user id already exists nothing is
+        written and the answer is ``(False, the stored item)`` (ReturnValuesOnConditionCheckFailure:
+        no extra read)."""
+        try:
+            client("dynamodb").put_item(
+                TableName=self.name,
+                Item=to_item({**user, "status": str(Status.PENDING)}),
+                ConditionExpression="attribute_not_exists(user_id)",
+                ReturnValuesOnConditionCheckFailure="ALL_OLD",
+            )
+        except Exception as error:
+            if is_condition_failure(error):
+                return False, _item_as_it_was(error)
+            raise
+        return True, None
+
+    def get(self, user_id: str) -> dict[str, Any] | None:
+        """The user's current item (strongly consistent read), or None."""
+        response = client("dynamodb").get_item(
+            TableName=self.name, Key=to_item({"user_id": user_id}), ConsistentRead=True
+        )
+        item = response.get("Item")
+        return from_item(item) if item else None
+
+    def _conditional_update(
+        self, user_id: str, update: str, condition: str, expression: Expression
+    ) -> bool:
+        return self._update_or_read(user_id, update, condition, expression, return_old=False)[0]
+
+    def _update_or_read(
+        self,
+        user_id: str,
+        update: str,
+        condition: str,
+        expression: Expression,
+        return_old: bool,
+    ) -> tuple[bool, dict[str, Any] | None]:
+        """(True, None) when written; (False, the item as it was, if ``return_old``) when the
+        condition failed (ReturnValuesOnConditionCheckFailure: no extra read)."""
+        extra = {"ReturnValuesOnConditionCheckFailure": "ALL_OLD"} if return_old else {}
+        try:
+            client("dynamodb").update_item(
+                TableName=self.name,
+                Key=to_item({"user_id": user_id}),
+                UpdateExpression=update,
+                ConditionExpression=condition,
+                **extra,
+                **expression.arguments(),
+            )
+        except Exception as error:
+            if is_condition_failure(error):
+                return False, _item_as_it_was(error)
+            raise
+        return True, None
+
+    def update_status(
+        self, user_id: str, expected: Status, target: Status, fields: dict[str, Any]
+    ) -> bool:
+        """Set ``status = target`` plus ``fields`` only if the status is still ``expected``.
+
+        Returns False (nothing written) when the status has already moved on.
+        """
+        expression = Expression()
+        update = expression.set_clause({**fields, "status": str(target)})
+        condition = f"{expression.path('status')} = {expression.value(str(expected))}"
+        return self._conditional_update(user_id, update, condition, expression)
+
+    def claim_welcome_email(
+        self, user_id: str, claim: dict[str, Any]
+    ) -> tuple[bool, dict[str, Any] | None]:
+        """Record ``welcome_email = claim`` unless an email was already claimed (or the user
+        is no longer processing).
+
+        Returns ``(True, None)`` when this caller, and only it, may send the email, else
+        ``(False, item)`` with the item as it was (ReturnValuesOnConditionCheckFailure, no
+        extra read; None if the user does not exist).
+        """
+        expression = Expression()
+        update = expression.set_clause({"welcome_email": claim})
+        condition = (
+            f"attribute_not_exists({expression.path('welcome_email')}) AND "
+            f"{expression.path('status')} = {expression.value(str(Status.PROCESSING))}"
+        )
+        return self._update_or_read(user_id, update, condition, expression, return_old=True)
+
+    def record_welcome_email(self, user_id: str, token: str, fields: dict[str, Any]) -> bool:
+        """Add ``fields`` (message id, sent_at) to this caller's claim; False if not its claim."""
+        expression = Expression()
+        update = expression.set_clause({f"welcome_email.{k}": v for k, v in fields.items()})
+        condition = f"{expression.path('welcome_email.token')} = {expression.value(token)}"
+        return self._conditional_update(user_id, update, condition, expression)
+
+    def release_welcome_email(self, user_id: str, token: str) -> bool:
+        """Drop this caller's claim (after a transient send failure) so a retry can send."""
+        expression = Expression()
+        claim = expression.path("welcome_email")
+        condition = f"{expression.path('welcome_email.token')} = {expression.value(token)}"
+        return self._conditional_update(user_id, f"REMOVE {claim}", condition, expression)
+
+
+def _item_as_it_was(error: Exception) -> dict[str, Any] | None:
+    """The item a failed conditional write returned (ReturnValuesOnConditionCheckFailure)."""
+    item = (getattr(error, "response", None) or {}).get("Item")
+    return from_item(item) if item else None

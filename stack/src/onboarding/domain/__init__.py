@@ -1,0 +1,1 @@
+"""Pure rules of onboarding: status machine, validation, enrichment decisions (no AWS imports)."""

@@ -1,0 +1,36 @@
+"""The stored-data measure the soak subtracts from RSS: it follows what the stores hold."""
+
+import boto3
+import pytest
+from moto_tables import create_table
+
+from onramp.local.aws.server import MotoServer
+from onramp.local.aws.stored_data import allocated_size, stored_data_bytes
+
+pytestmark = pytest.mark.integration
+
+
+def test_sizes_are_counted_as_the_allocator_holds_them():
+    assert [allocated_size(n) for n in (1, 16, 17, 512, 513)] == [16, 16, 32, 512, 544]
+
+
+def test_rows_objects_and_emails_are_counted_and_grow_with_what_is_stored():
+    server = MotoServer()
+    server.start()
+    try:
+        create_table(server, streamed=False)
+        dynamodb = boto3.client("dynamodb", endpoint_url=server.endpoint_url)
+        s3 = boto3.client("s3", endpoint_url=server.endpoint_url)
+        s3.create_bucket(Bucket="spaces")
+        empty = stored_data_bytes()
+        for n in range(50):
+            dynamodb.put_item(
+                TableName="users", Item={"id": {"S": f"u-{n}"}, "x": {"S": "y" * 500}}
+            )
+            s3.put_object(Bucket="spaces", Key=f"users/u-{n}/.keep", Body=b"")
+        stored = stored_data_bytes()
+        assert stored["dynamodb items"] - empty["dynamodb items"] > 50 * 500
+        assert stored["s3 objects"] > empty["s3 objects"]
+        assert stored["ses messages"] == empty["ses messages"]
+    finally:
+        server.stop()
