@@ -33,7 +33,7 @@ import numpy as np
 
 from kernel.sam_template import FunctionSpec
 
-CATALOG_FILE = Path("onboarding") / "metric_catalog.py"
+CATALOG_FILE = Path("onboarding") / "domain" / "metric_catalog.py"
 HOURS_PER_MONTH = 730
 """AWS's month for pro-rata hourly billing (8,760 hours / 12)."""
 STREAM_EVENT = "DynamoDB"
