@@ -450,7 +450,7 @@ class Scenario:
     def usage(
         self, users: float, inputs: Inputs | None = None, stored_onboardings: float | None = None
     ) -> dict[str, Any]:
-        """The usage document (costmodel.pricing.usage shape) of ``users`` onboardings in a month.
+        """The usage document (costmodel.pricing.usage) of ``users`` onboardings in a month.
 
         Exact: Decimal from the shape to every quantity (a float input becomes its exact
         Decimal value).

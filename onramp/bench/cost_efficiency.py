@@ -14,9 +14,9 @@ the measured run) at the least AWS could bill for it:
   user provisioned;
 - Lambda's own START, END and REPORT lines per invocation, at their real byte size.
 
-Both sides are priced by the same engine (costmodel.forecast.scenario -> costmodel.pricing.engine) with no
-free tier (so the free tier hides nothing) and without storage (the rows and audit trail kept
-are the product's data and accrue month by month, not per request). The bill of 1,000,000
+Both sides are priced by the same engine (costmodel.forecast.scenario -> costmodel.pricing.engine)
+with no free tier (so the free tier hides nothing) and without storage (the rows and audit trail
+kept are the product's data and accrue month by month, not per request). The bill of 1,000,000
 onboardings minus the bill of none (the fixed alarms) gives the variable cost; custom metrics
 are in it (billed by the hours with data, every hour at this volume), on both sides alike.
 

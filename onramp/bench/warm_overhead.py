@@ -1,11 +1,11 @@
 """Warm handler overhead: per-invocation time of each handler with AWS answered in memory.
 
-The handlers run unchanged on their real boto3 clients (``onboarding.adapters.clients.client``); each
-client's ``before-send`` event answers every request with a canned AWS reply, so the figure
-includes everything the function itself does per invocation (Powertools event parsing,
-logging and metrics, botocore serialising, signing and parsing) but no network and no AWS
-latency. register gets an HTTP API v2.0 event, enrich and provision a stream batch of one
-record. It runs in a fresh interpreter (the cached clients and environment stay there).
+The handlers run unchanged on their real boto3 clients (``onboarding.adapters.clients.client``);
+each client's ``before-send`` event answers every request with a canned AWS reply, so the figure
+includes everything the function itself does per invocation (Powertools event parsing, logging and
+metrics, botocore serialising, signing and parsing) but no network and no AWS latency. register gets
+an HTTP API v2.0 event, enrich and provision a stream batch of one record. It runs in a fresh
+interpreter (the cached clients and environment stay there).
 
 Example::
 
@@ -194,7 +194,7 @@ def measure_here(iterations: int) -> dict[str, dict[str, Any]]:
     answer_in_memory(calls)
     figures: dict[str, dict[str, Any]] = {}
     for function, event in events().items():
-        handler = importlib.import_module(f"onboarding.{function}").handler
+        handler = importlib.import_module(f"onboarding.handlers.{function}").handler
         context = _context(function)
         result = handler(event, context)
         if function == "register" and result.get("statusCode") != 202:

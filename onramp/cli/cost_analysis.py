@@ -2,8 +2,8 @@
 
 Every command prices the pipeline of stack/template.yaml with a shape: ``--measurement FILE``,
 else the latest run's measurement (``runs/<id>/``, as ``onramp demo`` writes them) when one
-exists, else the documented defaults (costmodel/forecast/scenario.py); ``--shape defaults`` picks the
-documented defaults even when a run exists. Every output names the shape priced
+exists, else the documented defaults (costmodel/forecast/scenario.py); ``--shape defaults``
+picks the documented defaults even when a run exists. Every output names the shape priced
 (``measured: run <id>`` or ``documented defaults``) and the free-tier profile. ``--format``
 picks table, json, csv or xlsx and ``--out FILE`` also writes the result (format from
 ``--format`` or the file's suffix).

@@ -30,8 +30,9 @@ def test_tracing_enabled(monkeypatch, environment, enabled):
 
 def test_handlers_import_without_the_xray_sdk_core_when_tracing_is_off():
     code = (
-        "import sys, onboarding.handlers.register, onboarding.handlers.enrich, onboarding.handlers.provision, "
-        "onboarding.handlers.datalake; print('aws_xray_sdk.core' in sys.modules)"
+        "import sys, onboarding.handlers.register, onboarding.handlers.enrich, "
+        "onboarding.handlers.provision, onboarding.handlers.datalake; "
+        "print('aws_xray_sdk.core' in sys.modules)"
     )
     environment = {"PYTHONPATH": str(SRC), "POWERTOOLS_TRACE_DISABLED": "true"}
     result = subprocess.run(

@@ -1,4 +1,4 @@
-"""onramp.local.streams.event_filter: Lambda's filter rules, operator by operator, matching and not."""
+"""onramp.local.streams.event_filter: Lambda's filter rules, operator by operator."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""costmodel.forecast.budget_review: Cost Explorer exports read, month reviewed, variances labelled."""
+"""costmodel.forecast.budget_review: Cost Explorer exports read, month reviewed, variances named."""
 
 from __future__ import annotations
 

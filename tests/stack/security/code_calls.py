@@ -127,10 +127,11 @@ class PackageCalls:
 
     @classmethod
     def read(cls, package_dir: Path) -> PackageCalls:
-        """Parse every module of ``package_dir`` (settings come from its ``config.py``)."""
-        readers = setting_readers(package_dir / "config.py")
+        """Parse every module of ``package_dir`` and its sub-packages, by module name (unique
+        across them); settings come from its ``config.py``."""
+        readers = setting_readers(next(package_dir.rglob("config.py")))
         functions: dict[str, dict[str, list[FunctionFacts]]] = {}
-        for path in sorted(package_dir.glob("*.py")):
+        for path in sorted(package_dir.rglob("*.py")):
             tree = ast.parse(path.read_text(encoding="utf-8"))
             by_name = functions.setdefault(path.stem, {})
             for name, unit, node in _definitions(tree):
