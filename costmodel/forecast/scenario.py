@@ -41,7 +41,8 @@ MAX_ONBOARDINGS_WHY = (
     "385,000 onboardings a second; each bills an API request and three invocations, so "
     "more would pass the 1e15 a month any account can meter"
 )
-"""The most onboardings a month priced: the usage bound (costmodel.pricing.usage) over one onboarding."""
+"""The most onboardings a month priced: the usage bound (costmodel.pricing.usage) over one
+onboarding."""
 DEFAULT_REGION = "us-east-1"
 DEFAULT_FREE_TIER = "always-free"
 DOCUMENTED_DEFAULTS = "documented defaults"

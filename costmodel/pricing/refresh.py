@@ -1,7 +1,7 @@
-"""Compare the catalog with the AWS Price List API and, if asked, write the updated file.
+"""Compare the catalog with the AWS Price List API's products and, if asked, write the file.
 
-The Price List API (boto3 client ``pricing``, served from us-east-1) returns ``PriceList``:
-a list of JSON *strings*, each a product with ``product.attributes`` (``usagetype``,
+The products come from a ``Products`` function (onramp/staging/price_list.py reads them from the
+API; this module makes no AWS call). Each product has ``product.attributes`` (``usagetype``,
 ``regionCode``, ...) and ``terms.OnDemand.<sku.offer>.priceDimensions.<rate>`` holding
 ``beginRange``, ``endRange`` ("Inf" for the last) and ``pricePerUnit.USD``. A catalog entry
 names its product with ``price_list: {service_code, usagetype}`` (usagetype without the
@@ -10,8 +10,7 @@ region prefix, e.g. ``Lambda-GB-Second`` for ``EU-Lambda-GB-Second``).
 
 from __future__ import annotations
 
-import json
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -27,13 +26,13 @@ from costmodel.pricing.catalog import (
     load_catalog,
     load_catalog_file,
 )
-from kernel.errors import UsageError
 
-PRICING_API_REGION = "us-east-1"
 # Usage types carry a region prefix (none or USE1- in us-east-1).
 USAGETYPE_PREFIXES = {"us-east-1": ("", "USE1-"), "eu-west-1": ("EU-",), "eu-central-1": ("EUC1-",)}
 
 Tiers = list[tuple[Decimal | None, Decimal]]
+Products = Callable[[str, str], list[dict[str, Any]]]
+"""``products(service_code, region)``: the Price List's products of a service in a region."""
 
 
 @dataclass(frozen=True)
@@ -43,41 +42,6 @@ class Quote:
     tiers: Tiers
     effective_date: str
     sku: str
-
-
-def pricing_client(profile: str | None = None) -> Any:
-    """A boto3 Price List client (the API is served from us-east-1), of ``profile`` if given."""
-    import boto3
-    from botocore.exceptions import BotoCoreError
-
-    try:
-        session = boto3.Session(profile_name=profile)
-        return session.client("pricing", region_name=PRICING_API_REGION)
-    except BotoCoreError as exc:
-        raise UsageError(f"refresh-prices --profile: {exc}") from None
-
-
-def _aws_failure(exc: Exception) -> UsageError:
-    """One line for a Price List call that failed (no credentials, denied, unreachable)."""
-    hint = "configure AWS credentials (aws configure) or pass --profile NAME"
-    return UsageError(f"refresh-prices: the AWS Price List API call failed ({exc}); {hint}")
-
-
-def fetch_products(client: Any, service_code: str, region: str) -> list[dict[str, Any]]:
-    """Every product of ``service_code`` in ``region``, each PriceList string parsed."""
-    products: list[dict[str, Any]] = []
-    kwargs: dict[str, Any] = {
-        "ServiceCode": service_code,
-        "Filters": [{"Type": "TERM_MATCH", "Field": "regionCode", "Value": region}],
-        "FormatVersion": "aws_v1",
-        "MaxResults": 100,
-    }
-    while True:
-        response = client.get_products(**kwargs)
-        products.extend(json.loads(text) for text in response.get("PriceList", []))
-        if not response.get("NextToken"):
-            return products
-        kwargs["NextToken"] = response["NextToken"]
 
 
 def _bare_usagetype(usagetype: str, region: str) -> str:
@@ -124,7 +88,7 @@ def _show(tiers: Tiers) -> str:
     return ", ".join(f"{'inf' if upto is None else upto}: {usd}" for upto, usd in tiers)
 
 
-def compare(catalog: Catalog, client: Any) -> tuple[list[str], dict[tuple[str, str], Quote]]:
+def compare(catalog: Catalog, products: Products) -> tuple[list[str], dict[tuple[str, str], Quote]]:
     """Report lines for every catalog entry with a Price List mapping, and the changed quotes."""
     by_service: dict[str, list[dict[str, Any]]] = {}
     lines: list[str] = []
@@ -136,7 +100,7 @@ def compare(catalog: Catalog, client: Any) -> tuple[list[str], dict[tuple[str, s
             continue
         code = mapping["service_code"]
         if code not in by_service:
-            by_service[code] = fetch_products(client, code, catalog.region)
+            by_service[code] = products(code, catalog.region)
         found = find_quote(by_service[code], mapping["usagetype"], catalog.region)
         if found is None:
             lines.append(f"  {service}.{item}: usagetype {mapping['usagetype']} not found (kept)")
@@ -183,27 +147,17 @@ def write_updates(path: Path, changed: dict[tuple[str, str], Quote]) -> None:
 
 
 def refresh_catalog(
-    region: str,
-    *,
-    write: bool = False,
-    client: Any = None,
-    path: Path | None = None,
-    profile: str | None = None,
+    region: str, products: Products, *, write: bool = False, path: Path | None = None
 ) -> str:
     """The diff report of ``region``'s catalog against the Price List; write it if asked.
 
-    ``path`` defaults to the shipped catalog file of ``region``; ``profile`` names the AWS
-    credentials profile. No credentials, a denied call or no network: one UsageError line.
+    ``path`` defaults to the shipped catalog file of ``region``; ``products`` reads the Price
+    List (onramp/staging/price_list.py), raising UsageError when the call fails.
     """
-    from botocore.exceptions import BotoCoreError, ClientError
-
     load_catalog(region)  # UsageError naming the region if unknown
     path = path or PRICES_DIR / f"{region}.yaml"
     catalog = load_catalog_file(path)
-    try:
-        lines, changed = compare(catalog, client or pricing_client(profile))
-    except (BotoCoreError, ClientError) as exc:
-        raise _aws_failure(exc) from None
+    lines, changed = compare(catalog, products)
     summary = f"{len(changed)} price(s) differ from the AWS Price List API in {region}"
     if changed and write:
         write_updates(path, changed)

@@ -60,7 +60,10 @@ def run_price(args: argparse.Namespace) -> int:
 def run_refresh(args: argparse.Namespace) -> int:
     """Print catalog-vs-Price-List differences; write the file only with --write."""
     from costmodel.pricing.refresh import refresh_catalog
+    from onramp.staging.price_list import price_list_products
 
-    report = refresh_catalog(args.region, write=args.write, profile=args.profile)
+    report = refresh_catalog(
+        args.region, price_list_products(profile=args.profile), write=args.write
+    )
     sys.stdout.write(report)
     return 0

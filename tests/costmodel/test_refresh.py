@@ -18,6 +18,8 @@ from botocore.stub import ANY, Stubber
 from costmodel.pricing import refresh
 from costmodel.pricing.catalog import load_catalog, load_catalog_file
 from onramp.cli import main
+from onramp.staging import price_list
+from onramp.staging.price_list import price_list_products
 
 
 def product(service: str, usagetype: str, sku: str, ranges: list[tuple[str, str, str]]) -> str:
@@ -149,7 +151,9 @@ def refresh_small(pricing: Any, path: Path, write: bool = False) -> str:
     with Stubber(pricing) as stubber:
         expect(stubber, "AWSLambda", lambda_pages())
         expect(stubber, "AmazonApiGateway", api_pages())
-        report = refresh.refresh_catalog("us-east-1", client=pricing, path=path, write=write)
+        report = refresh.refresh_catalog(
+            "us-east-1", price_list_products(pricing), path=path, write=write
+        )
         stubber.assert_no_pending_responses()
     return report
 
@@ -171,7 +175,7 @@ def test_write_updates_the_catalog(pricing: Any, small_catalog: Path) -> None:
         expect(stubber, "AWSLambda", lambda_pages())
         expect(stubber, "AmazonApiGateway", api_pages())
         report = refresh.refresh_catalog(
-            "us-east-1", client=pricing, path=small_catalog, write=True
+            "us-east-1", price_list_products(pricing), path=small_catalog, write=True
         )
     assert "written to" in report
     price = load_catalog_file(small_catalog).price("lambda", "duration_arm64")
@@ -188,7 +192,7 @@ def test_cli_prints_the_report(
         for p in load_catalog("eu-west-1").prices.values()
         if p.price_list
     )
-    monkeypatch.setattr(refresh, "pricing_client", lambda profile=None: pricing)
+    monkeypatch.setattr(price_list, "pricing_client", lambda profile=None: pricing)
     with Stubber(pricing) as stubber:
         for code in codes:
             expect(stubber, code, [[]])

@@ -3,8 +3,8 @@
 A service module defines ``SERVICE = Service(name, fields, meter)``: ``fields`` lists the
 usage keys it accepts (with defaults), ``meter(resource, usage, num)`` returns the quantities
 to price, each in the unit of the catalog item it names (as Infracost's cost components do).
-``num`` is the number type (costmodel.pricing.arithmetic): the same metering serves the exact Decimal
-bill and the vectorised Monte Carlo model, so the two cannot drift apart.
+``num`` is the number type (costmodel.pricing.arithmetic): the same metering serves the exact
+Decimal bill and the vectorised Monte Carlo model, so the two cannot drift apart.
 """
 
 from __future__ import annotations
