@@ -1,4 +1,5 @@
-"""costmodel.forecast.budget_review: Cost Explorer exports read, month reviewed, variances named."""
+"""The budget review: Cost Explorer exports read (onramp.staging), the month reviewed and its
+variances named (costmodel.forecast.budget_review)."""
 
 from __future__ import annotations
 
@@ -14,13 +15,12 @@ from costmodel.forecast.budget_review import (
     CostForecast,
     label,
     measured_review,
-    read_cost_explorer,
-    read_cost_forecast,
     review_month,
 )
 from costmodel.pricing.engine import price_usage
 from kernel.errors import UsageError
 from onramp.reports.notebooks import PROJECT_ROOT
+from onramp.staging.cost_explorer_export import read_cost_explorer, read_cost_forecast
 
 SAMPLES = PROJECT_ROOT / "samples" / "cost-explorer"
 CSV_HEADER = '"Service","Lambda($)","DynamoDB($)","Total costs($)"\n'
