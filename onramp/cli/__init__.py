@@ -1,31 +1,45 @@
 """The `onramp` console script: one sub-command per concern, each registered by its module.
 
-Each module in COMMAND_MODULES exposes ``register(subparsers)``, which adds its sub-command(s)
-and sets ``func`` (taking the parsed ``argparse.Namespace`` and returning an exit code).
+Each module of COMMAND_GROUPS (one per command group, in this package) exposes
+``register(subparsers)``, which adds its sub-command(s) and sets ``func`` (taking the parsed
+``argparse.Namespace`` and returning an exit code).
 """
 
 from __future__ import annotations
 
 import argparse
-import importlib
 import sys
 from collections.abc import Sequence
 
 from kernel.errors import UsageError
-
-COMMAND_MODULES: tuple[str, ...] = (
-    "onramp.cli.cost",
-    "onramp.cli.load",
-    "onramp.cli.measure",
-    "onramp.cli.preflight",
-    "onramp.cli.cleanup",
-    "onramp.cli.local",
-    "onramp.cli.report",
-    "onramp.cli.demo",
-    "onramp.cli.bench",
-    "onramp.cli.replay",
-    "onramp.cli.smoke",
+from onramp.cli import (
+    bench,
+    cleanup,
+    cost,
+    demo,
+    load,
+    local,
+    measure,
+    preflight,
+    replay,
+    report,
+    smoke,
 )
+
+COMMAND_GROUPS = (
+    cost,
+    load,
+    measure,
+    preflight,
+    cleanup,
+    local,
+    report,
+    demo,
+    bench,
+    replay,
+    smoke,
+)
+"""In the order ``onramp --help`` lists them."""
 
 
 class _Parser(argparse.ArgumentParser):
@@ -40,8 +54,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="onramp", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     sub.required = True
-    for name in COMMAND_MODULES:
-        importlib.import_module(name).register(sub)
+    for group in COMMAND_GROUPS:
+        group.register(sub)
     return parser
 
 

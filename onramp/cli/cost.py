@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import argparse
-import importlib
 from typing import Any
 
-COST_COMMAND_MODULES: tuple[str, ...] = (
-    "onramp.cli.cost_price",
-    "onramp.cli.cost_analysis",
-    "onramp.cli.cost_actuals",
-)
+from onramp.cli import cost_actuals, cost_analysis, cost_price
+
+COST_COMMANDS = (cost_price, cost_analysis, cost_actuals)
+"""In the order ``onramp cost --help`` lists them."""
 
 
 def register(subparsers: Any) -> None:
@@ -20,5 +18,5 @@ def register(subparsers: Any) -> None:
     )
     group = parser.add_subparsers(dest="cost_command", metavar="COST_COMMAND")
     group.required = True
-    for name in COST_COMMAND_MODULES:
-        importlib.import_module(name).register(group)
+    for module in COST_COMMANDS:
+        module.register(group)

@@ -10,12 +10,9 @@ from moto.core import DEFAULT_ACCOUNT_ID
 
 from costmodel.measurement import finalise, write_measurement
 from onramp import cli
-from onramp.cli import cost as cost_cli
 from onramp.staging.costexplorer import day_range, fetch_actuals
 from onramp.staging.session import AwsSession
 from onramp.staging.timewindow import Window
-
-ACTUALS_MODULE = "onramp.cli.cost_actuals"
 
 
 def _group(service: str, amount: str) -> dict:
@@ -140,16 +137,8 @@ def _measurement(tmp_path: Path) -> Path:
     return write_measurement(finalise(totals), tmp_path / "measurement.json")
 
 
-@pytest.fixture
-def actuals_command(monkeypatch: pytest.MonkeyPatch) -> None:
-    """`onramp cost actuals`, wired as the lead wires it (if it is not already)."""
-    if ACTUALS_MODULE not in cost_cli.COST_COMMAND_MODULES:
-        modules = (*cost_cli.COST_COMMAND_MODULES, ACTUALS_MODULE)
-        monkeypatch.setattr(cost_cli, "COST_COMMAND_MODULES", modules)
-
-
 def test_cli_actuals_compares_with_the_model(
-    mocked_aws: AwsSession, actuals_command: None, tmp_path: Path, capsys
+    mocked_aws: AwsSession, tmp_path: Path, capsys
 ) -> None:
     _seed(
         {
@@ -190,9 +179,7 @@ def test_cli_actuals_compares_with_the_model(
     assert any("1 request(s) = $0.01" in note for note in report["notes"])
 
 
-def test_cli_actuals_bad_flags_exit_2(
-    mocked_aws: AwsSession, actuals_command: None, capsys
-) -> None:
+def test_cli_actuals_bad_flags_exit_2(mocked_aws: AwsSession, capsys) -> None:
     base = ["cost", "actuals", "--start", "-1d"]
     assert cli.main([*base, "--stack", "s", "--measurement", "m.json"]) == 2
     assert "--measurement and --stack" in capsys.readouterr().err
