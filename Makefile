@@ -9,13 +9,28 @@ FOCUS_VALIDATOR := .venv-focus/bin/focus-validator
 # focus-validator 2.x needs Python 3.12 (the machine's pyenv has it beside 3.11).
 FOCUS_PYTHON ?= $(firstword $(wildcard $(HOME)/.pyenv/versions/3.12*/bin/python3.12) python3.12)
 
-.PHONY: demo test lint bench soak sample clean
+.PHONY: demo test lint typecheck lock bench soak sample clean
 
-$(STAMP): pyproject.toml
+# The dev/CI environment is the lock (requirements/dev.lock: every package pinned, with hashes);
+# onramp itself goes on top, editable, without resolving anything again.
+LOCK := requirements/dev.lock
+
+$(STAMP): pyproject.toml $(LOCK)
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[load,notebooks,dev]'
+	$(PY) -m pip install --quiet --require-hashes -r $(LOCK)
+	$(PY) -m pip install --quiet --no-deps -e .
 	@touch $(STAMP)
+
+# Re-resolve both locks after changing pyproject.toml or stack/requirements.in (pins kept where
+# they still fit; `UPGRADE=--upgrade make lock` moves them). See requirements/README.md.
+lock: $(STAMP)
+	$(VENV)/bin/uv pip compile pyproject.toml --extra load --extra notebooks --extra dev \
+		--generate-hashes --python $(PY) --quiet $(UPGRADE) \
+		--custom-compile-command 'make lock' -o $(LOCK)
+	$(VENV)/bin/uv pip compile stack/requirements.in --generate-hashes --python-version 3.13 \
+		--python-platform aarch64-manylinux_2_28 --quiet $(UPGRADE) \
+		--custom-compile-command 'make lock' -o stack/src/requirements.txt
 
 # checkov pins boto3/packaging/networkx versions the project cannot use: its own venv.
 $(CHECKOV):
@@ -36,7 +51,11 @@ lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 
-test: lint $(CHECKOV) $(FOCUS_VALIDATOR)
+# mypy on the packages and the Lambda code (settings and the non-strict parts: pyproject.toml).
+typecheck: $(STAMP)
+	$(VENV)/bin/mypy
+
+test: lint typecheck $(CHECKOV) $(FOCUS_VALIDATOR)
 	$(PY) -m pytest
 
 bench: $(STAMP)

@@ -27,7 +27,8 @@ SCHEMA_PATH = Path(__file__).with_name("measurement.schema.json")
 @cache
 def schema() -> dict[str, Any]:
     """The JSON Schema (draft 2020-12) every measurement.json satisfies."""
-    return json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
+    loaded: dict[str, Any] = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
+    return loaded
 
 
 def validation_errors(measurement: dict[str, Any]) -> list[str]:
@@ -41,7 +42,7 @@ def validation_errors(measurement: dict[str, Any]) -> list[str]:
 
 def per_onboarding(measurement: dict[str, Any]) -> dict[str, Any]:
     """Totals divided by accepted onboardings (rejected requests' cost rides on them)."""
-    accepted = measurement["onboardings"]["accepted"]
+    accepted: int = measurement["onboardings"]["accepted"]
     if accepted <= 0:
         raise ValueError("a measurement with no accepted onboarding has no per-onboarding figures")
 

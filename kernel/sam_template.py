@@ -66,7 +66,8 @@ def load_template(path: Path | str = DEFAULT_TEMPLATE) -> dict[str, Any]:
         raise UsageError(f"template {path} is not valid YAML: {_one_line(exc)}") from exc
     if not isinstance(data, Mapping) or not isinstance(data.get("Resources"), Mapping):
         raise UsageError(f"template {path} has no Resources section")
-    return _plain(data)
+    plain: dict[str, Any] = _plain(data)
+    return plain
 
 
 def _one_line(exc: yaml.YAMLError) -> str:
