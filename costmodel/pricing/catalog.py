@@ -153,11 +153,8 @@ def _parse_price(service: str, item: str, entry: dict[str, Any], where: str) -> 
             )
         )
     bounds = [upto for upto, _ in tiers]
-    if (
-        not tiers
-        or any(b is None for b in bounds[:-1])
-        or bounds != sorted(bounds[:-1]) + bounds[-1:]
-    ):
+    finite = [b for b in bounds[:-1] if b is not None]
+    if not tiers or len(finite) < len(bounds) - 1 or finite != sorted(finite):
         raise UsageError(f"{where}.tiers: need ascending upper bounds, only the last may be null")
     return Price(
         service=service,

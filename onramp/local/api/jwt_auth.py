@@ -96,10 +96,11 @@ def jwt_routes(template: Mapping[str, Any], resolver: Resolver) -> dict[str, Jwt
             authorizers, default = apis.get(str(logical_id), ({}, None))
             route = f"{str(properties.get('Method', 'ANY')).upper()} {properties.get('Path')}"
             name = (properties.get("Auth") or {}).get("Authorizer")
+            chosen = default if name is None else name
             if name == "NONE":
                 protected.pop(route, None)
-            elif name in authorizers or (name is None and default in authorizers):
-                protected.setdefault(route, authorizers[name or default])
+            elif chosen is not None and chosen in authorizers:
+                protected.setdefault(route, authorizers[chosen])
     return protected
 
 
