@@ -85,7 +85,7 @@ class DemoOptions:
     users_per_month: int = 1_000
     budget: Decimal | None = None
     free_tier: str = "always-free"
-    sign_in_share: float = DEFAULT_SIGN_IN_SHARE
+    sign_in_share: Decimal | float = DEFAULT_SIGN_IN_SHARE
     region: str | None = None
     out: Path = Path("runs")
     run_dir: Path | None = None
