@@ -69,6 +69,8 @@ class LengthRequired(BadRequest):
 class _LengthFramedParser(HTTPRequestParser):
     """waitress's parser, refusing chunked bodies and remembering when the request began."""
 
+    error: Any  # waitress's own attribute (an Error, or None), untyped
+
     def __init__(self, adj: Any) -> None:
         super().__init__(adj)
         self.started = time.time()  # the first byte of this request has just arrived

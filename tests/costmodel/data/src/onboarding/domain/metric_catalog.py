@@ -1,5 +1,6 @@
 """A fixed metric table for the test template (``CodeUri: src/``): 8 series, whatever the
-real one (stack/src/onboarding/domain/metric_catalog.py) becomes, so bills can be computed by hand."""
+real one (stack/src/onboarding/domain/metric_catalog.py) becomes, so bills can be computed by
+hand."""
 
 FIXED_SERIES = 8
 PER_STREAM_FUNCTION = 2
