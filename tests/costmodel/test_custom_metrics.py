@@ -18,7 +18,7 @@ CODE = Path(__file__).resolve().parents[2] / "stack" / "src" / "onboarding"
 def test_the_table_lists_every_metric_the_code_emits() -> None:
     """Every metric name the handlers pass to count/count_by/EMF is a row of the table."""
     used = set()
-    for source in CODE.glob("*.py"):
+    for source in CODE.rglob("*.py"):
         used |= set(re.findall(r"\bcount(?:_by)?\(([A-Z_]+)\b", source.read_text()))
     names = {name for name in vars(metric_catalog) if name.isupper()}
     assert used and used <= names
