@@ -100,12 +100,11 @@ def sample_inputs(scenario: Scenario, simulations: int, seed: int | None = None)
     rng = np.random.default_rng(seed)
     evidence = scenario.evidence
     if evidence is None:
-        return Inputs(
-            **{
-                spec.name: rng.triangular(spec.low, spec.base(scenario), spec.high, simulations)
-                for spec in UNCERTAIN_INPUTS
-            }
-        )
+        drawn: dict[str, Any] = {
+            spec.name: rng.triangular(spec.low, spec.base(scenario), spec.high, simulations)
+            for spec in UNCERTAIN_INPUTS
+        }
+        return Inputs(**drawn)
     return Inputs(
         duration_factor=np.ones(simulations),
         invalid_share=evidence.invalid_shares(simulations, rng),

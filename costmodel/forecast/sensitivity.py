@@ -55,8 +55,8 @@ def spreads(scenario: Scenario, base: Inputs) -> list[Spread]:
                 spec.low,
                 spec.base(scenario),
                 spec.high,
-                replace(base, **{spec.name: spec.low}),
-                replace(base, **{spec.name: spec.high}),
+                _with(base, spec.name, spec.low),
+                _with(base, spec.name, spec.high),
                 STATED_RANGE,
                 spec.why,
             )
@@ -122,11 +122,7 @@ def sensitivity(
 ) -> list[dict[str, Any]]:
     """Tornado rows, widest swing first: the bill with each input at its low and high end."""
     scenario = scenario or load_scenario()
-    base_inputs = (
-        Inputs(**{spec.name: spec.base(scenario) for spec in UNCERTAIN_INPUTS})
-        if scenario.evidence is None
-        else Inputs()
-    )
+    base_inputs = Inputs(**_at_base(scenario)) if scenario.evidence is None else Inputs()
     base = scenario.bill(users, base_inputs).total
     rows = []
     for spread in spreads(scenario, base_inputs):
@@ -172,3 +168,14 @@ def widest(rows: list[dict[str, Any]]) -> str | None:
 def _value(number: float) -> Decimal:
     """An input value for display (at most 4 decimals, no exponent: 1000, not 1E+3)."""
     return Decimal(format(Decimal(f"{float(number):.4f}").normalize(), "f"))
+
+
+def _with(base: Inputs, name: str, value: Any) -> Inputs:
+    """``base`` with the input ``name`` set to ``value``."""
+    changes: dict[str, Any] = {name: value}
+    return replace(base, **changes)
+
+
+def _at_base(scenario: Scenario) -> dict[str, Any]:
+    """Every stated uncertain input at its base value for ``scenario``."""
+    return {spec.name: spec.base(scenario) for spec in UNCERTAIN_INPUTS}

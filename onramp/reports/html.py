@@ -154,8 +154,8 @@ def run_metadata(outcome: DemoOutcome) -> dict[str, str]:
         f"({parameters.get('shape', 'steady')}, {parameters.get('users', '?')} Locust users)",
         "machine": socket.gethostname(),
         "git commit": commit[:12],
-        "price catalog": f"costmodel/pricing/prices/{catalog.region}.yaml, retrieved {catalog.retrieved}; "
-        f"prices effective {dates[0]} .. {dates[-1]}",
+        "price catalog": f"costmodel/pricing/prices/{catalog.region}.yaml, retrieved "
+        f"{catalog.retrieved}; prices effective {dates[0]} .. {dates[-1]}",
         "free-tier profile": outcome.scenario.free_tier,
         "shape priced": outcome.scenario.shape,
     }

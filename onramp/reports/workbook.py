@@ -85,8 +85,8 @@ def write_workbook(
             summary.cell(summary.max_row, 2).number_format = CURRENCY
         _finish(summary)
         _table_sheet(workbook, BY_RESOURCE_SHEET, resource_rows(bill))
-    for name, rows in (tables or {}).items():
-        _table_sheet(workbook, name, rows)
+    for name, table_rows in (tables or {}).items():
+        _table_sheet(workbook, name, table_rows)
     path = Path(path)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)

@@ -26,10 +26,10 @@ def test_crash_after_a_side_effect_before_the_status_write(
     cannot tell from a crash right before SendEmail: it sends nothing (one email each) and,
     once the claim's lease is over, ends the user failed/welcome_email_unconfirmed rather
     than completed (docs/faults.md). A crash after PutObject is repaired to completion for
-    its own record; as a batch's records run side by side (onboarding.handlers.stream), the crash also
-    ends the one record that may be inside the welcome-email step at that moment (the step
-    runs one record at a time), so up to one user per crash ends unconfirmed, as on Lambda,
-    where a crashed process takes every thread with it."""
+    its own record; as a batch's records run side by side (onboarding.handlers.stream), the
+    crash also ends the one record that may be inside the welcome-email step at that moment
+    (the step runs one record at a time), so up to one user per crash ends unconfirmed, as on
+    Lambda, where a crashed process takes every thread with it."""
     service, name = operation.split(".")
     outcome = scenario([f"crash:service={service},operation={name},skip=3,times=2"])
     assert_guarantees(outcome)
