@@ -65,34 +65,18 @@ def spreads(scenario: Scenario, base: Inputs) -> list[Spread]:
     draws = sample_inputs(scenario, BOOTSTRAP_DRAWS, seed=0)
     rows = []
     for key, factors in (draws.function_durations or {}).items():
-        low, high = np.percentile(factors, QUANTILES)
+        why = (
+            f"another run of the same load: {len(evidence.billed_ms[key]):,} invocations resampled"
+        )
         rows.append(
-            Spread(
-                f"{key} billed ms (x measured)",
-                low,
-                1.0,
-                high,
-                replace(base, function_durations={key: low}),
-                replace(base, function_durations={key: high}),
-                BOOTSTRAP_RANGE,
-                f"another run of the same load: {len(evidence.billed_ms[key]):,} "
-                "invocations resampled",
+            _bootstrap_spread(
+                base, "function_durations", key, factors, "billed ms (x measured)", why
             )
         )
     for key, factors in (draws.stream_batches or {}).items():
-        low, high = np.percentile(factors, QUANTILES)
-        rows.append(
-            Spread(
-                f"{key} invocations (x measured, records per batch)",
-                low,
-                1.0,
-                high,
-                replace(base, stream_batches={key: low}),
-                replace(base, stream_batches={key: high}),
-                BOOTSTRAP_RANGE,
-                "fuller or emptier stream batches: fewer or more invocations for the records",
-            )
-        )
+        why = "fuller or emptier stream batches: fewer or more invocations for the records"
+        label = "invocations (x measured, records per batch)"
+        rows.append(_bootstrap_spread(base, "stream_batches", key, factors, label, why))
     measured = {
         "failure_share": ("failure share (of accepted onboardings)", scenario.per.failure_share),
         "invalid_share": ("invalid-registration share", float(scenario.per.invalid_share)),
@@ -179,3 +163,21 @@ def _with(base: Inputs, name: str, value: Any) -> Inputs:
 def _at_base(scenario: Scenario) -> dict[str, Any]:
     """Every stated uncertain input at its base value for ``scenario``."""
     return {spec.name: spec.base(scenario) for spec in UNCERTAIN_INPUTS}
+
+
+def _bootstrap_spread(
+    base: Inputs, field: str, key: str, factors: Any, what: str, why: str
+) -> Spread:
+    """The spread of one function's bootstrapped factor (``field`` of Inputs) between the
+    quantiles, the measured shape (1.0) in the middle."""
+    low, high = np.percentile(factors, QUANTILES)
+    return Spread(
+        f"{key} {what}",
+        low,
+        1.0,
+        high,
+        _with(base, field, {key: low}),
+        _with(base, field, {key: high}),
+        BOOTSTRAP_RANGE,
+        why,
+    )

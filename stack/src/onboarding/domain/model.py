@@ -81,6 +81,8 @@ def _decode_json(body: bytes) -> Any:
         raise RequestRejected(400, "body", "is nested too deeply") from None
     except ValueError:  # an integer over sys.get_int_max_str_digits() (4,300 by default)
         raise RequestRejected(400, "body", "holds an integer of over 4,300 digits") from None
+    if "\\u" not in text:  # only a \u escape can carry half a surrogate pair
+        return data
     try:  # a \ud800-\udfff escape without its pair decodes to no Unicode text at all
         json.dumps(data, ensure_ascii=False).encode("utf-8")
     except UnicodeEncodeError:
