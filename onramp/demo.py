@@ -40,7 +40,7 @@ from costmodel.forecast.scenario import (
     estimate,
     load_scenario,
 )
-from costmodel.measurement import write_measurement
+from costmodel.measurement import Measurement, json_value, write_measurement
 from kernel.sam_template import DEFAULT_TEMPLATE
 from loadtest.payloads import DEFAULT_EMAIL_DOMAINS, DEFAULT_MIX_TEXT
 from loadtest.progress import ConsoleProgress
@@ -108,7 +108,7 @@ class DemoOutcome:
     drained: bool
     verification: Verification
     load: LoadResult
-    measurement: dict[str, Any]
+    measurement: Measurement
     scenario: Scenario
     estimates: dict[int, Estimate]
     headline: Estimate
@@ -212,7 +212,7 @@ def price_run(
     drained: bool,
     verification: Verification,
     load: LoadResult,
-    measurement: dict[str, Any],
+    measurement: Measurement,
     limits_hit: dict[str, int] | None = None,
 ) -> DemoOutcome:
     """Price a recorded run with the cost model and judge the template's alarms on it."""
@@ -350,8 +350,8 @@ def summary(outcome: DemoOutcome) -> dict[str, Any]:
             "failures": outcome.load.aggregated.failures,
             "rps": outcome.load.aggregated.rps,
         },
-        "onboardings": m["onboardings"],
-        "per_onboarding": m["per_onboarding"],
+        "onboardings": json_value(m.onboardings),
+        "per_onboarding": m.per_onboarding().to_dict(),
         "free_tier": outcome.scenario.free_tier,
         "sign_in_share": float(outcome.scenario.per.sign_in_share),
         "user_pool_plan": outcome.scenario.stack.user_pool_plan,

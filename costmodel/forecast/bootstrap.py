@@ -22,10 +22,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import pandas as pd
+
+from costmodel.measurement import Measurement
 
 INVOCATIONS_CSV = "invocations.csv"
 CHUNK = 512
@@ -92,7 +93,7 @@ def _share(count: int, total: int, draws: int, rng: np.random.Generator) -> np.n
     return rng.binomial(total, count / total, size=draws) / total
 
 
-def read_evidence(run_dir: Path | str, measurement: dict[str, Any]) -> RunEvidence | None:
+def read_evidence(run_dir: Path | str, measurement: Measurement) -> RunEvidence | None:
     """The evidence of a run directory, or None when it has no invocations.csv."""
     path = Path(run_dir) / INVOCATIONS_CSV
     if not path.is_file():
@@ -103,7 +104,7 @@ def read_evidence(run_dir: Path | str, measurement: dict[str, Any]) -> RunEviden
         return None
     if not {"function", "billed_ms"} <= set(frame.columns) or frame.empty:
         return None
-    functions = measurement.get("functions", {})
+    functions = measurement.functions
     billed = {
         str(key): group["billed_ms"].to_numpy(dtype=float)
         for key, group in frame.groupby("function")
@@ -111,14 +112,15 @@ def read_evidence(run_dir: Path | str, measurement: dict[str, Any]) -> RunEviden
     batches: dict[str, np.ndarray] = {}
     if "batch_size" in frame.columns:
         for key, group in frame.groupby("function"):
-            if functions.get(key, {}).get("records", 0) > 0:
+            function = functions.get(str(key))
+            if function is not None and (function.records or 0) > 0:
                 batches[str(key)] = group["batch_size"].to_numpy(dtype=float)
-    counts = measurement["onboardings"]
+    counts = measurement.onboardings
     return RunEvidence(
-        run_id=measurement["run_id"],
+        run_id=measurement.run_id,
         billed_ms=billed,
-        accepted=int(counts["accepted"]),
-        failed=int(counts["failed"]),
-        rejected=int(counts["rejected"]),
+        accepted=counts.accepted,
+        failed=counts.failed,
+        rejected=counts.rejected,
         batch_sizes=batches,
     )

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from costmodel.forecast.bootstrap import RunEvidence, read_evidence
-from costmodel.measurement import load_measurement
+from costmodel.measurement import Measurement, TableUsage, exact, load_measurement
 from costmodel.pricing.arithmetic import EXACT, Arithmetic
 from costmodel.pricing.components.registry import SERVICES
 from costmodel.pricing.custom_metrics import metric_months
@@ -229,51 +229,45 @@ def default_per_onboarding(
     )
 
 
-def exact(value: float | int) -> Decimal:
-    """A measured number as the Decimal its JSON text wrote (no rounding on the way)."""
-    return Decimal(value) if isinstance(value, int) else Decimal(repr(value))
-
-
-def per_onboarding_from_measurement(measurement: dict[str, Any], stack: StackSpec) -> PerOnboarding:
-    """The shape of a validated measurement.json, exact: its totals over accepted onboardings.
+def per_onboarding_from_measurement(measurement: Measurement, stack: StackSpec) -> PerOnboarding:
+    """The shape of a measurement, exact: its ``per_onboarding()`` (the one division).
 
     The API requests are the recorder's metered requests (already counted in 512 KB steps,
     so no request size is passed on); billed ms include the run's INIT phases.
     """
-    accepted = Decimal(measurement["onboardings"]["accepted"])
-
-    def each(total: float | int) -> Decimal:
-        return exact(total) / accepted
-
-    functions = measurement["functions"]
-    tables = measurement.get("dynamodb", {})
+    per = measurement.per_onboarding()
     return PerOnboarding(
-        api_requests=each(measurement["api"]["metered_requests"]),
+        api_requests=per.api_requests,
         api_request_kb=ZERO,
-        invocations={k: each(f["invocations"]) for k, f in functions.items()},
-        billed_ms={k: each(f["billed_ms_total"]) for k, f in functions.items()},
-        write_units={k: each(t["write_request_units"]) for k, t in tables.items()},
-        read_units={k: each(t["read_request_units"]) for k, t in tables.items()},
-        stored_bytes={k: _stored_bytes(k, t, accepted, stack) for k, t in tables.items()},
-        log_bytes=each(measurement["logs"]["bytes_ingested"]),
-        emails=each(measurement["ses"]["recipients"]),
-        s3_put_requests=each(measurement["s3"]["put_requests"]),
-        s3_get_requests=each(measurement["s3"].get("get_requests", 0)),
-        s3_stored_bytes=each(measurement["s3"].get("bytes_stored", 0)),
-        sqs_requests=each(measurement["sqs"]["requests"]),
-        rejected_per_accepted=each(measurement["onboardings"]["rejected"]),
-        source=f"measured: run {measurement['run_id']}",
-        pool_users=each(measurement.get("cognito", {}).get("users_created", 0)),
-        failure_share=each(measurement["onboardings"]["failed"]),
+        invocations=dict(per.invocations),
+        billed_ms=dict(per.billed_ms),
+        write_units=dict(per.write_request_units),
+        read_units=dict(per.read_request_units),
+        stored_bytes={
+            key: _stored_bytes(key, table, per.items_written[key], stack)
+            for key, table in measurement.dynamodb.items()
+        },
+        log_bytes=per.log_bytes,
+        emails=per.emails,
+        s3_put_requests=per.s3_put_requests,
+        s3_get_requests=per.s3_get_requests,
+        s3_stored_bytes=per.s3_stored_bytes,
+        sqs_requests=per.sqs_requests,
+        rejected_per_accepted=per.rejected,
+        source=f"measured: run {measurement.run_id}",
+        pool_users=per.users_created,
+        failure_share=per.failed,
     )
 
 
-def _stored_bytes(key: str, table: dict[str, Any], accepted: Decimal, stack: StackSpec) -> Decimal:
-    """Bytes an onboarding leaves in a table: one row, or every item of an append-only table."""
+def _stored_bytes(key: str, table: TableUsage, written: Decimal, stack: StackSpec) -> Decimal:
+    """Bytes an onboarding leaves in a table: one row, or every item of an append-only table.
+
+    ``written``: the table's items written per onboarding.
+    """
     spec = stack.tables.get(key)
-    written = exact(table.get("items_written", int(accepted)))
-    items = written / accepted if spec and spec.append_only else Decimal(1)
-    return items * exact(table.get("mean_item_bytes", 0))
+    items = written if spec and spec.append_only else Decimal(1)
+    return items * exact(table.mean_item_bytes or 0)
 
 
 def adjusted(per: PerOnboarding, inputs: Inputs) -> PerOnboarding:
@@ -496,7 +490,7 @@ def load_scenario(
     else:
         data = load_measurement(measurement)
         per = per_onboarding_from_measurement(data, stack)
-        measured_region = data["region"]
+        measured_region = data.region
         run_dir = Path(measurement) if Path(measurement).is_dir() else Path(measurement).parent
         evidence = read_evidence(run_dir, data)
     per = replace(per, sign_in_share=Decimal(str(sign_in_share)))

@@ -32,9 +32,9 @@ import uuid
 from dataclasses import dataclass, replace
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
 
 from costmodel.forecast.scenario import PerOnboarding, Scenario
+from costmodel.measurement import Measurement, Onboardings
 from costmodel.pricing.engine import Bill
 from costmodel.pricing.template_costs import StackSpec
 from onramp.bench.result import BenchResult, Figure
@@ -77,14 +77,12 @@ def floor_stack(stack: StackSpec) -> StackSpec:
     return replace(stack, functions=functions)
 
 
-def floor_per_onboarding(measurement: dict[str, Any], measured: PerOnboarding) -> PerOnboarding:
+def floor_per_onboarding(counts: Onboardings, measured: PerOnboarding) -> PerOnboarding:
     """The least usage per accepted onboarding for the measured run's traffic (module doc)."""
-    counts = measurement["onboardings"]
-    accepted = Decimal(counts["accepted"])
-    provisioned = counts["completed"] + counts.get("failure_reasons", {}).get(
-        PROVISIONING_REJECTED, 0
-    )
-    requests = (accepted + counts["rejected"]) / accepted
+    accepted = Decimal(counts.accepted)
+    reasons = counts.failure_reasons or {}
+    provisioned = counts.completed + reasons.get(PROVISIONING_REJECTED, 0)
+    requests = (accepted + counts.rejected) / accepted
     share = provisioned / accepted
     zero = Decimal(0)
     invocations = {"register": requests, "enrich": Decimal(1), "provision": share}
@@ -101,7 +99,7 @@ def floor_per_onboarding(measurement: dict[str, Any], measured: PerOnboarding) -
         log_bytes=platform_log_bytes() * sum(invocations.values()),
         emails=share,
         s3_put_requests=share,
-        pool_users=counts["completed"] / accepted,
+        pool_users=counts.completed / accepted,
         s3_get_requests=zero,
         s3_stored_bytes=zero,
         sqs_requests=zero,
@@ -170,13 +168,11 @@ class CostComparison:
         return rows
 
 
-def compare(
-    measured: Scenario, measurement: dict[str, Any], volume: int = VOLUME
-) -> CostComparison:
+def compare(measured: Scenario, measurement: Measurement, volume: int = VOLUME) -> CostComparison:
     """Price the measured shape and its floor through the same engine, line by line."""
     measured = replace(measured, free_tier=FLOOR_FREE_TIER)
     floor = Scenario(
-        floor_per_onboarding(measurement, measured.per),
+        floor_per_onboarding(measurement.onboardings, measured.per),
         floor_stack(measured.stack),
         measured.region,
         FLOOR_FREE_TIER,
@@ -189,7 +185,7 @@ def compare(
     )
 
 
-def explain(measured: Scenario, floor: Scenario, measurement: dict[str, Any]) -> dict[LineKey, str]:
+def explain(measured: Scenario, floor: Scenario, measurement: Measurement) -> dict[LineKey, str]:
     """Why each line differs, in the measured run's own figures."""
     m, f = measured.per, floor.per
     why: dict[LineKey, str] = {}
@@ -206,15 +202,16 @@ def explain(measured: Scenario, floor: Scenario, measurement: dict[str, Any]) ->
             f"{FLOOR_BILLED_MS} ms at {FLOOR_MEMORY_MB} MB"
         )
     for table, units in m.write_units.items():
-        block = measurement["dynamodb"].get(table, {})
+        block = measurement.dynamodb.get(table)
+        largest = (block.max_item_bytes if block else None) or 0
         why[("dynamodb", table, "write_request_units")] = (
             f"{units:.2f} WRU/onboarding vs {f.write_units[table]:.2f} (largest item "
-            f"{block.get('max_item_bytes', 0)} B; extra conditional writes: email claim, retries)"
+            f"{largest} B; extra conditional writes: email claim, retries)"
         )
     log_lines = ", ".join(
-        f"{key} {fn['log_bytes'] / fn['invocations']:.0f} B"
-        for key, fn in measurement["functions"].items()
-        if fn["invocations"]
+        f"{key} {fn.log_bytes / fn.invocations:.0f} B"
+        for key, fn in measurement.functions.items()
+        if fn.invocations
     )
     for item in ("log_ingest", "log_storage"):
         why[("cloudwatch", "ops", item)] = (

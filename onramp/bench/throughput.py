@@ -19,6 +19,7 @@ from collections import Counter
 from datetime import datetime
 from typing import Any
 
+from costmodel.measurement import json_value
 from onramp.local.metering.recorder import percentiles
 from onramp.local.registrations import post_registration
 from onramp.local.stack import EmbeddedStack
@@ -57,11 +58,11 @@ def run_latency_benchmark(rate: float, seconds: float) -> dict[str, Any]:
         "statuses": dict(statuses),
         "completed": len(latencies),
         "drained": drained,
-        "latency_ms": percentiles(latencies),
+        "latency_ms": json_value(percentiles(latencies)),
         "onboardings_per_s": round(len(finished) / span, 2) if span else 0.0,
         "target_p95_ms": TARGET_P95_MS,
         "function_duration_ms": {
-            key: f["duration_ms"] for key, f in measurement["functions"].items()
+            key: json_value(f.duration_ms) for key, f in measurement.functions.items()
         },
     }
     _print(result)

@@ -30,7 +30,7 @@ from typing import Any, TextIO
 
 from boto3.dynamodb.types import TypeDeserializer
 
-from costmodel.measurement import finalise
+from costmodel.measurement import MeasuredWindow, Measurement, Onboardings
 from kernel.sam_template import DEFAULT_TEMPLATE, FunctionSpec, functions, load_template
 from onramp.local.api import admin
 from onramp.local.api.http_api import LocalHttpApi
@@ -343,7 +343,7 @@ class EmbeddedStack:
 
     def measurement(
         self, run_id: str, window: tuple[datetime, datetime] | None = None
-    ) -> dict[str, Any]:
+    ) -> Measurement:
         """The finalised measurement (schema: costmodel/measurement.schema.json) of ``window``.
 
         ``window`` defaults to the stack's start until now. Onboarding outcomes come from the
@@ -361,31 +361,38 @@ class EmbeddedStack:
         totals = self.recorder.totals(
             Window(start.timestamp(), end.timestamp()), self._specs, table_keys
         )
-        statuses = totals["api"]["status_counts"]
+        statuses = totals.api.status_counts or {}
         accepted = sum(n for code, n in statuses.items() if code.startswith("2"))
         users = self.users()
         outcomes = Counter(u.get("status") for u in users)
         reasons = Counter(u["failure_reason"] for u in users if u.get("failure_reason"))
-        totals.update(
-            schema_version=1,
+        return Measurement(
             source="embedded",
             run_id=run_id,
             region=REGION,
-            window={
-                "start": start.isoformat(),
-                "end": end.isoformat(),
-                "seconds": round((end - start).total_seconds(), 3),
-            },
-            onboardings={
-                "accepted": accepted,
-                "completed": outcomes["completed"],
-                "failed": outcomes["failed"],
-                "rejected": sum(n for code, n in statuses.items() if code.startswith("4")),
-                "lost": max(0, accepted - outcomes["completed"] - outcomes["failed"]),
-                "failure_reasons": dict(reasons),
-            },
+            window=MeasuredWindow(
+                start=start.isoformat(),
+                end=end.isoformat(),
+                seconds=round((end - start).total_seconds(), 3),
+            ),
+            onboardings=Onboardings(
+                accepted=accepted,
+                completed=outcomes["completed"],
+                failed=outcomes["failed"],
+                rejected=sum(n for code, n in statuses.items() if code.startswith("4")),
+                lost=max(0, accepted - outcomes["completed"] - outcomes["failed"]),
+                failure_reasons=dict(reasons),
+            ),
+            api=totals.api,
+            functions=totals.functions,
+            dynamodb=totals.dynamodb,
+            s3=totals.s3,
+            cognito=totals.cognito,
+            ses=totals.ses,
+            sqs=totals.sqs,
+            logs=totals.logs,
+            notes=totals.notes,
         )
-        return finalise(totals)
 
     # ---------------------------------------------------------------- plumbing
     def _client(self, service: str) -> Any:

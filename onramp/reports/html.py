@@ -142,14 +142,14 @@ def run_metadata(outcome: DemoOutcome) -> dict[str, str]:
     """What the run was: when, how long, how hard, where, which code, which prices."""
     manifest = outcome.load.manifest
     parameters = manifest.get("parameters", {})
-    window = outcome.measurement["window"]
+    window = outcome.measurement.window
     catalog = load_catalog(outcome.scenario.region)
     dates = sorted({price.effective_date for price in catalog.prices.values()})
     commit = str(manifest.get("git_commit") or "unknown")
     return {
-        "date": f"{window['start'][:19].replace('T', ' ')} UTC",
+        "date": f"{window.start[:19].replace('T', ' ')} UTC",
         "duration": f"{parameters.get('duration_s', 0):g} s of load; "
-        f"{window['seconds']:.0f} s measured (load and drain)",
+        f"{window.seconds:.0f} s measured (load and drain)",
         "rate": f"{parameters.get('rate', 0):g} registrations a second "
         f"({parameters.get('shape', 'steady')}, {parameters.get('users', '?')} Locust users)",
         "machine": socket.gethostname(),

@@ -14,6 +14,7 @@ Example::
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +22,7 @@ import numpy as np
 import pandas as pd
 
 from costmodel.forecast.scenario import Estimate, Inputs, Scenario
+from costmodel.measurement import Measurement
 from kernel.errors import UsageError
 from kernel.sam_template import DEFAULT_TEMPLATE, load_template, resources_of_type
 from loadtest.results import AGGREGATED, HISTORY_CSV
@@ -145,28 +147,21 @@ def duration_summary(invocations: pd.DataFrame, alarm_ms: float) -> list[dict[st
     return rows
 
 
-def per_onboarding_table(measurement: dict[str, Any]) -> list[dict[str, Any]]:
+def per_onboarding_table(measurement: Measurement) -> list[dict[str, Any]]:
     """What one accepted onboarding costs in work: invocations, write units, log bytes, ..."""
-    per = measurement["per_onboarding"]
-    rows: list[dict[str, Any]] = [
-        {"figure": f"{key} invocations", "per_onboarding": value}
-        for key, value in per["invocations"].items()
+    per = measurement.per_onboarding()
+    rows: list[tuple[str, Decimal]] = [
+        *((f"{key} invocations", value) for key, value in per.invocations.items()),
+        *((f"{key} billed ms", value) for key, value in per.billed_ms.items()),
+        ("API requests", per.api_requests),
+        ("DynamoDB write units", per.write_request_units_total),
+        ("DynamoDB read units", per.read_request_units_total),
+        ("log bytes", per.log_bytes),
+        ("emails (recipients)", per.emails),
+        ("S3 PUT requests", per.s3_put_requests),
+        ("SQS requests", per.sqs_requests),
     ]
-    rows.extend(
-        {"figure": f"{key} billed ms", "per_onboarding": value}
-        for key, value in per["billed_ms"].items()
-    )
-    for key, label in (
-        ("api_requests", "API requests"),
-        ("write_request_units", "DynamoDB write units"),
-        ("read_request_units", "DynamoDB read units"),
-        ("log_bytes", "log bytes"),
-        ("emails", "emails (recipients)"),
-        ("s3_put_requests", "S3 PUT requests"),
-        ("sqs_requests", "SQS requests"),
-    ):
-        rows.append({"figure": label, "per_onboarding": per[key]})
-    return [{**row, "per_onboarding": round(float(row["per_onboarding"]), 4)} for row in rows]
+    return [{"figure": label, "per_onboarding": round(float(value), 4)} for label, value in rows]
 
 
 def with_functions(scenario: Scenario, **changes: Any) -> Scenario:

@@ -20,7 +20,20 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
-from costmodel.measurement import finalise, write_measurement
+from costmodel.measurement import (
+    ApiUsage,
+    CognitoUsage,
+    FunctionUsage,
+    LogUsage,
+    Measurement,
+    Onboardings,
+    Percentiles,
+    S3Usage,
+    SesUsage,
+    SqsUsage,
+    TableUsage,
+    write_measurement,
+)
 from kernel.errors import UsageError
 from kernel.rundir import new_run_dir
 from onramp.staging import cloudwatch as cw
@@ -50,8 +63,8 @@ def collect_measurement(
     window: Window,
     run_id: str,
     sleep: Callable[[float], None] = time.sleep,
-) -> dict[str, Any]:
-    """The finalised measurement of ``stack_name`` over ``window`` (widened to whole minutes)."""
+) -> Measurement:
+    """The measurement of ``stack_name`` over ``window`` (widened to whole minutes)."""
     stack = describe_stack(aws.client("cloudformation"), stack_name, aws.region)
     functions = deployed_functions(aws.client("lambda"), stack)
     if not functions:
@@ -64,9 +77,7 @@ def collect_measurement(
         aws.client("logs"), {f.key: f.log_group for f in functions}, window, sleep=sleep
     )
     notes = [f"GetMetricData: {message}" for message in metrics.messages]
-    totals = _totals(stack, functions, metrics, reports, window, notes)
-    totals["run_id"] = run_id
-    return finalise(totals)
+    return _measurement(stack, functions, metrics, reports, window, notes, run_id)
 
 
 def deployed_functions(lambda_client: Any, stack: Stack) -> list[DeployedFunction]:
@@ -117,14 +128,15 @@ def _table_key(logical_id: str) -> str:
     return logical_id.removesuffix("Table").lower()
 
 
-def _totals(
+def _measurement(
     stack: Stack,
     functions: list[DeployedFunction],
     metrics: cw.MetricResults,
     reports: dict[str, ReportUsage],
     window: Window,
     notes: list[str],
-) -> dict[str, Any]:
+    run_id: str,
+) -> Measurement:
     requests = metrics.count("api", "count")
     invocations = sum(metrics.count(fn.key, "invocations") for fn in functions)
     if requests == 0 and invocations == 0:
@@ -139,7 +151,7 @@ def _totals(
         fn.key: _function(fn, metrics, reports.get(fn.key), notes) for fn in functions
     }
     api, onboardings = _api_and_onboardings(metrics, notes)
-    if onboardings["accepted"] == 0:
+    if onboardings.accepted == 0:
         raise UsageError(
             f"stack {stack.name}: no accepted onboarding (API 2xx) between {iso(window.start)}"
             f" and {iso(window.end)}, so no per-onboarding figures"
@@ -147,44 +159,45 @@ def _totals(
     emails = metrics.count("ses", "send")
     for note in notes:
         print(f"onramp measure: note: {note}", file=sys.stderr)
-    return {
-        "schema_version": 1,
-        "source": "cloudwatch",
-        "region": stack.region,
-        "window": window.as_dict(),
-        "onboardings": onboardings,
-        "api": api,
-        "functions": function_blocks,
-        "dynamodb": {
-            _table_key(logical_id): {
-                "write_request_units": metrics.total(_table_key(logical_id), "write_units") or 0,
-                "read_request_units": metrics.total(_table_key(logical_id), "read_units") or 0,
-            }
-            for logical_id in stack.of_type("AWS::DynamoDB::Table")
+    tables = [_table_key(logical_id) for logical_id in stack.of_type("AWS::DynamoDB::Table")]
+    return Measurement(
+        source="cloudwatch",
+        run_id=run_id,
+        region=stack.region,
+        window=window.as_block(),
+        onboardings=onboardings,
+        api=api,
+        functions=function_blocks,
+        dynamodb={
+            key: TableUsage(
+                write_request_units=metrics.total(key, "write_units") or 0,
+                read_request_units=metrics.total(key, "read_units") or 0,
+            )
+            for key in tables
         },
-        "s3": {
-            "put_requests": metrics.count("s3", "put"),
-            "get_requests": metrics.count("s3", "get"),
-            "list_requests": metrics.count("s3", "list"),
-        },
-        "cognito": {"users_created": onboardings["completed"]},
-        "ses": {"messages": emails, "recipients": emails},
-        "sqs": {
-            "requests": sum(
+        s3=S3Usage(
+            put_requests=metrics.count("s3", "put"),
+            get_requests=metrics.count("s3", "get"),
+            list_requests=metrics.count("s3", "list"),
+        ),
+        cognito=CognitoUsage(users_created=onboardings.completed),
+        ses=SesUsage(messages=emails, recipients=emails),
+        sqs=SqsUsage(
+            requests=sum(
                 metrics.count("dlq", name)
                 for name in ("sent", "received", "deleted", "empty_receives")
             ),
-            "messages_sent": metrics.count("dlq", "sent"),
-            "dead_letters": metrics.count("dlq", "sent"),
-        },
-        "logs": {"bytes_ingested": sum(block["log_bytes"] for block in function_blocks.values())},
-        "notes": notes,
-    }
+            messages_sent=metrics.count("dlq", "sent"),
+            dead_letters=metrics.count("dlq", "sent"),
+        ),
+        logs=LogUsage(bytes_ingested=sum(block.log_bytes for block in function_blocks.values())),
+        notes=tuple(notes),
+    )
 
 
 def _function(
     fn: DeployedFunction, metrics: cw.MetricResults, report: ReportUsage | None, notes: list[str]
-) -> dict[str, Any]:
+) -> FunctionUsage:
     invocations = metrics.count(fn.key, "invocations")
     if report is None:
         report = ReportUsage(0, metrics.total(fn.key, "duration_sum") or 0.0, 0.0, 0, None)
@@ -193,25 +206,25 @@ def _function(
                 f"{fn.key}: no REPORT line in {fn.log_group}; billed ms taken from the Duration"
                 " sum (a lower bound), cold starts and init ms unknown (0)"
             )
-    return {
-        "memory_mb": fn.memory_mb,
-        "architecture": fn.architecture,
-        "timeout_s": fn.timeout_s,
-        "invocations": invocations,
-        "errors": metrics.count(fn.key, "errors"),
-        "throttles": metrics.count(fn.key, "throttles"),
-        "cold_starts": report.cold_starts,
-        "init_ms_total": report.init_ms_total,
-        "duration_ms": _distribution(metrics, fn.key, "duration"),
-        "billed_ms_total": report.billed_ms_total,
-        "max_memory_used_mb": report.max_memory_used_mb,
-        "log_bytes": metrics.count(fn.key, "log_bytes"),
-    }
+    return FunctionUsage(
+        memory_mb=fn.memory_mb,
+        architecture=fn.architecture,
+        timeout_s=fn.timeout_s,
+        invocations=invocations,
+        errors=metrics.count(fn.key, "errors"),
+        throttles=metrics.count(fn.key, "throttles"),
+        cold_starts=report.cold_starts,
+        init_ms_total=report.init_ms_total,
+        duration_ms=_distribution(metrics, fn.key, "duration"),
+        billed_ms_total=report.billed_ms_total,
+        max_memory_used_mb=report.max_memory_used_mb,
+        log_bytes=metrics.count(fn.key, "log_bytes"),
+    )
 
 
 def _api_and_onboardings(
     metrics: cw.MetricResults, notes: list[str]
-) -> tuple[dict[str, Any], dict[str, int]]:
+) -> tuple[ApiUsage, Onboardings]:
     requests = metrics.count("api", "count")
     client_errors, server_errors = metrics.count("api", "4xx"), metrics.count("api", "5xx")
     accepted = max(requests - client_errors - server_errors, 0)
@@ -222,33 +235,32 @@ def _api_and_onboardings(
         " SES sends (one welcome email each), lost = dead letters, failed = the rest;"
         " API request bytes = DataProcessed (request + response: an upper bound)"
     )
-    api = {
-        "type": "http",
-        "requests": requests,
-        "metered_requests": requests,
-        "request_bytes_total": metrics.count("api", "data_processed"),
-        "status_counts": {"2xx": accepted, "4xx": client_errors, "5xx": server_errors},
-        "latency_ms": _distribution(metrics, "api", "latency"),
-    }
-    onboardings = {
-        "accepted": accepted,
-        "completed": min(completed, accepted),
-        "failed": max(accepted - completed - lost, 0),
-        "rejected": client_errors,
-        "lost": lost,
-    }
+    api = ApiUsage(
+        type="http",
+        requests=requests,
+        metered_requests=requests,
+        request_bytes_total=metrics.count("api", "data_processed"),
+        status_counts={"2xx": accepted, "4xx": client_errors, "5xx": server_errors},
+        latency_ms=_distribution(metrics, "api", "latency"),
+    )
+    onboardings = Onboardings(
+        accepted=accepted,
+        completed=min(completed, accepted),
+        failed=max(accepted - completed - lost, 0),
+        rejected=client_errors,
+        lost=lost,
+    )
     return api, onboardings
 
 
-def _distribution(metrics: cw.MetricResults, owner: str, prefix: str) -> dict[str, float | None]:
-    return {
-        name: metrics.peak(owner, f"{prefix}_{name}") for name in ("mean", *cw.PERCENTILES, "max")
-    }
+def _distribution(metrics: cw.MetricResults, owner: str, prefix: str) -> Percentiles:
+    names = ("mean", *cw.PERCENTILES, "max")
+    return Percentiles(**{name: metrics.peak(owner, f"{prefix}_{name}") for name in names})
 
 
 def measure_into(
     stack: str, start: str, end: str, region: str | None, profile: str | None, run_dir: Path
-) -> tuple[dict[str, Any], Path]:
+) -> tuple[Measurement, Path]:
     """Parse the window, collect, and write ``run_dir/measurement.json`` (run id: its name)."""
     window = parse_window(start, end)
     with aws_errors(region):
@@ -259,7 +271,7 @@ def measure_into(
 
 def measure_to_run_dir(
     stack: str, start: str, end: str, region: str | None, profile: str | None, out_dir: Path
-) -> tuple[dict[str, Any], Path]:
+) -> tuple[Measurement, Path]:
     """``measure_into`` a new ``out_dir/<run id>/`` (removed again if collecting fails)."""
     parse_window(start, end)
     _, run_dir = new_run_dir(out_dir)

@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+from costmodel.measurement import MeasuredWindow
 from kernel.errors import UsageError
 
 _RELATIVE = re.compile(r"^-(\d+(?:\.\d+)?)\s*([smhdw])$")
@@ -30,9 +31,9 @@ class Window:
         """Length of the window in seconds."""
         return (self.end - self.start).total_seconds()
 
-    def as_dict(self) -> dict[str, object]:
+    def as_block(self) -> MeasuredWindow:
         """The measurement's ``window`` block."""
-        return {"start": iso(self.start), "end": iso(self.end), "seconds": self.seconds}
+        return MeasuredWindow(start=iso(self.start), end=iso(self.end), seconds=self.seconds)
 
 
 def iso(moment: datetime) -> str:

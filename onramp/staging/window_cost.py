@@ -46,8 +46,8 @@ def window_cost(measurement_path: Path, free_tier: str = "none") -> WindowCost:
     """Price the measurement's own window (see the module docstring for the rules)."""
     measurement = load_measurement(measurement_path)
     scenario = load_scenario(measurement_path, free_tier=free_tier)
-    accepted = measurement["onboardings"]["accepted"]
-    seconds = float(measurement["window"]["seconds"])
+    accepted = measurement.onboardings.accepted
+    seconds = float(measurement.window.seconds)
     share = Decimal(repr(seconds)) / SECONDS_PER_MONTH
     with_traffic = price_usage(_without_storage(scenario.usage(accepted, stored_onboardings=0)))
     fixed = price_usage(_without_storage(scenario.usage(0, stored_onboardings=0))).by_service()

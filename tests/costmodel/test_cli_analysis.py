@@ -11,7 +11,7 @@ import pytest
 from openpyxl import load_workbook
 from scenario_fixtures import TEMPLATE, measurement_totals
 
-from costmodel.measurement import finalise, write_measurement
+from costmodel.measurement import Measurement, write_measurement
 from onramp.cli import main
 
 BASE = ["--template", str(TEMPLATE), "--free-tier", "none", "--shape", "defaults"]
@@ -50,7 +50,9 @@ def test_estimate_table_and_xlsx(capsys: pytest.CaptureFixture[str], tmp_path: P
 
 
 def test_estimate_from_a_measurement(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
-    path = write_measurement(finalise(measurement_totals()), tmp_path / "measurement.json")
+    path = write_measurement(
+        Measurement.from_dict(measurement_totals()), tmp_path / "measurement.json"
+    )
     code, out, _ = run(
         capsys,
         "estimate",

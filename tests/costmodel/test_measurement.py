@@ -1,12 +1,25 @@
-"""measurement.json: per-onboarding derivation, schema validation, clear errors."""
+"""measurement.json: the typed model, per-onboarding derivation, schema validation, errors."""
 
 import json
+from dataclasses import replace
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
 
-from costmodel.measurement import finalise, load_measurement, validation_errors, write_measurement
+from costmodel.measurement import (
+    Measurement,
+    load_measurement,
+    validation_errors,
+    write_measurement,
+)
 from kernel.errors import UsageError
+
+ROOT = Path(__file__).resolve().parents[2]
+WRITTEN_BEFORE_THE_TYPED_MODEL = [
+    ROOT / "samples" / "sample-run" / "measurement.json",  # the embedded stack's recorder
+    Path(__file__).with_name("data") / "cloudwatch_measurement.json",  # the staging collector
+]
 
 
 def totals() -> dict:
@@ -44,17 +57,43 @@ def totals() -> dict:
     }
 
 
-def test_finalise_divides_by_accepted_onboardings() -> None:
-    per = finalise(totals())["per_onboarding"]
-    assert per["api_requests"] == 1.2
-    assert per["write_request_units"] == 3.0
-    assert per["billed_ms"] == {"register": 5.0}
-    assert per["emails"] == 0.9
+def test_per_onboarding_divides_by_accepted_onboardings() -> None:
+    measurement = Measurement.from_dict(totals())
+    per = measurement.per_onboarding()
+    assert per.api_requests == Decimal("1.2")
+    assert per.write_request_units == {"users": 3}
+    assert per.billed_ms == {"register": 5}
+    assert per.emails == Decimal("0.9")
+    assert per.items_written == {"users": 1}  # not counted: one row per onboarding
+    block = measurement.to_dict()["per_onboarding"]
+    assert block == per.to_dict()
+    assert (block["api_requests"], block["write_request_units"]) == (1.2, 3.0)
+    assert (block["billed_ms"], block["emails"]) == ({"register": 5.0}, 0.9)
+
+
+@pytest.mark.parametrize("path", WRITTEN_BEFORE_THE_TYPED_MODEL, ids=lambda p: p.name)
+def test_files_written_before_the_typed_model_round_trip_byte_for_byte(path: Path) -> None:
+    text = path.read_text(encoding="utf-8")
+    measurement = Measurement.from_json(text, str(path))
+    assert measurement.to_json() == text
+    # the file's per_onboarding block is the typed division, as JSON numbers
+    assert measurement.per_onboarding().to_dict() == json.loads(text)["per_onboarding"]
+
+
+def test_building_an_invalid_measurement_fails() -> None:
+    measurement = Measurement.from_dict(totals())
+    with pytest.raises(ValueError, match="invocations"):
+        replace(
+            measurement,
+            functions={"register": replace(measurement.functions["register"], invocations=-1)},
+        )
+    with pytest.raises(ValueError, match="no accepted onboarding"):
+        replace(measurement, onboardings=replace(measurement.onboardings, accepted=0))
 
 
 def test_round_trip_and_schema_errors(tmp_path: Path) -> None:
-    path = write_measurement(finalise(totals()), tmp_path / "run" / "measurement.json")
-    assert load_measurement(path.parent)["run_id"] == "r1"
+    path = write_measurement(Measurement.from_dict(totals()), tmp_path / "run" / "measurement.json")
+    assert load_measurement(path.parent).run_id == "r1"
     broken = json.loads(path.read_text())
     broken["functions"]["register"]["invocations"] = -1
     assert any("invocations" in e for e in validation_errors(broken))
@@ -69,4 +108,12 @@ def test_unreadable_and_malformed_files(tmp_path: Path) -> None:
     bad = tmp_path / "bad.json"
     bad.write_text("{not json")
     with pytest.raises(UsageError, match="not valid JSON"):
+        load_measurement(bad)
+    bad.write_text("[]")
+    with pytest.raises(UsageError, match=r"bad\.json is not a JSON object"):
+        load_measurement(bad)
+    nobody = json.loads(WRITTEN_BEFORE_THE_TYPED_MODEL[0].read_text())
+    nobody["onboardings"]["accepted"] = 0  # valid for the schema, but nothing to divide by
+    bad.write_text(json.dumps(nobody))
+    with pytest.raises(UsageError, match=r"bad\.json: no accepted onboarding"):
         load_measurement(bad)

@@ -10,7 +10,7 @@ import pytest
 from scenario_fixtures import TEMPLATE, fixture_scenario, measurement_totals
 
 from costmodel.forecast.scenario import GIB, Inputs, adjusted, estimate, load_scenario
-from costmodel.measurement import finalise, write_measurement
+from costmodel.measurement import Measurement, write_measurement
 from costmodel.pricing.template_costs import read_stack
 from kernel.errors import UsageError
 
@@ -128,7 +128,9 @@ def test_free_tier_absorbs_the_fixed_monitoring() -> None:
 
 
 def test_measurement_shape_replaces_the_defaults(tmp_path: Path) -> None:
-    path = write_measurement(finalise(measurement_totals()), tmp_path / "measurement.json")
+    path = write_measurement(
+        Measurement.from_dict(measurement_totals()), tmp_path / "measurement.json"
+    )
     scenario = load_scenario(path, template=TEMPLATE, free_tier="none")
     per = scenario.per
     assert per.source == "measured: run 20261129T101500Z-test"
@@ -185,7 +187,7 @@ def test_measured_api_requests_are_stepped_once(tmp_path: Path) -> None:
     totals = measurement_totals()
     accepted = totals["onboardings"]["accepted"]
     totals["api"] |= {"metered_requests": accepted + 250, "request_bytes_total": 10**9}
-    path = write_measurement(finalise(totals), tmp_path / "measurement.json")
+    path = write_measurement(Measurement.from_dict(totals), tmp_path / "measurement.json")
     bill = load_scenario(path, template=TEMPLATE, free_tier="none").bill(accepted)
     api = next(line for line in bill.lines if line.service == "http_api")
     assert api.quantity == accepted + 250

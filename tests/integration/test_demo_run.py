@@ -44,9 +44,9 @@ def test_measurement_validates_and_prices_like_the_cost_model(
 ) -> None:
     _, run_dir = demo_run
     measurement = load_measurement(run_dir)
-    assert measurement["source"] == "embedded"
-    assert measurement["onboardings"]["lost"] == 0
-    assert set(measurement["functions"]) >= {"register", "enrich", "provision"}
+    assert measurement.source == "embedded"
+    assert measurement.onboardings.lost == 0
+    assert set(measurement.functions) >= {"register", "enrich", "provision"}
     summary = json.loads((run_dir / "summary.json").read_text())
     scenario = load_scenario(run_dir / "measurement.json", free_tier="always-free")
     for users, figures in summary["monthly"].items():

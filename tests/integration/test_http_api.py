@@ -90,14 +90,14 @@ def test_handler_aws_calls_are_metered_and_runtime_calls_are_not(fixture_stack):
     def items_block():
         window = Window(since, time.time())
         totals = fixture_stack.recorder.totals(window, fixture_stack.function_specs, {table: "t"})
-        return totals["dynamodb"]["t"]
+        return totals.dynamodb["t"]
 
     block = items_block()  # the worker's PutItem is metered, the runtime's own Scan is not
-    assert block["write_request_units"] == 1 and block["items_written"] == 1
-    assert block["read_request_units"] == 0
+    assert block.write_request_units == 1 and block.items_written == 1
+    assert block.read_request_units == 0
     boto3.client("dynamodb", endpoint_url=fixture_stack.endpoint_url).scan(TableName=table)
     fixture_stack.status()  # syncs with the AWS process: its reader has every metered call
-    assert items_block()["read_request_units"] > 0
+    assert items_block().read_request_units > 0
 
 
 def _mark_internal(request, **_):

@@ -88,13 +88,13 @@ def test_invocations_match_what_the_filters_let_through(run):
 def test_measurement_is_valid_and_counts_the_run(run):
     stack, statuses = run
     measurement = stack.measurement("pipeline-test")
-    assert validation_errors(json.loads(json.dumps(measurement))) == []
-    onboardings = measurement["onboardings"]
-    assert onboardings["accepted"] == statuses[202]
-    assert onboardings["rejected"] == sum(n for s, n in statuses.items() if 400 <= s < 500)
-    assert onboardings["lost"] == 0
-    assert measurement["ses"]["recipients"] == onboardings["completed"]
-    assert measurement["cognito"]["users_created"] == onboardings["completed"]
-    users = measurement["dynamodb"]["users"]
-    assert users["write_request_units"] >= 3 * onboardings["completed"]
-    assert measurement["functions"]["register"]["invocations"] == REGISTRATIONS
+    assert validation_errors(json.loads(measurement.to_json())) == []
+    onboardings = measurement.onboardings
+    assert onboardings.accepted == statuses[202]
+    assert onboardings.rejected == sum(n for s, n in statuses.items() if 400 <= s < 500)
+    assert onboardings.lost == 0
+    assert measurement.ses.recipients == onboardings.completed
+    assert measurement.cognito.users_created == onboardings.completed
+    users = measurement.dynamodb["users"]
+    assert users.write_request_units >= 3 * onboardings.completed
+    assert measurement.functions["register"].invocations == REGISTRATIONS

@@ -77,6 +77,6 @@ def test_handler_outliving_its_timeout_is_a_timed_out_function_error(settled):
     assert record["responseContext"]["functionError"] == "Unhandled"
     assert record["requestContext"]["approximateInvokeCount"] == 1
     totals = settled.recorder.totals(Window(0, time.time()), settled.function_specs, {})
-    slow = totals["functions"]["slow"]
-    assert slow["timeouts"] == 1 and slow["errors"] == 1
-    assert slow["duration_ms"]["max"] == 1000.0
+    slow = totals.functions["slow"]
+    assert slow.timeouts == 1 and slow.errors == 1
+    assert slow.duration_ms.max == 1000.0

@@ -3,8 +3,9 @@
 Three feeds, all thread-safe: invocations (``invoker``), metered AWS calls (``aws_traffic``),
 API requests (``http_api``), plus the dead letters the stream pumps send. The events go to
 on-disk journals (memory stays flat over a long run); the live counters of the status view
-are kept as they arrive. ``totals`` sums the events of a time window into every block of the
-schema but ``per_onboarding`` (``costmodel.measurement.finalise`` adds it).
+are kept as they arrive. ``totals`` sums the events of a time window into the typed blocks of
+the measurement (``costmodel.measurement``) the embedded stack counts; the stack adds the run's
+header and onboardings.
 """
 
 from __future__ import annotations
@@ -17,6 +18,17 @@ from typing import Any
 
 import numpy as np
 
+from costmodel.measurement import (
+    ApiUsage,
+    CognitoUsage,
+    FunctionUsage,
+    LogUsage,
+    Percentiles,
+    S3Usage,
+    SesUsage,
+    SqsUsage,
+    TableUsage,
+)
 from costmodel.pricing.components.api_gateway import metered_http_requests
 from kernel.sam_template import FunctionSpec
 from onramp.local.api.http_api import ApiRequest
@@ -41,6 +53,21 @@ class Window:
 
     def __contains__(self, moment: float) -> bool:
         return self.start <= moment <= self.end
+
+
+@dataclass(frozen=True)
+class RecordedTotals:
+    """Every block of a measurement the recorder counts over a window."""
+
+    api: ApiUsage
+    functions: dict[str, FunctionUsage]
+    dynamodb: dict[str, TableUsage]
+    s3: S3Usage
+    cognito: CognitoUsage
+    ses: SesUsage
+    sqs: SqsUsage
+    logs: LogUsage
+    notes: tuple[str, ...] = NOTES
 
 
 class Recorder:
@@ -96,7 +123,7 @@ class Recorder:
 
     def totals(
         self, window: Window, specs: Iterable[FunctionSpec], table_keys: Mapping[str, str]
-    ) -> dict[str, Any]:
+    ) -> RecordedTotals:
         """The api, functions, dynamodb, s3, cognito, ses, sqs and logs blocks for ``window``.
 
         ``table_keys`` maps a local table name to its measurement key (``users``, ``audit``).
@@ -107,95 +134,94 @@ class Recorder:
         with self._lock:
             dead_letters = sum(1 for t in self._dead_letters if t in window)
         sqs_calls = [c for c in calls if c.service == "sqs"]
-        return {
-            "api": _api_block(requests),
-            "functions": {spec.key: _function_block(spec, invocations) for spec in specs},
-            "dynamodb": {
+        return RecordedTotals(
+            api=_api_block(requests),
+            functions={spec.key: _function_block(spec, invocations) for spec in specs},
+            dynamodb={
                 key: _table_block([c for c in calls if c.table == name])
                 for name, key in table_keys.items()
             },
-            "s3": {
-                "put_requests": _count(calls, s3_class="put"),
-                "get_requests": _count(calls, s3_class="get"),
-                "list_requests": _count(calls, s3_class="list"),
-                "bytes_stored": sum(c.bytes_in for c in calls if c.s3_class == "put"),
-            },
-            "cognito": {
-                "users_created": _count(
+            s3=S3Usage(
+                put_requests=_count(calls, s3_class="put"),
+                get_requests=_count(calls, s3_class="get"),
+                list_requests=_count(calls, s3_class="list"),
+                bytes_stored=sum(c.bytes_in for c in calls if c.s3_class == "put"),
+            ),
+            cognito=CognitoUsage(
+                users_created=_count(
                     calls, service="cognito-idp", operation="AdminCreateUser", ok=True
                 ),
-                "requests": _count(calls, service="cognito-idp"),
-            },
-            "ses": {
-                "messages": sum(1 for c in calls if c.recipients),
-                "recipients": sum(c.recipients for c in calls),
-            },
-            "sqs": {
-                "requests": len(sqs_calls) + dead_letters,
-                "messages_sent": sum(c.messages for c in sqs_calls) + dead_letters,
-                "dead_letters": dead_letters,
-            },
-            "logs": {"bytes_ingested": sum(i.log_bytes for i in invocations)},
-            "notes": list(NOTES),
-        }
+                requests=_count(calls, service="cognito-idp"),
+            ),
+            ses=SesUsage(
+                messages=sum(1 for c in calls if c.recipients),
+                recipients=sum(c.recipients for c in calls),
+            ),
+            sqs=SqsUsage(
+                requests=len(sqs_calls) + dead_letters,
+                messages_sent=sum(c.messages for c in sqs_calls) + dead_letters,
+                dead_letters=dead_letters,
+            ),
+            logs=LogUsage(bytes_ingested=sum(i.log_bytes for i in invocations)),
+        )
 
 
-def percentiles(values: list[float]) -> dict[str, float | None]:
+def percentiles(values: list[float]) -> Percentiles:
     """mean, p50, p95, p99 and max (None for an empty list), rounded to 0.01."""
     if not values:
-        return {"mean": None, "p50": None, "p95": None, "p99": None, "max": None}
+        return Percentiles(mean=None, p50=None, p95=None, p99=None, max=None)
     data = np.asarray(values, dtype=float)
     p50, p95, p99 = np.percentile(data, [50, 95, 99])
-    return {
-        "mean": round(float(data.mean()), 2),
-        "p50": round(float(p50), 2),
-        "p95": round(float(p95), 2),
-        "p99": round(float(p99), 2),
-        "max": round(float(data.max()), 2),
-    }
+    return Percentiles(
+        mean=round(float(data.mean()), 2),
+        p50=round(float(p50), 2),
+        p95=round(float(p95), 2),
+        p99=round(float(p99), 2),
+        max=round(float(data.max()), 2),
+    )
 
 
-def _api_block(requests: list[ApiRequest]) -> dict[str, Any]:
+def _api_block(requests: list[ApiRequest]) -> ApiUsage:
     routed = [r for r in requests if r.route_key]
-    return {
-        "type": "http",
-        "requests": len(requests),
-        "metered_requests": sum(metered_http_requests(r.request_bytes) for r in routed),
-        "request_bytes_total": sum(r.request_bytes for r in requests),
-        "response_bytes_total": sum(r.response_bytes for r in requests),
-        "status_counts": dict(Counter(str(r.status) for r in requests)),
-        "latency_ms": percentiles([r.latency_ms for r in requests]),
-    }
+    return ApiUsage(
+        type="http",
+        requests=len(requests),
+        metered_requests=sum(metered_http_requests(r.request_bytes) for r in routed),
+        request_bytes_total=sum(r.request_bytes for r in requests),
+        response_bytes_total=sum(r.response_bytes for r in requests),
+        status_counts=dict(Counter(str(r.status) for r in requests)),
+        latency_ms=percentiles([r.latency_ms for r in requests]),
+    )
 
 
-def _function_block(spec: FunctionSpec, invocations: list[Invocation]) -> dict[str, Any]:
+def _function_block(spec: FunctionSpec, invocations: list[Invocation]) -> FunctionUsage:
     mine = [i for i in invocations if i.function == spec.key]
-    return {
-        "memory_mb": spec.memory_mb,
-        "architecture": spec.architecture,
-        "timeout_s": spec.timeout_s,
-        "invocations": len(mine),
-        "errors": sum(1 for i in mine if i.failed),
-        "timeouts": sum(1 for i in mine if i.outcome == "timeout"),
-        "records": sum(i.batch_size for i in mine),
-        "cold_starts": sum(1 for i in mine if i.cold_start),
-        "init_ms_total": round(sum(i.init_ms for i in mine), 2),
-        "duration_ms": percentiles([i.duration_ms for i in mine]),
-        "billed_ms_total": sum(i.billed_ms for i in mine),
-        "max_memory_used_mb": None,
-        "log_bytes": sum(i.log_bytes for i in mine),
-    }
+    return FunctionUsage(
+        memory_mb=spec.memory_mb,
+        architecture=spec.architecture,
+        timeout_s=spec.timeout_s,
+        invocations=len(mine),
+        errors=sum(1 for i in mine if i.failed),
+        timeouts=sum(1 for i in mine if i.outcome == "timeout"),
+        records=sum(i.batch_size for i in mine),
+        cold_starts=sum(1 for i in mine if i.cold_start),
+        init_ms_total=round(sum(i.init_ms for i in mine), 2),
+        duration_ms=percentiles([i.duration_ms for i in mine]),
+        billed_ms_total=sum(i.billed_ms for i in mine),
+        max_memory_used_mb=None,
+        log_bytes=sum(i.log_bytes for i in mine),
+    )
 
 
-def _table_block(calls: list[AwsCall]) -> dict[str, Any]:
+def _table_block(calls: list[AwsCall]) -> TableUsage:
     sizes = [size for c in calls for size in c.item_bytes]
-    return {
-        "write_request_units": sum(c.write_units for c in calls),
-        "read_request_units": sum(c.read_units for c in calls),
-        "items_written": sum(c.items_written for c in calls),
-        "mean_item_bytes": round(sum(sizes) / len(sizes), 2) if sizes else 0.0,
-        "max_item_bytes": max(sizes, default=0),
-    }
+    return TableUsage(
+        write_request_units=sum(c.write_units for c in calls),
+        read_request_units=sum(c.read_units for c in calls),
+        items_written=sum(c.items_written for c in calls),
+        mean_item_bytes=round(sum(sizes) / len(sizes), 2) if sizes else 0.0,
+        max_item_bytes=max(sizes, default=0),
+    )
 
 
 def _count(calls: list[AwsCall], ok: bool = False, **fields: str) -> int:

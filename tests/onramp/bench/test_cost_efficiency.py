@@ -1,12 +1,12 @@
 """The cost floor on hand-checked numbers, the comparison on a recorded run, and a real demo."""
 
-import json
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
 
 from costmodel.forecast.scenario import GIB, Scenario, load_scenario
+from costmodel.measurement import Onboardings, load_measurement
 from onramp.bench.cost_efficiency import (
     compare,
     cost_result,
@@ -35,7 +35,7 @@ def test_platform_lines_are_their_real_byte_size() -> None:
 def test_floor_serves_the_same_traffic_at_the_least_usage() -> None:
     measured = load_scenario().per
     counts = {**COUNTS, "failure_reasons": {"domain_not_allowed": 25, "provisioning_rejected": 5}}
-    floor = floor_per_onboarding({"onboardings": counts}, measured)
+    floor = floor_per_onboarding(Onboardings(**counts, lost=0), measured)
     assert floor.api_requests == Decimal("1.1")
     assert floor.invocations == {
         "register": Decimal("1.1"),
@@ -54,7 +54,7 @@ def test_floor_price_matches_the_hand_computed_bill() -> None:
     scenario = load_scenario()
     counts = {"accepted": 1000, "completed": 1000, "failed": 0, "rejected": 0}
     floor = Scenario(
-        floor_per_onboarding({"onboardings": counts}, scenario.per),
+        floor_per_onboarding(Onboardings(**counts, lost=0), scenario.per),
         floor_stack(scenario.stack),
         free_tier="none",
     )
@@ -84,7 +84,7 @@ def test_floor_price_matches_the_hand_computed_bill() -> None:
 
 
 def test_comparison_of_a_recorded_run_itemises_every_excess() -> None:
-    measurement = json.loads(SAMPLE.read_text())
+    measurement = load_measurement(SAMPLE)
     comparison = compare(load_scenario(SAMPLE), measurement)
     assert comparison.ratio(with_ses=True) > 1 and comparison.ratio(with_ses=False) > 1
     # SES is the same on both sides, so it dilutes the ratio
@@ -94,11 +94,11 @@ def test_comparison_of_a_recorded_run_itemises_every_excess() -> None:
     assert excess == sorted(excess, reverse=True)
     by_component = {row[0]: row for row in rows}
     assert "active tracing" in by_component["xray lambda traces_recorded"][4]
-    users_wru = measurement["dynamodb"]["users"]["write_request_units"]
-    wru = users_wru / measurement["onboardings"]["accepted"]
+    users_wru = measurement.dynamodb["users"].write_request_units
+    wru = users_wru / measurement.onboardings.accepted
     assert f"{wru:.2f} WRU/onboarding vs" in by_component["dynamodb users write_request_units"][4]
-    register_log = measurement["functions"]["register"]["log_bytes"]
-    register_bytes = register_log / measurement["functions"]["register"]["invocations"]
+    register_log = measurement.functions["register"].log_bytes
+    register_bytes = register_log / measurement.functions["register"].invocations
     assert f"register {register_bytes:.0f} B" in by_component["cloudwatch ops log_ingest"][4]
     result = cost_result(comparison)
     without = result.figures[1]

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from botocore.stub import Stubber
 
-from costmodel.measurement import load_measurement, validation_errors, write_measurement
+from costmodel.measurement import json_value, load_measurement, validation_errors, write_measurement
 from kernel.errors import UsageError
 from onramp import cli
 from onramp.staging.collector import collect_measurement, measure_after_load
@@ -59,42 +59,43 @@ def test_measurement_from_cloudwatch_and_report_lines(
         queue_report_query(stub, list(groups.values()), rows)
         measurement = collect_measurement(aws, STACK, recent_window, "run-1", sleep=lambda s: None)
 
-    assert validation_errors(measurement) == []
-    assert measurement["source"] == "cloudwatch"
-    assert measurement["window"]["start"] == iso(recent_window.start)
-    assert measurement["onboardings"] == {
+    assert validation_errors(measurement.to_dict()) == []
+    assert measurement.source == "cloudwatch"
+    assert measurement.window.start == iso(recent_window.start)
+    assert json_value(measurement.onboardings) == {
         "accepted": 90,
         "completed": 85,
         "failed": 3,
         "rejected": 10,
         "lost": 2,
     }
-    register = measurement["functions"]["register"]
-    assert [register[k] for k in ("memory_mb", "architecture", "timeout_s")] == [256, "x86_64", 10]
-    assert register["invocations"] == 100
-    assert register["billed_ms_total"] == 3100.0
-    assert (register["cold_starts"], register["init_ms_total"]) == (2, 400.0)
-    assert register["max_memory_used_mb"] == 90.5
-    assert register["duration_ms"] == {
+    register = measurement.functions["register"]
+    assert [register.memory_mb, register.architecture, register.timeout_s] == [256, "x86_64", 10]
+    assert register.invocations == 100
+    assert register.billed_ms_total == 3100.0
+    assert (register.cold_starts, register.init_ms_total) == (2, 400.0)
+    assert register.max_memory_used_mb == 90.5
+    assert json_value(register.duration_ms) == {
         "mean": 310.0,
         "p50": 20.0,
         "p95": 900.0,
         "p99": 900.0,
         "max": 900.0,
     }
-    assert register["log_bytes"] == 100_000
-    provision = measurement["functions"]["provision"]
-    assert provision["errors"] == 2
-    assert provision["billed_ms_total"] == 930.0  # no REPORT line: the Duration sum
-    assert any("provision: no REPORT line" in note for note in measurement["notes"])
-    assert measurement["api"]["status_counts"] == {"2xx": 90, "4xx": 10, "5xx": 0}
-    assert measurement["api"]["latency_ms"]["p50"] == 30.0
-    assert measurement["dynamodb"]["users"]["write_request_units"] == 270
-    assert measurement["dynamodb"]["audit"]["write_request_units"] == 265
-    assert measurement["ses"]["recipients"] == 85
-    assert measurement["sqs"]["dead_letters"] == 2
-    assert measurement["logs"]["bytes_ingested"] == 277_000
-    assert measurement["per_onboarding"]["write_request_units"] == pytest.approx(535 / 90)
+    assert register.log_bytes == 100_000
+    provision = measurement.functions["provision"]
+    assert provision.errors == 2
+    assert provision.billed_ms_total == 930.0  # no REPORT line: the Duration sum
+    assert any("provision: no REPORT line" in note for note in measurement.notes or ())
+    assert measurement.api.status_counts == {"2xx": 90, "4xx": 10, "5xx": 0}
+    assert measurement.api.latency_ms and measurement.api.latency_ms.p50 == 30.0
+    assert measurement.dynamodb["users"].write_request_units == 270
+    assert measurement.dynamodb["audit"].write_request_units == 265
+    assert measurement.ses.recipients == 85
+    assert measurement.sqs.dead_letters == 2
+    assert measurement.logs.bytes_ingested == 277_000
+    per_onboarding = measurement.to_dict()["per_onboarding"]
+    assert per_onboarding["write_request_units"] == pytest.approx(535 / 90)
 
     # priced end to end with the cost model, on the repository's template
     path = write_measurement(measurement, tmp_path / "measurement.json")
@@ -152,7 +153,7 @@ def test_measure_after_load_writes_and_prices(
 ) -> None:
     path, cost = measure_after_load(STACK, "-12m", "-1m", "us-east-1", None, tmp_path)
     assert path == tmp_path / "measurement.json"
-    assert load_measurement(path)["run_id"] == tmp_path.name
+    assert load_measurement(path).run_id == tmp_path.name
     assert cost.total == sum(cost.by_service.values()) > 0
     out = capsys.readouterr().out
     assert f"total        ${cost.total}" in out and str(path) in out

@@ -8,7 +8,7 @@ import requests
 from moto.ce.models import ce_backends
 from moto.core import DEFAULT_ACCOUNT_ID
 
-from costmodel.measurement import finalise, write_measurement
+from costmodel.measurement import Measurement, write_measurement
 from onramp import cli
 from onramp.staging.costexplorer import day_range, fetch_actuals
 from onramp.staging.session import AwsSession
@@ -134,7 +134,7 @@ def _measurement(tmp_path: Path) -> Path:
         "sqs": {"requests": 0},
         "logs": {"bytes_ingested": 1800000},
     }
-    return write_measurement(finalise(totals), tmp_path / "measurement.json")
+    return write_measurement(Measurement.from_dict(totals), tmp_path / "measurement.json")
 
 
 def test_cli_actuals_compares_with_the_model(

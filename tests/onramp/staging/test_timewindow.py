@@ -2,6 +2,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from costmodel.measurement import json_value
 from kernel.errors import UsageError
 from onramp.staging.timewindow import iso, parse_time, parse_window
 
@@ -37,9 +38,9 @@ def test_window_must_end_after_start() -> None:
         parse_window("2026-11-29T11:00:00Z", "2026-11-29T10:00:00Z", NOW)
 
 
-def test_window_as_dict() -> None:
+def test_window_as_block() -> None:
     window = parse_window("-1h", "now", NOW)
-    assert window.as_dict() == {
+    assert json_value(window.as_block()) == {
         "start": "2026-11-29T11:00:00Z",
         "end": "2026-11-29T12:00:00Z",
         "seconds": 3600.0,
