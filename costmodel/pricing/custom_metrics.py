@@ -26,6 +26,7 @@ import importlib.util
 import sys
 from collections.abc import Iterable
 from decimal import Decimal
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -56,7 +57,8 @@ def catalog_series(specs: Iterable[FunctionSpec]) -> int:
         return 0
     total = 0
     for code_dir in code_dirs:
-        catalog = _load(code_dir)
+        path = (code_dir / CATALOG_FILE).resolve()
+        catalog = _load(path, path.stat().st_mtime_ns)
         streams = [s for s in stream_functions(specs) if s.code_dir == code_dir]
         total += int(catalog.series_count(len(streams)))
     return total
@@ -71,11 +73,13 @@ def metric_months(series: int, users: Any) -> Any:
     return series * share
 
 
-def _load(code_dir: Path) -> Any:
-    """The catalog file of ``code_dir`` as a module of its own (``code_dir`` on the path while
-    it runs, for its imports of the code's other modules)."""
-    path = code_dir / CATALOG_FILE
-    name = f"_metric_catalog_{abs(hash(str(path.resolve())))}"
+@cache
+def _load(path: Path, mtime_ns: int) -> Any:
+    """The catalog file at ``path`` as a module of its own, run once per path and version
+    (``read_stack`` asks on every call; ``mtime_ns`` runs an edited file again). Its code dir
+    is on the path while it runs, for its imports of the code's other modules."""
+    code_dir = path.parents[len(CATALOG_FILE.parts) - 1]
+    name = f"_metric_catalog_{abs(hash(str(path)))}_{mtime_ns}"
     spec = importlib.util.spec_from_file_location(name, path)
     if spec is None or spec.loader is None:
         raise ValueError(f"{path}: not a Python module")

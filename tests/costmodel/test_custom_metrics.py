@@ -1,5 +1,6 @@
 """Custom metrics: counted from the Lambda code's own table, billed by the hours with data."""
 
+import os
 import re
 from decimal import Decimal
 from pathlib import Path
@@ -55,3 +56,30 @@ def test_fixed_bill_at_zero_traffic_has_no_custom_metric_line() -> None:
     assert all(line.usd == Decimal("0.00") for line in custom)
     busy = [line for line in scenario.bill(1_000_000).lines if line.item == "custom_metrics"]
     assert sum(line.usd for line in busy) == Decimal("0.30") * 17
+
+
+def test_the_catalog_runs_once_per_version_not_on_every_read_stack(tmp_path: Path) -> None:
+    """read_stack runs for every scenario (the sensitivity sweep builds dozens): the catalog
+    file is executed once per path and version, and again once it is edited."""
+    template = tmp_path / "template.yaml"
+    template.write_text(DEFAULT_TEMPLATE.read_text(encoding="utf-8"), encoding="utf-8")
+    catalog = tmp_path / "src" / "onboarding" / "domain" / "metric_catalog.py"
+    catalog.parent.mkdir(parents=True)
+    runs = tmp_path / "runs.log"
+
+    def write_catalog(base: int) -> None:
+        catalog.write_text(
+            f"with open({str(runs)!r}, 'a') as log:\n"
+            "    log.write('ran\\n')\n\n\n"
+            "def series_count(stream_functions):\n"
+            f"    return {base} + 2 * stream_functions\n",
+            encoding="utf-8",
+        )
+
+    write_catalog(3)
+    assert [read_stack(template).custom_metric_series for _ in range(3)] == [7, 7, 7]
+    assert runs.read_text().splitlines() == ["ran"]
+    write_catalog(10)
+    os.utime(catalog, ns=(catalog.stat().st_atime_ns, catalog.stat().st_mtime_ns + 10**9))
+    assert read_stack(template).custom_metric_series == 14
+    assert runs.read_text().splitlines() == ["ran", "ran"]
