@@ -153,7 +153,9 @@ class BillModel:
         total = meter_account(usage, self.catalog, ARRAYS).total(ARRAYS)
         return np.array(np.broadcast_to(total, np.shape(inputs.duration_factor)), dtype=float)
 
-    def totals_loop(self, users: Any, inputs: Inputs, stored_onboardings: Any = None) -> list:
+    def totals_loop(
+        self, users: Any, inputs: Inputs, stored_onboardings: Any = None
+    ) -> list[float]:
         """The same scenarios priced one at a time by the exact Decimal engine (the reference)."""
         count = len(inputs.duration_factor)
         users_at = np.broadcast_to(users, count).tolist()

@@ -157,7 +157,7 @@ def _user_pool_plan(template: Mapping[str, Any], resolver: Resolver) -> str | No
     return None
 
 
-def _present(resources: dict[str, dict[str, Any]], resolver: Resolver) -> dict[str, dict]:
+def _present(resources: dict[str, dict[str, Any]], resolver: Resolver) -> dict[str, dict[str, Any]]:
     """Only the resources whose Condition (if any) holds."""
     return {
         lid: r

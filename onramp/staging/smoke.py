@@ -179,9 +179,9 @@ def _sign_in(target: SmokeTarget, email: str, report: SmokeReport) -> dict[str, 
     identity_id = identity.get_id(IdentityPoolId=target.identity_pool_id, Logins=logins)[
         "IdentityId"
     ]
-    credentials = identity.get_credentials_for_identity(IdentityId=identity_id, Logins=logins)[
-        "Credentials"
-    ]
+    credentials: dict[str, str] = identity.get_credentials_for_identity(
+        IdentityId=identity_id, Logins=logins
+    )["Credentials"]
     report.add("credentials", "ok", f"identity {identity_id}: temporary credentials")
     return credentials
 
