@@ -279,15 +279,9 @@ class PerOnboarding:
 
 
 @dataclass(frozen=True, kw_only=True)
-class Measurement:
-    """One run's measurement.json; checked against the schema when built (ValueError)."""
+class RunTotals:
+    """The blocks a producer counts over a window: all but the run's header and onboardings."""
 
-    schema_version: Literal[1] = 1
-    source: Source
-    run_id: str
-    region: str
-    window: MeasuredWindow
-    onboardings: Onboardings
     api: ApiUsage
     functions: Mapping[str, FunctionUsage]
     dynamodb: Mapping[str, TableUsage]
@@ -297,6 +291,40 @@ class Measurement:
     sqs: SqsUsage
     logs: LogUsage
     notes: tuple[str, ...] | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class Measurement(RunTotals):
+    """One run's measurement.json; checked against the schema when built (ValueError)."""
+
+    schema_version: Literal[1] = 1
+    source: Source
+    run_id: str
+    region: str
+    window: MeasuredWindow
+    onboardings: Onboardings
+
+    @classmethod
+    def of(
+        cls,
+        totals: RunTotals,
+        *,
+        source: Source,
+        run_id: str,
+        region: str,
+        window: MeasuredWindow,
+        onboardings: Onboardings,
+    ) -> Measurement:
+        """The measurement of a producer's ``totals`` with the run's header and onboardings."""
+        counted = {f.name: getattr(totals, f.name) for f in fields(RunTotals)}
+        return cls(
+            **counted,
+            source=source,
+            run_id=run_id,
+            region=region,
+            window=window,
+            onboardings=onboardings,
+        )
 
     def __post_init__(self) -> None:
         if self.onboardings.accepted <= 0:

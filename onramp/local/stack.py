@@ -366,7 +366,8 @@ class EmbeddedStack:
         users = self.users()
         outcomes = Counter(u.get("status") for u in users)
         reasons = Counter(u["failure_reason"] for u in users if u.get("failure_reason"))
-        return Measurement(
+        return Measurement.of(
+            totals,
             source="embedded",
             run_id=run_id,
             region=REGION,
@@ -383,15 +384,6 @@ class EmbeddedStack:
                 lost=max(0, accepted - outcomes["completed"] - outcomes["failed"]),
                 failure_reasons=dict(reasons),
             ),
-            api=totals.api,
-            functions=totals.functions,
-            dynamodb=totals.dynamodb,
-            s3=totals.s3,
-            cognito=totals.cognito,
-            ses=totals.ses,
-            sqs=totals.sqs,
-            logs=totals.logs,
-            notes=totals.notes,
         )
 
     # ---------------------------------------------------------------- plumbing

@@ -24,6 +24,7 @@ from costmodel.measurement import (
     FunctionUsage,
     LogUsage,
     Percentiles,
+    RunTotals,
     S3Usage,
     SesUsage,
     SqsUsage,
@@ -53,21 +54,6 @@ class Window:
 
     def __contains__(self, moment: float) -> bool:
         return self.start <= moment <= self.end
-
-
-@dataclass(frozen=True)
-class RecordedTotals:
-    """Every block of a measurement the recorder counts over a window."""
-
-    api: ApiUsage
-    functions: dict[str, FunctionUsage]
-    dynamodb: dict[str, TableUsage]
-    s3: S3Usage
-    cognito: CognitoUsage
-    ses: SesUsage
-    sqs: SqsUsage
-    logs: LogUsage
-    notes: tuple[str, ...] = NOTES
 
 
 class Recorder:
@@ -123,7 +109,7 @@ class Recorder:
 
     def totals(
         self, window: Window, specs: Iterable[FunctionSpec], table_keys: Mapping[str, str]
-    ) -> RecordedTotals:
+    ) -> RunTotals:
         """The api, functions, dynamodb, s3, cognito, ses, sqs and logs blocks for ``window``.
 
         ``table_keys`` maps a local table name to its measurement key (``users``, ``audit``).
@@ -134,7 +120,7 @@ class Recorder:
         with self._lock:
             dead_letters = sum(1 for t in self._dead_letters if t in window)
         sqs_calls = [c for c in calls if c.service == "sqs"]
-        return RecordedTotals(
+        return RunTotals(
             api=_api_block(requests),
             functions={spec.key: _function_block(spec, invocations) for spec in specs},
             dynamodb={
@@ -163,6 +149,7 @@ class Recorder:
                 dead_letters=dead_letters,
             ),
             logs=LogUsage(bytes_ingested=sum(i.log_bytes for i in invocations)),
+            notes=NOTES,
         )
 
 
