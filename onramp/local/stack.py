@@ -41,6 +41,7 @@ from onramp.local.aws.process import AwsProcess
 from onramp.local.aws.resources import LocalResources, create_resources
 from onramp.local.aws.server import REGION
 from onramp.local.aws.ses_account import AccountProfile
+from onramp.local.console import views as console
 from onramp.local.faults.plan import FaultPlan
 from onramp.local.metering.recorder import Recorder, Window
 from onramp.local.runtime.invoker import FunctionRuntime
@@ -148,16 +149,11 @@ class EmbeddedStack:
             http_api_routes(self._specs),
             runtimes,
             self.recorder.add_request,
-            admin={
-                "status": self.status,
-                "emails": self.sent_emails,
-                "users": self.users,
-                "dead-letters": self.dead_letters,
-                **admin.views(self),
-            },
-            actions=admin.actions(self),
+            admin={"status": self.status, "dead-letters": self.dead_letters, **admin.views(self)},
+            actions={**admin.actions(self), **console.actions(self)},
             authorizer=self.authorizer,
             limits=self._http_limits,
+            queries=console.queries(self),  # the console: /_onramp/, users... (docs/local.md)
         )
         self._api.start(self._port)
 
@@ -236,6 +232,16 @@ class EmbeddedStack:
         return self._aws.pid
 
     @property
+    def started_at(self) -> float:
+        """Epoch seconds when ``start()`` finished."""
+        return self._started_at
+
+    @property
+    def console_url(self) -> str:
+        """The local console (``<api>/_onramp/``)."""
+        return f"{self.api_url}/_onramp/"
+
+    @property
     def function_specs(self) -> list[FunctionSpec]:
         """The template functions running locally (those whose Condition holds)."""
         return list(self._specs)
@@ -293,6 +299,18 @@ class EmbeddedStack:
         """The emails SES accepted (moto's store): source, destinations, subject, body."""
         return self._aws.sent_emails()
 
+    def sent_email_count(self) -> int:
+        """How many emails SES accepted."""
+        return self._aws.sent_email_count()
+
+    def console_query(self, name: str, **arguments: Any) -> dict[str, Any]:
+        """A question about the stored data answered in the AWS process (``console_queries``)."""
+        return self._aws.console_query(name, **arguments)
+
+    def client(self, service: str) -> Any:
+        """The runtime's own boto3 client of ``service`` on the embedded AWS (not metered)."""
+        return self._client(service)
+
     def dead_letters(self) -> list[dict[str, Any]]:
         """The failure records in every OnFailure queue (read from moto's store, left in place)."""
         names = [url.rsplit("/", 1)[-1] for url in self.resources.queue_urls.values()]
@@ -322,6 +340,7 @@ class EmbeddedStack:
             "failure_reasons": dict(
                 Counter(u["failure_reason"] for u in users if u.get("failure_reason"))
             ),
+            "console_url": self.console_url,
             "emails_sent": self._aws.sent_email_count(),
             "dead_letter_messages": len(self.dead_letters()),
             **self.recorder.counters(),
