@@ -176,7 +176,7 @@ def run_demo(options: DemoOptions, stream: TextIO | None = None) -> DemoOutcome:
         account=options.account,
         faults=options.faults,
     ) as stack:
-        print(f"embedded stack up: {stack.api_url}", file=stream)
+        print(f"embedded stack up: {stack.api_url} (console: {stack.console_url})", file=stream)
         started = datetime.now(UTC)
         progress = ConsoleProgress(stream)
         load = run_locust(
