@@ -2,7 +2,8 @@
 
 The handlers never log these in clear (they log the ``user_id``, a pseudonymous hash); the
 events they receive carry them, so the console masks them the same way wherever they appear:
-a key named ``email``, ``name`` or ``phone`` (a plain value or DynamoDB's ``{"S": ...}``),
+a key named ``email``, ``to``, ``name`` or ``phone`` (a plain value, a list of them, or
+DynamoDB's ``{"S": ...}``),
 inside a JSON string such as an API event's ``body`` too.
 
 Example::
@@ -16,13 +17,13 @@ from __future__ import annotations
 import json
 from typing import Any
 
-PII_KEYS = frozenset({"email", "name", "phone"})
+PII_KEYS = frozenset({"email", "to", "name", "phone"})  # "to": an email's recipients
 
 
 def mask(key: str, value: str) -> str:
     """The masked form of one PII value: first letter (and the email's domain), or the last
     two digits of a phone number."""
-    if key == "email":
+    if key in ("email", "to"):
         local, at, domain = value.partition("@")
         return f"{local[:1]}***@{domain}" if at else "***"
     if key == "phone":
