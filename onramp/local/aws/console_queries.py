@@ -14,6 +14,7 @@ Example::
 
 from __future__ import annotations
 
+import heapq
 from collections import Counter
 from datetime import UTC, datetime
 from typing import Any
@@ -45,39 +46,37 @@ def users_page(
     last change is older than that. Returns ``total`` (the table), ``matched``,
     ``by_status`` and ``by_reason`` (the whole table) and ``users`` (the page's rows).
     """
-    items = list(_table(table).items.values())  # a snapshot: the store keeps changing
-    by_status: Counter[str] = Counter()
-    by_reason: Counter[str] = Counter()
+    attrs_of = [item.attrs for item in list(_table(table).items.values())]  # a snapshot
+    statuses = [_text(attrs, "status") for attrs in attrs_of]
+    reasons = [_text(attrs, "failure_reason") for attrs in attrs_of]
+    by_status, by_reason = Counter(statuses), Counter(r for r in reasons if r)
     needle = search.strip().lower()
     cutoff = None if older_than_s is None else datetime.now(UTC).timestamp() - older_than_s
-    matched = []
-    for item in items:
-        attrs = item.attrs
-        item_status = _text(attrs, "status")
-        item_reason = _text(attrs, "failure_reason")
-        by_status[item_status] += 1
-        if item_reason:
-            by_reason[item_reason] += 1
-        if (status and item_status != status) or (reason and item_reason != reason):
-            continue
-        if needle and not (
-            _text(attrs, "user_id").startswith(needle) or needle in _text(attrs, "email").lower()
-        ):
-            continue
-        if cutoff is not None and not (
-            item_status in WAITING_STATUSES and _changed_at(attrs) < cutoff
-        ):
-            continue
-        matched.append(item)
-    matched.sort(key=lambda i: (_text(i.attrs, "created_at"), _text(i.attrs, "user_id")))
-    matched.reverse()
-    page = matched[offset : offset + limit]
+    matched = [
+        attrs
+        for attrs, item_status, item_reason in zip(attrs_of, statuses, reasons, strict=True)
+        if (not status or item_status == status)
+        and (not reason or item_reason == reason)
+        and (
+            not needle
+            or _text(attrs, "user_id").startswith(needle)
+            or needle in _text(attrs, "email").lower()
+        )
+        and (cutoff is None or (item_status in WAITING_STATUSES and _changed_at(attrs) < cutoff))
+    ]
+    wanted = offset + limit
+    if not limit or offset >= len(matched):
+        page = []
+    elif wanted * 4 < len(matched):  # a page near the top: no full sort
+        page = heapq.nlargest(wanted, matched, key=_newest_first)[offset:]
+    else:
+        page = sorted(matched, key=_newest_first, reverse=True)[offset:wanted]
     return {
-        "total": len(items),
+        "total": len(attrs_of),
         "matched": len(matched),
         "by_status": dict(by_status),
         "by_reason": dict(by_reason),
-        "users": [_row(item.attrs) for item in page],
+        "users": [_row(attrs) for attrs in page],
     }
 
 
@@ -121,6 +120,10 @@ def mailbox_page(table: str, user_id: str = "", offset: int = 0, limit: int = 20
             }
         )
     return {"total": len(messages), "matched": len(chosen), "emails": emails}
+
+
+def _newest_first(attrs: Any) -> tuple[str, str]:
+    return _text(attrs, "created_at"), _text(attrs, "user_id")
 
 
 def _table(name: str) -> Any:

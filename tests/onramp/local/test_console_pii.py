@@ -34,6 +34,10 @@ def test_stream_images_and_api_bodies_are_masked_and_nothing_else_changes():
     }
     body = json.dumps({"email": "ada@example.com", "name": "Ada", "phone": "+14155550100"})
     event = masked({"body": body, "headers": {"host": "127.0.0.1"}})
-    assert json.loads(event["body"]) == {"email": "a***@example.com", "name": "A***", "phone": "***00"}
+    assert json.loads(event["body"]) == {
+        "email": "a***@example.com",
+        "name": "A***",
+        "phone": "***00",
+    }
     assert event["headers"] == {"host": "127.0.0.1"}
     assert "ada@example.com" not in json.dumps(masked({"Records": [record], "body": body}))

@@ -104,5 +104,7 @@ def test_an_oversized_record_and_log_line_are_cut_and_marked():
     store = TraceStore()
     store.add(invocation({"Records": [huge]}, log=line))
     (touch,) = store.touches("u1")
-    assert touch.record["truncated"] is True and len(touch.record["start"]) == traces.MAX_RECORD_BYTES
+    assert (
+        touch.record["truncated"] is True and len(touch.record["start"]) == traces.MAX_RECORD_BYTES
+    )
     assert touch.log_lines[0].endswith(f"({len(line)} chars)")
