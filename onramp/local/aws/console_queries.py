@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import heapq
 from collections import Counter
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -88,8 +89,8 @@ def mailbox_page(table: str, user_id: str = "", offset: int = 0, limit: int = 20
     users = _table(table).items
     if user_id:
         item = users.get(DynamoType({"S": user_id}))  # moto keys its items by typed value
-        address = _text(item.attrs, "email").lower() if item is not None else None
-        chosen = [m for m in messages if address in (a.lower() for a in recipients(m))]
+        address = _text(item.attrs, "email").lower() if item is not None else ""
+        chosen = [m for m in messages if address and address in map(str.lower, recipients(m))]
     else:
         chosen = messages
     chosen.reverse()
@@ -171,4 +172,7 @@ def _stringify(value: Any) -> Any:
     return str(value)
 
 
-QUERIES = {"users_page": users_page, "mailbox_page": mailbox_page}
+QUERIES: dict[str, Callable[..., dict[str, Any]]] = {
+    "users_page": users_page,
+    "mailbox_page": mailbox_page,
+}
