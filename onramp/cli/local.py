@@ -29,6 +29,8 @@ from typing import Any, TextIO
 from kernel.errors import UsageError
 from kernel.sam_template import DEFAULT_TEMPLATE
 from onramp.cli.account_flags import account_from_args, add_account_arguments
+from onramp.console import timeline
+from onramp.console.views import duration_s, routes
 from onramp.local import state_file
 from onramp.local.api.admin_errors import BadQuery
 from onramp.local.api.jwt_auth import (
@@ -39,8 +41,6 @@ from onramp.local.api.jwt_auth import (
 )
 from onramp.local.api.key_file import check_key_file, write_private_key
 from onramp.local.aws.process import AwsProcessError
-from onramp.local.console import timeline
-from onramp.local.console.views import duration_s
 from onramp.local.faults.plan import FaultPlan, FaultPlanError
 from onramp.local.lifecycle import StopSignals
 from onramp.local.registrations import seed_users
@@ -141,6 +141,7 @@ def run_up(args: argparse.Namespace) -> int:
         faults=faults,
         jwt_private_key=jwt_key,
         account=account_from_args(args),
+        console=routes,
     )
     with StopSignals() as signals:
         try:
@@ -171,7 +172,7 @@ def _serve(
         f"onramp: try one sign-up: curl -s -X POST {url}/register "
         f"-H 'content-type: application/json' -d '{json.dumps(EXAMPLE_REGISTRATION)}'"
     )
-    urls = {"api_url": url, "console_url": stack.console_url, "aws_endpoint": stack.endpoint_url}
+    urls = {"api_url": url, "console_url": f"{url}/_onramp/", "aws_endpoint": stack.endpoint_url}
     print(f"onramp: moto at {stack.endpoint_url}; URLs in {state_file.write(urls)}")
     print("onramp: Ctrl-C drains and stops", flush=True)
     if stack.faults:

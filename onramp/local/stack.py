@@ -22,7 +22,7 @@ import json
 import threading
 import time
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
@@ -41,7 +41,6 @@ from onramp.local.aws.process import AwsProcess
 from onramp.local.aws.resources import LocalResources, create_resources
 from onramp.local.aws.server import REGION
 from onramp.local.aws.ses_account import AccountProfile
-from onramp.local.console import views as console
 from onramp.local.faults.plan import FaultPlan
 from onramp.local.metering.recorder import Recorder, Window
 from onramp.local.runtime.invoker import FunctionRuntime
@@ -55,6 +54,11 @@ LOCAL_PARAMETERS = {
     "LookupProvider": "fake",
 }
 USERS_TABLE = "UsersTable"
+ConsoleRoutes = tuple[
+    Mapping[str, Callable[[str, Mapping[str, list[str]]], Any]],
+    Mapping[str, Callable[[str, Any], Any]],
+]
+"""The console's GET views (target, query) and POST actions, served beside the admin views."""
 API_CONCURRENCY = 3  # execution environments per API function (Lambda scales it out)
 
 
@@ -71,8 +75,10 @@ class EmbeddedStack:
         jwt_private_key: bytes | None = None,
         http_limits: ServerLimits | None = None,
         account: AccountProfile | None = None,
+        console: Callable[[EmbeddedStack], ConsoleRoutes] | None = None,
     ) -> None:
         self.template_path = Path(template_path)
+        self._console = console  # onramp.console.views.routes: served at /_onramp/ (docs/local.md)
         self._http_limits = http_limits  # the local API server's limits (None: the defaults)
         self._port = port
         self._parameters = {**LOCAL_PARAMETERS, **(parameters or {})}
@@ -145,15 +151,16 @@ class EmbeddedStack:
         self.authorizer = LocalJwtAuthorizer.from_template(
             template, self._local.resolver, self._jwt_private_key
         )
+        queries, console_actions = self._console(self) if self._console else ({}, {})
         self._api = LocalHttpApi(
             http_api_routes(self._specs),
             runtimes,
             self.recorder.add_request,
             admin={"status": self.status, "dead-letters": self.dead_letters, **admin.views(self)},
-            actions={**admin.actions(self), **console.actions(self)},
+            actions={**admin.actions(self), **console_actions},
             authorizer=self.authorizer,
             limits=self._http_limits,
-            queries=console.queries(self),  # the console: /_onramp/, users... (docs/local.md)
+            queries=queries,
         )
         self._api.start(self._port)
 
@@ -237,9 +244,9 @@ class EmbeddedStack:
         return self._started_at
 
     @property
-    def console_url(self) -> str:
-        """The local console (``<api>/_onramp/``)."""
-        return f"{self.api_url}/_onramp/"
+    def console_url(self) -> str | None:
+        """The local console (``<api>/_onramp/``), when this stack serves one."""
+        return f"{self.api_url}/_onramp/" if self._console else None
 
     @property
     def function_specs(self) -> list[FunctionSpec]:

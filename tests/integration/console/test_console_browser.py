@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect, sync_playwright
 
+from onramp.console.views import routes
 from onramp.local.faults.plan import FaultPlan
 from onramp.local.stack import EmbeddedStack
 
@@ -31,7 +32,7 @@ SHOTS = os.environ.get("ONRAMP_CONSOLE_SHOTS")
 
 @pytest.fixture(scope="module")
 def stack():
-    with EmbeddedStack(faults=FaultPlan.parse([ENRICH_FAULT])) as running:
+    with EmbeddedStack(faults=FaultPlan.parse([ENRICH_FAULT]), console=routes) as running:
         yield running
 
 

@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from onramp.cli import main
+from onramp.console.views import routes
 from onramp.local.registrations import post_registration
 from onramp.local.stack import EmbeddedStack
 
@@ -36,7 +37,9 @@ def _lower(headers) -> dict:
 
 @pytest.fixture(scope="module")
 def stack():
-    with EmbeddedStack(parameters={"AllowedEmailDomains": "example.com"}) as running:
+    with EmbeddedStack(
+        parameters={"AllowedEmailDomains": "example.com"}, console=routes
+    ) as running:
         for email in VALID + REFUSED:
             body = {"email": email, "name": "Test User", "phone": "+14155550100"}
             assert post_registration(running.api_url, json.dumps(body).encode()) == 202

@@ -18,7 +18,7 @@ from dataclasses import asdict
 from datetime import UTC, datetime
 from typing import Any
 
-from onramp.local.console.pii import masked
+from onramp.console.pii import masked
 from onramp.local.metering.traces import Touch
 
 STUCK_AFTER_S = 300.0

@@ -23,18 +23,24 @@ from typing import TYPE_CHECKING, Any
 
 from boto3.dynamodb.types import TypeDeserializer
 
+from onramp.console import replay, timeline
+from onramp.console.assets import asset
+from onramp.console.pii import masked
 from onramp.local.api.admin_errors import BadQuery, NotFound
-from onramp.local.console import replay, timeline
-from onramp.local.console.assets import asset
-from onramp.local.console.pii import masked
 
 if TYPE_CHECKING:
-    from onramp.local.stack import EmbeddedStack
+    from onramp.local.stack import ConsoleRoutes, EmbeddedStack
 
 Query = Mapping[str, list[str]]
 MAX_LIMIT = 500
 DURATION = re.compile(r"^(\d+(?:\.\d+)?)(ms|s|m|h)?$")
 UNITS_S = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0, None: 1.0}
+
+
+def routes(stack: EmbeddedStack) -> ConsoleRoutes:
+    """What ``EmbeddedStack(console=routes)`` serves: the GET views (``name -> view(target,
+    query)``) and the POST actions."""
+    return queries(stack), actions(stack)
 
 
 def queries(stack: EmbeddedStack) -> dict[str, Callable[[str, Query], Any]]:

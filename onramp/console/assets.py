@@ -32,7 +32,7 @@ def asset(name: str) -> HttpReply:
     """The named file of the console (NotFound for any other name)."""
     if name not in TYPES:
         raise NotFound(f"no console file {name!r} (files: {', '.join(sorted(TYPES))})")
-    body = files("onramp.local.console").joinpath("static", name).read_bytes()
+    body = files("onramp.console").joinpath("static", name).read_bytes()
     headers = [
         ("content-type", TYPES[name]),
         ("content-security-policy", POLICY),

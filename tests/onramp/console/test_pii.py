@@ -2,7 +2,7 @@
 
 import json
 
-from onramp.local.console.pii import mask, masked
+from onramp.console.pii import mask, masked
 
 
 def test_each_kind_is_masked_as_documented():
