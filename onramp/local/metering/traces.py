@@ -22,6 +22,7 @@ Example::
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import pickle
@@ -80,6 +81,7 @@ class TraceStore:
         self._index: OrderedDict[str, list[_Entry]] = OrderedDict()
         self._segments: dict[int, IO[bytes]] = {}
         self._current = -1
+        self._written = 0  # bytes in the current segment
         self._new_segment()
 
     def add(self, invocation: Invocation) -> None:
@@ -107,7 +109,7 @@ class TraceStore:
                     batch_size=invocation.batch_size,
                     cold_start=invocation.cold_start,
                     sequence_number=sequence,
-                    record=_capped(record),
+                    record=record,
                     log_lines=lines,
                     result=result,
                 )
@@ -134,9 +136,13 @@ class TraceStore:
 
     def _store(self, user_id: str, touch: Touch) -> None:
         data = pickle.dumps(touch, protocol=pickle.HIGHEST_PROTOCOL)
+        if len(data) > MAX_RECORD_BYTES:  # rare: only then is the record measured and cut
+            touch = dataclasses.replace(touch, record=_capped(touch.record))
+            data = pickle.dumps(touch, protocol=pickle.HIGHEST_PROTOCOL)
         segment = self._segments[self._current]
-        offset = segment.seek(0, os.SEEK_END)
+        offset = self._written
         segment.write(data)
+        self._written += len(data)
         entries = self._index.setdefault(user_id, [])
         entries.append(
             _Entry(self._current, offset, len(data), touch.function, touch.sequence_number)
@@ -150,6 +156,7 @@ class TraceStore:
 
     def _new_segment(self) -> None:
         self._current += 1
+        self._written = 0
         # Owned for the store's life (unlinked: the space is freed when it is closed).
         self._segments[self._current] = tempfile.TemporaryFile(prefix="onramp-traces-")  # noqa: SIM115
         for old in [n for n in self._segments if n <= self._current - SEGMENTS]:

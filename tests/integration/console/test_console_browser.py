@@ -91,6 +91,7 @@ def test_dead_letter_replay_redrives_the_user_once(stack, page):
         "settled 1 dead-letter message(s), kept 0", timeout=WAIT_MS
     )
     expect(page.locator("#dlq-table tbody")).to_contain_text("empty", timeout=WAIT_MS)
+    shoot(page, "dlq-replayed")
 
     page.goto(stack.console_url + f"#user/{user_id}")
     expect(page.locator("#timeline h2 .badge")).to_have_text("completed", timeout=WAIT_MS)
