@@ -339,14 +339,15 @@ class EmbeddedStack:
     def status(self) -> dict[str, Any]:
         """Users by status, failure reasons, emails sent, dead letters, invocation counters."""
         self._aws.sync()
-        users = self.users()
+        counts: dict[str, Any] = {"by_status": {}, "by_reason": {}}
+        if USERS_TABLE in self.resources.table_names:  # counted in place: no Scan per status
+            table = self.resources.table_names[USERS_TABLE]
+            counts = self.console_query("users_page", table=table, limit=0)
         return {
             "api_url": self.api_url,
             "uptime_s": round(time.time() - self._started_at, 1),
-            "users": dict(Counter(u.get("status", "?") for u in users)),
-            "failure_reasons": dict(
-                Counter(u["failure_reason"] for u in users if u.get("failure_reason"))
-            ),
+            "users": {status or "?": n for status, n in counts["by_status"].items()},
+            "failure_reasons": counts["by_reason"],
             "console_url": self.console_url,
             "emails_sent": self._aws.sent_email_count(),
             "dead_letter_messages": len(self.dead_letters()),
