@@ -13,6 +13,7 @@ Example::
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import asdict
 from datetime import UTC, datetime
@@ -86,6 +87,7 @@ def text(timeline: dict[str, Any]) -> str:
         + (f" ({user['failure_reason']})" if user.get("failure_reason") else ""),
         f"  email {user.get('email')}  created {user.get('created_at')}"
         + (f"  updated {user['updated_at']}" if user.get("updated_at") else ""),
+        f"  item {json.dumps(user, sort_keys=True, default=str)}",
         "audit trail:",
     ]
     lines += [
@@ -99,6 +101,7 @@ def text(timeline: dict[str, Any]) -> str:
         + (f" {i['error_type']}" if i["error_type"] else "")
         + f"  -> {i['result']}"
         + (f"  (seq {i['sequence_number']})" if i["sequence_number"] else "")
+        + (f"  (cold start, INIT {i['init_ms']:.0f} ms)" if i["cold_start"] else "")
         for i in timeline["invocations"]
     ] or ["  (none recorded)"]
     email = timeline["email"]

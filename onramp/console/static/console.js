@@ -165,7 +165,8 @@ async function refreshUser() {
           el("span", { class: "muted", text: "-> " + i.result })),
         el("p", { class: "muted" },
           `request ${i.request_id}` + (i.sequence_number ? `, stream record ${i.sequence_number}` : "") +
-          (i.batch_size ? `, batch of ${i.batch_size}` : "") + (i.cold_start ? ", cold start" : "")),
+          (i.batch_size ? `, batch of ${i.batch_size}` : "") +
+          (i.cold_start ? `, cold start (INIT ${i.init_ms.toFixed(0)} ms before the handler ran)` : "")),
         el("h4", { text: i.sequence_number ? "stream record (PII masked)" : "API event (PII masked)" }),
         el("pre", { class: "json", text: JSON.stringify(i.event, null, 2) }),
         el("h4", { text: `log lines naming the user (${i.log_lines.length})` }),

@@ -56,6 +56,7 @@ class Touch:
     attempt: int
     batch_size: int
     cold_start: bool
+    init_ms: float  # the INIT phase a cold start waited for before the handler ran
     sequence_number: str  # the stream record's ("" for an API event)
     record: Any  # the user's stream record or the API event, as the function received it
     log_lines: tuple[str, ...]
@@ -108,6 +109,7 @@ class TraceStore:
                     attempt=attempt,
                     batch_size=invocation.batch_size,
                     cold_start=invocation.cold_start,
+                    init_ms=round(invocation.init_ms, 3),
                     sequence_number=sequence,
                     record=record,
                     log_lines=lines,
