@@ -3,9 +3,9 @@
 The replay is ``onramp replay-dlq``'s own code (``onramp.replay_dlq``) run in the runtime:
 the same targets the command builds from ``GET /_onramp/runtime`` (the stack's SQS, stream
 and table on its moto server; invocations through ``admin.invoke``, the path of
-``POST /_onramp/invoke/<function>``). The listing is its dry run: each message's batch, the
-users it would re-drive and those that moved on. Both hold one lock, so a listing never hides
-(receives) the messages a replay is about to read.
+``POST /_onramp/invoke/<function>``). The listing is its dry run of each queued message,
+read in place (nothing received or hidden, so a replay from a terminal meanwhile sees every
+message): the batch, the users it would re-drive and those that moved on.
 
 Example::
 
@@ -31,6 +31,7 @@ from onramp.replay_dlq import (
     ReplayTarget,
     invoke_result,
     replay_dead_letters,
+    replay_message,
 )
 
 if TYPE_CHECKING:
@@ -41,14 +42,18 @@ _lock = threading.Lock()
 
 def dead_letter_report(stack: EmbeddedStack) -> dict[str, Any]:
     """Every dead-letter message with the users it names (a dry run: nothing changes)."""
-    with _lock:
-        reports = [r for t in targets(stack, metered=False) for r in replay_dead_letters(t, True)]
+    reading = targets(stack, metered=False)
+    if not reading:
+        return {"messages": []}
+    reports = [
+        replay_message(reading[0], json.dumps(body), dry_run=True) for body in stack.dead_letters()
+    ]
     return {"messages": [_report(stack, r) for r in reports]}
 
 
 def replay(stack: EmbeddedStack) -> dict[str, Any]:
     """Replay every dead-letter message once, as ``onramp replay-dlq`` does."""
-    with _lock:
+    with _lock:  # two clicks: the second waits, then finds what the first left
         reports = [r for t in targets(stack, metered=True) for r in replay_dead_letters(t)]
     settled = sum(r.done for r in reports)
     return {

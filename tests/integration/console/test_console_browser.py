@@ -85,6 +85,11 @@ def test_dead_letter_replay_redrives_the_user_once(stack, page):
     row = page.locator("#dlq-table tbody tr", has=page.locator(f"a[href='#user/{user_id}']"))
     expect(row).to_contain_text("would-replay", timeout=WAIT_MS)
     expect(page.locator("#counters [data-counter='dead letters'] .value")).to_have_text("1")
+    for url in stack.resources.queue_urls.values():  # the listing read the queue in place
+        hidden = stack.client("sqs").get_queue_attributes(
+            QueueUrl=url, AttributeNames=["ApproximateNumberOfMessagesNotVisible"]
+        )["Attributes"]["ApproximateNumberOfMessagesNotVisible"]
+        assert hidden == "0"
     shoot(page, "dlq")
     page.click("#replay")
     expect(page.locator("#replay-done")).to_contain_text(
