@@ -55,7 +55,14 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(VENV)/bin/mypy
 
-test: lint typecheck $(CHECKOV) $(FOCUS_VALIDATOR)
+# The console's browser tests drive Debian's Chromium (Playwright with the system browser: no
+# browser download); a fresh machine gets the package here.
+CHROMIUM := /usr/bin/chromium
+$(CHROMIUM):
+	$$( [ "$$(id -u)" = 0 ] || echo sudo ) apt-get update -qq
+	$$( [ "$$(id -u)" = 0 ] || echo sudo ) apt-get install -y -qq chromium
+
+test: lint typecheck $(CHECKOV) $(FOCUS_VALIDATOR) $(CHROMIUM)
 	$(PY) -m pytest
 
 bench: $(STAMP)

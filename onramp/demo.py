@@ -55,6 +55,7 @@ from onramp.alarms import (
     judge_alarms,
     read_metrics,
 )
+from onramp.console.views import routes as console_routes
 from onramp.local.aws.ses_account import AccountProfile
 from onramp.local.faults.plan import FaultPlan
 from onramp.local.metering.recorder import Window
@@ -175,8 +176,9 @@ def run_demo(options: DemoOptions, stream: TextIO | None = None) -> DemoOutcome:
         parameters=stack_parameters(options),
         account=options.account,
         faults=options.faults,
+        console=console_routes,
     ) as stack:
-        print(f"embedded stack up: {stack.api_url}", file=stream)
+        print(f"embedded stack up: {stack.api_url} (console: {stack.console_url})", file=stream)
         started = datetime.now(UTC)
         progress = ConsoleProgress(stream)
         load = run_locust(

@@ -28,13 +28,18 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("costmodel", "costmodel.measurement", "costmodel.pricing", "loadtest"),
     ("costmodel.forecast",),
     ("onramp", "onramp.local", "onramp.staging", "onramp.verify"),
-    ("onramp.reports", "onramp.demo", "onramp.replay_dlq"),
+    ("onramp.reports", "onramp.demo", "onramp.replay_dlq", "onramp.console"),
     ("onramp.bench",),
     ("onramp.cli",),
     ("onramp.__main__",),
 )
-PEERS = {frozenset({"onramp.reports", "onramp.demo"})}
-"""report.html renders a demo's outcome, and the demo writes its report: one feature."""
+PEERS = {
+    frozenset({"onramp.reports", "onramp.demo"}),
+    frozenset({"onramp.console", "onramp.replay_dlq"}),
+    frozenset({"onramp.console", "onramp.demo"}),
+}
+"""report.html renders a demo's outcome, and the demo writes its report: one feature. The
+console's replay is replay-dlq's own code; the demo serves the console while it runs."""
 LAMBDA_PACKAGE = "onboarding"
 """Deployed alone (SAM CodeUri): it imports none of the other packages."""
 

@@ -1,10 +1,13 @@
 """``onramp up`` (the embedded AWS) and ``onramp status`` (inspect a running one).
 
 ``onramp up`` serves the local API on 127.0.0.1:3000 by default (``--port 0``: any free
-port) and its admin views on the same port: ``GET /_onramp/status``, ``/_onramp/emails``,
-``/_onramp/users``, ``/_onramp/dead-letters`` (JSON). SIGINT (Ctrl-C) or SIGTERM drains
-(the API answers 503), prints the summary and stops; a second signal stops at once; if the
-embedded AWS process dies, one line on stderr and exit 1 (``lifecycle``).
+port), the console at ``/_onramp/`` and its admin views on the same port (``GET
+/_onramp/status``, ``/_onramp/users``, ``/_onramp/emails``...: docs/local.md), and writes
+its URLs to the state file (``onramp.local.state_file``) that ``onramp status`` reads when
+no ``--url`` is given. ``onramp status --user ID|EMAIL`` prints one user's timeline,
+``--stuck [--older-than 5m]`` the users still waiting past a bound. SIGINT (Ctrl-C) or
+SIGTERM drains (the API answers 503), prints the summary and stops; a second signal stops at
+once; if the embedded AWS process dies, one line on stderr and exit 1 (``lifecycle``).
 ``--fault KIND[:key=value,...]`` injects faults (docs/faults.md); ``--param AuthMode=jwt``
 enforces the template's JWT authorizer locally and ``onramp token`` mints a token for it.
 """
@@ -18,6 +21,7 @@ import tempfile
 import threading
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from pathlib import Path
 from typing import Any, TextIO
@@ -25,6 +29,10 @@ from typing import Any, TextIO
 from kernel.errors import UsageError
 from kernel.sam_template import DEFAULT_TEMPLATE
 from onramp.cli.account_flags import account_from_args, add_account_arguments
+from onramp.console import timeline
+from onramp.console.views import duration_s, routes
+from onramp.local import state_file
+from onramp.local.api.admin_errors import BadQuery
 from onramp.local.api.jwt_auth import (
     DEFAULT_TOKEN_TTL_S,
     LocalJwtAuthorizer,
@@ -39,6 +47,7 @@ from onramp.local.registrations import seed_users
 from onramp.local.stack import EmbeddedStack
 
 DEFAULT_PORT = 3000
+FALLBACK_URL = f"http://127.0.0.1:{DEFAULT_PORT}"
 DRAIN_TIMEOUT_S = 30.0
 DRAIN_STEP_S = 0.5
 WATCH_STEP_S = 0.1
@@ -47,6 +56,8 @@ DEFAULT_JWT_KEY_PATH = Path(tempfile.gettempdir()) / "onramp-local-jwt-key.pem"
 STATUS_EVERY_S = 1.0
 PLAIN_STATUS_EVERY_S = 10.0
 LOCAL_JWT = {"JwtIssuer": "https://issuer.onramp.local/", "JwtAudience": "onramp-local"}
+EXAMPLE_REGISTRATION = {"email": "ada@example.com", "name": "Ada Lovelace", "phone": "+14155550100"}
+STUCK_LIMIT = 500
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -88,7 +99,15 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     token.set_defaults(func=run_token)
 
     status = subparsers.add_parser("status", help="show a running `onramp up`'s state")
-    status.add_argument("--url", default=f"http://127.0.0.1:{DEFAULT_PORT}", help="its API URL")
+    status.add_argument(
+        "--url", help=f"its API URL (default: the running `onramp up`'s, else {FALLBACK_URL})"
+    )
+    which = status.add_mutually_exclusive_group()
+    which.add_argument("--user", metavar="ID|EMAIL", help="one user's path through the pipeline")
+    which.add_argument("--stuck", action="store_true", help="users still pending or processing")
+    status.add_argument(
+        "--older-than", default="5m", metavar="DURATION", help="with --stuck (default 5m)"
+    )
     status.add_argument("--json", action="store_true", help="print the raw JSON")
     status.set_defaults(func=run_status)
 
@@ -122,11 +141,13 @@ def run_up(args: argparse.Namespace) -> int:
         faults=faults,
         jwt_private_key=jwt_key,
         account=account_from_args(args),
+        console=routes,
     )
     with StopSignals() as signals:
         try:
             return _serve(stack, args, signals, key_path, parameters)
         finally:
+            state_file.remove()
             stack.stop()
             if log_file is not None:
                 log_file.close()
@@ -146,7 +167,14 @@ def _serve(
     except FaultPlanError as exc:
         raise UsageError(f"--fault: {exc}") from None
     print(f"onramp: local API at {url}  (POST {url}/register; status: {url}/_onramp/status)")
-    print(f"onramp: moto at {stack.endpoint_url}; Ctrl-C drains and stops", flush=True)
+    print(f"onramp: console at {stack.console_url}  (terminal: onramp status --user ID|EMAIL)")
+    print(
+        f"onramp: try one sign-up: curl -s -X POST {url}/register "
+        f"-H 'content-type: application/json' -d '{json.dumps(EXAMPLE_REGISTRATION)}'"
+    )
+    urls = {"api_url": url, "console_url": f"{url}/_onramp/", "aws_endpoint": stack.endpoint_url}
+    print(f"onramp: moto at {stack.endpoint_url}; URLs in {state_file.write(urls)}")
+    print("onramp: Ctrl-C drains and stops", flush=True)
     if stack.faults:
         print(
             f"onramp: faults on: {', '.join(stack.faults.stats())} (counters: {url}/_onramp/faults)"
@@ -195,10 +223,47 @@ def _aws_gone(stack: EmbeddedStack) -> int:
 
 
 def run_status(args: argparse.Namespace) -> int:
-    """Fetch and print the running runtime's status."""
-    status = fetch_status(args.url)
+    """Fetch and print the running runtime's status, one user's timeline, or the stuck users."""
+    url = args.url or default_url()
+    if args.older_than != "5m" and not args.stuck:
+        raise UsageError("--older-than: only with --stuck")
+    if args.user is not None:
+        found = fetch_admin(url, f"users/{urllib.parse.quote(args.user, safe='@')}", "--user")
+        print(json.dumps(found, indent=2) if args.json else timeline.text(found))
+        return 0
+    if args.stuck:
+        try:
+            older_than_s = duration_s(args.older_than, "--older-than")
+        except BadQuery as exc:
+            raise UsageError(str(exc)) from None
+        query = f"users?older_than={older_than_s:g}&limit={STUCK_LIMIT}"
+        page = fetch_admin(url, query, "--stuck")
+        print(json.dumps(page, indent=2) if args.json else stuck_text(page, args.older_than))
+        return 0
+    status = fetch_status(url)
     print(json.dumps(status, indent=2) if args.json else status_text(status, multiline=True))
     return 0
+
+
+def default_url() -> str:
+    """The running ``onramp up``'s API URL (its state file), else the default port's."""
+    return str((state_file.read() or {}).get("api_url") or FALLBACK_URL)
+
+
+def stuck_text(page: dict[str, Any], older_than: str) -> str:
+    """The stuck users, one line each: id, status, for how long, waiting for what."""
+    now = time.time()
+    lines = [f"{page['matched']} user(s) pending or processing for more than {older_than}"]
+    for user in page["users"]:
+        minutes = (now - timeline.changed_at(user)) / 60
+        waiting = timeline.NEXT_FUNCTION.get(str(user["status"]), "?")
+        lines.append(
+            f"  {user['user_id']}  {user['status']:<10}  for {minutes:.0f} min "
+            f"(waiting for {waiting})"
+        )
+    if page["matched"] > len(page["users"]):
+        lines.append(f"  ... and {page['matched'] - len(page['users'])} more")
+    return "\n".join(lines)
 
 
 def run_token(args: argparse.Namespace) -> int:
@@ -251,11 +316,18 @@ def fetch_status(url: str) -> dict[str, Any]:
     return fetch_admin(url, "status")
 
 
-def fetch_admin(url: str, view: str) -> dict[str, Any]:
-    """GET the admin view ``<url>/_onramp/<view>`` as a dict; UsageError when nothing answers."""
+def fetch_admin(url: str, view: str, flag: str = "--url") -> dict[str, Any]:
+    """GET the admin view ``<url>/_onramp/<view>`` as a dict; UsageError when nothing answers
+    or the view refuses (its message, after ``flag``: a 404 naming an unknown user...)."""
     try:
-        with urllib.request.urlopen(f"{url.rstrip('/')}/_onramp/{view}", timeout=5) as response:
+        with urllib.request.urlopen(f"{url.rstrip('/')}/_onramp/{view}", timeout=30) as response:
             return json.loads(response.read())
+    except urllib.error.HTTPError as exc:
+        try:
+            message = json.loads(exc.read())["message"]
+        except (ValueError, KeyError, TypeError):
+            message = f"HTTP {exc.code}"
+        raise UsageError(f"{flag}: {message}") from None
     except (urllib.error.URLError, OSError, ValueError) as exc:
         reason = getattr(exc, "reason", exc)
         raise UsageError(f"--url {url}: no onramp runtime answers there ({reason})") from None

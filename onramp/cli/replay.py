@@ -16,13 +16,12 @@ import urllib.request
 from typing import Any
 
 from kernel.errors import UsageError
-from onramp.cli.local import DEFAULT_PORT, fetch_admin
+from onramp.cli.local import FALLBACK_URL, default_url, fetch_admin
 from onramp.local.api.admin_guard import ADMIN_HEADER
 from onramp.local.aws.server import FAKE_CREDENTIALS
 from onramp.local.streams.event_filter import parse_filter_criteria
 from onramp.replay_dlq import InvokeResult, ReplayTarget, invoke_result, replay_dead_letters
 
-DEFAULT_URL = f"http://127.0.0.1:{DEFAULT_PORT}"
 INVOKE_TIMEOUT_S = 900  # Lambda's longest timeout
 
 
@@ -32,7 +31,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "replay-dlq", help="replay the dead-letter queue's stream batches through the pipeline"
     )
     where = parser.add_mutually_exclusive_group()
-    where.add_argument("--url", help=f"a running `onramp up` (default {DEFAULT_URL})")
+    where.add_argument(
+        "--url", help=f"a running `onramp up` (default: the running one's, else {FALLBACK_URL})"
+    )
     where.add_argument("--queue-url", help="the DeadLetterQueue's URL on AWS")
     parser.add_argument("--region", help="AWS region (with --queue-url)")
     parser.add_argument("--profile", help="AWS profile (with --queue-url)")
@@ -48,7 +49,7 @@ def run_replay(args: argparse.Namespace) -> int:
     if args.queue_url:
         targets = _aws_targets(args)
     else:
-        targets = _local_targets(args.url or DEFAULT_URL, args.table)
+        targets = _local_targets(args.url or default_url(), args.table)
     kept = settled = 0
     for target in targets:
         for report in replay_dead_letters(target, dry_run=args.dry_run):

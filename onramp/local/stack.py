@@ -22,7 +22,7 @@ import json
 import threading
 import time
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
@@ -54,6 +54,11 @@ LOCAL_PARAMETERS = {
     "LookupProvider": "fake",
 }
 USERS_TABLE = "UsersTable"
+ConsoleRoutes = tuple[
+    Mapping[str, Callable[[str, Mapping[str, list[str]]], Any]],
+    Mapping[str, Callable[[str, Any], Any]],
+]
+"""The console's GET views (target, query) and POST actions, served beside the admin views."""
 API_CONCURRENCY = 3  # execution environments per API function (Lambda scales it out)
 
 
@@ -70,8 +75,10 @@ class EmbeddedStack:
         jwt_private_key: bytes | None = None,
         http_limits: ServerLimits | None = None,
         account: AccountProfile | None = None,
+        console: Callable[[EmbeddedStack], ConsoleRoutes] | None = None,
     ) -> None:
         self.template_path = Path(template_path)
+        self._console = console  # onramp.console.views.routes: served at /_onramp/ (docs/local.md)
         self._http_limits = http_limits  # the local API server's limits (None: the defaults)
         self._port = port
         self._parameters = {**LOCAL_PARAMETERS, **(parameters or {})}
@@ -144,20 +151,16 @@ class EmbeddedStack:
         self.authorizer = LocalJwtAuthorizer.from_template(
             template, self._local.resolver, self._jwt_private_key
         )
+        queries, console_actions = self._console(self) if self._console else ({}, {})
         self._api = LocalHttpApi(
             http_api_routes(self._specs),
             runtimes,
             self.recorder.add_request,
-            admin={
-                "status": self.status,
-                "emails": self.sent_emails,
-                "users": self.users,
-                "dead-letters": self.dead_letters,
-                **admin.views(self),
-            },
-            actions=admin.actions(self),
+            admin={"status": self.status, "dead-letters": self.dead_letters, **admin.views(self)},
+            actions={**admin.actions(self), **console_actions},
             authorizer=self.authorizer,
             limits=self._http_limits,
+            queries=queries,
         )
         self._api.start(self._port)
 
@@ -236,6 +239,16 @@ class EmbeddedStack:
         return self._aws.pid
 
     @property
+    def started_at(self) -> float:
+        """Epoch seconds when ``start()`` finished."""
+        return self._started_at
+
+    @property
+    def console_url(self) -> str | None:
+        """The local console (``<api>/_onramp/``), when this stack serves one."""
+        return f"{self.api_url}/_onramp/" if self._console else None
+
+    @property
     def function_specs(self) -> list[FunctionSpec]:
         """The template functions running locally (those whose Condition holds)."""
         return list(self._specs)
@@ -293,6 +306,18 @@ class EmbeddedStack:
         """The emails SES accepted (moto's store): source, destinations, subject, body."""
         return self._aws.sent_emails()
 
+    def sent_email_count(self) -> int:
+        """How many emails SES accepted."""
+        return self._aws.sent_email_count()
+
+    def console_query(self, name: str, **arguments: Any) -> dict[str, Any]:
+        """A question about the stored data answered in the AWS process (``console_queries``)."""
+        return self._aws.console_query(name, **arguments)
+
+    def client(self, service: str) -> Any:
+        """The runtime's own boto3 client of ``service`` on the embedded AWS (not metered)."""
+        return self._client(service)
+
     def dead_letters(self) -> list[dict[str, Any]]:
         """The failure records in every OnFailure queue (read from moto's store, left in place)."""
         names = [url.rsplit("/", 1)[-1] for url in self.resources.queue_urls.values()]
@@ -314,14 +339,16 @@ class EmbeddedStack:
     def status(self) -> dict[str, Any]:
         """Users by status, failure reasons, emails sent, dead letters, invocation counters."""
         self._aws.sync()
-        users = self.users()
+        counts: dict[str, Any] = {"by_status": {}, "by_reason": {}}
+        if USERS_TABLE in self.resources.table_names:  # counted in place: no Scan per status
+            table = self.resources.table_names[USERS_TABLE]
+            counts = self.console_query("users_page", table=table, limit=0)
         return {
             "api_url": self.api_url,
             "uptime_s": round(time.time() - self._started_at, 1),
-            "users": dict(Counter(u.get("status", "?") for u in users)),
-            "failure_reasons": dict(
-                Counter(u["failure_reason"] for u in users if u.get("failure_reason"))
-            ),
+            "users": {status or "?": n for status, n in counts["by_status"].items()},
+            "failure_reasons": counts["by_reason"],
+            "console_url": self.console_url,
             "emails_sent": self._aws.sent_email_count(),
             "dead_letter_messages": len(self.dead_letters()),
             **self.recorder.counters(),

@@ -17,10 +17,13 @@ While the runtime stops (``refuse``: draining, or its AWS gone) every API reques
 invocation was under way and failed (the truth: the service is unavailable, not the request
 wrong).
 
-``GET /_onramp/<name>`` serves the runtime's admin views (``status``, ``emails``...) from
-the ``admin`` callbacks, ``POST /_onramp/<name>/<target>`` its ``actions`` (JSON body);
-they are not API traffic and are not metered, and ``admin_guard`` decides who may call
-them (loopback Host, a header no HTML form can send).
+``GET /_onramp/<name>`` serves the runtime's admin views (``status``, ``runtime``...) from
+the ``admin`` callbacks, ``GET /_onramp/<name>[/<target>]?query`` its ``queries`` (the
+console's views, given the target and the parsed query), ``POST /_onramp/<name>/<target>``
+its ``actions`` (JSON body); they are not API traffic and are not metered, and
+``admin_guard`` decides who may call them (loopback Host, a header no HTML form can send).
+A view answers an ``HttpReply`` as is (the console's files), anything else as JSON;
+``NotFound`` is a 404 and ``BadQuery`` a 400, each with its message.
 """
 
 from __future__ import annotations
@@ -32,8 +35,10 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from http import HTTPStatus
 from typing import Any
+from urllib.parse import parse_qs
 
 from onramp.local.api import admin_guard
+from onramp.local.api.admin_errors import NotFound
 from onramp.local.api.http_server import LoopbackServer, ServerLimits
 from onramp.local.api.jwt_auth import LocalJwtAuthorizer, Unauthorized
 from onramp.local.api.payload import (
@@ -78,8 +83,10 @@ class LocalHttpApi:
         actions: Mapping[str, Callable[[str, Any], Any]] | None = None,
         authorizer: LocalJwtAuthorizer | None = None,
         limits: ServerLimits | None = None,
+        queries: Mapping[str, Callable[[str, Mapping[str, list[str]]], Any]] | None = None,
     ) -> None:
         self.routes = routes
+        self.queries = dict(queries or {})
         self.runtimes = runtimes
         self.on_request = on_request
         self.admin = dict(admin or {})
@@ -199,16 +206,23 @@ class LocalHttpApi:
             return error_reply(403, f"Forbidden: {refusal}")
         name, _, target = request.path.removeprefix(ADMIN_PREFIX).partition("/")
         try:
-            if request.method == "GET":
-                value = self.admin[request.path.removeprefix(ADMIN_PREFIX)]()
-            else:
+            if request.method == "POST":
                 value = self.actions[name](target, json.loads(request.body or b"null"))
+            elif name in self.queries:
+                query = parse_qs(request.query, keep_blank_values=True)
+                value = self.queries[name](target, query)
+            else:
+                value = self.admin[request.path.removeprefix(ADMIN_PREFIX)]()
+        except NotFound as error:
+            return error_reply(404, f"Not Found: {error}")
         except KeyError:
             return error_reply(404, "Not Found")
         except admin_guard.AdminForbidden as error:
             return error_reply(403, f"Forbidden: {error}")
         except (ValueError, RecursionError) as error:  # a malformed body (JSONDecodeError too)
             return error_reply(400, f"Bad Request: {error}")
+        if isinstance(value, HttpReply):
+            return value
         body = json.dumps(value, default=str, indent=1).encode()
         return HttpReply(200, [("content-type", "application/json")], body)
 

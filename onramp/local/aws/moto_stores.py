@@ -6,7 +6,7 @@ runtime).
 
 Example::
 
-    sent_emails()                  # [{"source": ..., "to": [...], "subject": ..., "body": ...}]
+    sent_emails()   # [{"message_id": ..., "source": ..., "to": [...], "subject": ..., "body": ...}]
     queued_messages(["onramp-enrich-dlq"])   # the bodies, oldest first
 """
 
@@ -22,23 +22,27 @@ from onramp.local.aws.server import ACCOUNT_ID, REGION
 
 
 def sent_emails() -> list[dict[str, Any]]:
-    """The emails SES accepted: source, destinations, subject, body."""
+    """The emails SES accepted: message id, source, destinations, subject, body."""
     emails = []
     for message in list(ses_backends[ACCOUNT_ID][REGION].sent_messages):
-        destinations = getattr(message, "destinations", None) or {}
-        if isinstance(destinations, dict):
-            to = [a for addresses in destinations.values() for a in addresses]
-        else:
-            to = list(destinations)
         emails.append(
             {
+                "message_id": getattr(message, "id", ""),
                 "source": getattr(message, "source", ""),
-                "to": to,
+                "to": recipients(message),
                 "subject": getattr(message, "subject", ""),
                 "body": getattr(message, "body", getattr(message, "raw_data", "")),
             }
         )
     return emails
+
+
+def recipients(message: Any) -> list[str]:
+    """The addresses of a message moto's SES stored (a simple or a raw one)."""
+    destinations = getattr(message, "destinations", None) or {}
+    if isinstance(destinations, dict):
+        return [a for addresses in destinations.values() for a in addresses]
+    return list(destinations)
 
 
 def sent_email_count() -> int:

@@ -225,6 +225,10 @@ class AwsProcess:
         """Bytes of stored data per store (``stored_data.stored_data_bytes``)."""
         return dict(self._request("stored_data"))
 
+    def console_query(self, name: str, **arguments: Any) -> dict[str, Any]:
+        """Ask ``console_queries.<name>`` (``users_page``, ``mailbox_page``) in the AWS process."""
+        return dict(self._request("console_query", name, arguments))
+
     def _request(self, name: str, *args: Any) -> Any:
         with self._request_lock:
             if self._channel is None or self._exited.is_set():
@@ -268,6 +272,7 @@ class AwsProcess:
 def serve(channel_fd: int, account: AccountProfile) -> None:
     """Serve moto with metering, the account's SES limits and stream retention; answer the
     runtime until EOF."""
+    from onramp.local.aws import console_queries
     from onramp.local.aws.moto_stores import queued_messages, sent_email_count, sent_emails
     from onramp.local.aws.server import MotoServer
     from onramp.local.aws.ses_account import SesAccount
@@ -297,6 +302,7 @@ def serve(channel_fd: int, account: AccountProfile) -> None:
         "queued_messages": queued_messages,
         "stored_data": stored_data_bytes,
         "ses_refusals": ses.refusals,
+        "console_query": lambda name, arguments: console_queries.QUERIES[name](**arguments),
     }
     send(("ready", server.start()))
     try:

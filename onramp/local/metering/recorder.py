@@ -3,15 +3,18 @@
 Three feeds, all thread-safe: invocations (``invoker``), metered AWS calls (``aws_traffic``),
 API requests (``http_api``), plus the dead letters the stream pumps send. The events go to
 on-disk journals (memory stays flat over a long run); the live counters of the status view
-are kept as they arrive. ``totals`` sums the events of a time window into the typed blocks of
-the measurement (``costmodel.measurement``) the embedded stack counts; the stack adds the run's
-header and onboardings.
+are kept as they arrive, with the last ``RECENT_DURATIONS`` durations of each function (its
+live p99). Each invocation's event and log text go to ``traces`` (each user's touches, on
+disk, bounded), not to the journal. ``totals`` sums the events of a time window into the typed
+blocks of the measurement (``costmodel.measurement``) the embedded stack counts; the stack adds
+the run's header and onboardings.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import threading
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -35,6 +38,7 @@ from kernel.sam_template import FunctionSpec
 from onramp.local.api.http_api import ApiRequest
 from onramp.local.aws.traffic import AwsCall
 from onramp.local.metering.event_journal import EventJournal
+from onramp.local.metering.traces import TraceStore
 from onramp.local.runtime.invoker import Invocation
 
 NOTES = (
@@ -56,10 +60,15 @@ class Window:
         return self.start <= moment <= self.end
 
 
+RECENT_DURATIONS = 1000
+
+
 class Recorder:
     """Thread-safe event log of one local run."""
 
-    def __init__(self) -> None:
+    def __init__(self, traces: TraceStore | None = None) -> None:
+        self.traces = traces or TraceStore()
+        self._recent_ms: dict[str, deque[float]] = {}
         self._lock = threading.Lock()
         self._invocations: EventJournal[Invocation] = EventJournal()
         self._calls: EventJournal[AwsCall] = EventJournal()
@@ -70,9 +79,13 @@ class Recorder:
         self._status_counts: Counter[str] = Counter()
 
     def add_invocation(self, invocation: Invocation) -> None:
-        """Record one function invocation."""
-        self._invocations.append(invocation)
+        """Record one function invocation (its event and log go to ``traces`` only)."""
+        self.traces.add(invocation)
+        self._invocations.append(dataclasses.replace(invocation, event=None, log=""))
         with self._lock:
+            self._recent_ms.setdefault(invocation.function, deque(maxlen=RECENT_DURATIONS)).append(
+                invocation.duration_ms
+            )
             self._invocation_counts[invocation.function] += 1
             if invocation.failed:
                 self._error_counts[invocation.function] += 1
@@ -106,6 +119,12 @@ class Recorder:
                 "api_status_counts": dict(self._status_counts),
                 "dead_letters_sent": len(self._dead_letters),
             }
+
+    def recent_durations(self) -> dict[str, dict[str, float | None]]:
+        """Per function, the percentiles of its last ``RECENT_DURATIONS`` invocations."""
+        with self._lock:
+            recent = {function: list(values) for function, values in self._recent_ms.items()}
+        return {function: percentiles(values) for function, values in recent.items()}
 
     def totals(
         self, window: Window, specs: Iterable[FunctionSpec], table_keys: Mapping[str, str]

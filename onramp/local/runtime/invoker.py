@@ -65,6 +65,10 @@ class Invocation:
     log_bytes: int
     metrics: tuple[MetricValues, ...] = ()
     """The EMF metric values the handler's log output carried."""
+    event: Any = None
+    """The event the function received (the recorder's traces read it, then drop it)."""
+    log: str = ""
+    """What the handler wrote to its log during the invocation."""
 
     @property
     def failed(self) -> bool:
@@ -75,12 +79,12 @@ class Invocation:
 class _Environment:
     """One worker process and the socket the parent talks to it over."""
 
-    def __init__(self, spec: FunctionSpec, environment: dict[str, str], tee: bool) -> None:
+    def __init__(self, spec: FunctionSpec, environment: dict[str, str]) -> None:
         parent_end, child_end = socket.socketpair()
         with parent_end, child_end:
             command = [sys.executable, "-m", "onramp.local.runtime.worker", str(child_end.fileno())]
             self.process = subprocess.Popen(
-                [*command, spec.handler, *(["--tee"] if tee else [])],
+                [*command, spec.handler, "--tee"],  # its log text comes back: traces
                 env=environment,
                 cwd=spec.code_dir,
                 stdin=subprocess.DEVNULL,
@@ -119,7 +123,8 @@ class FunctionRuntime:
     """One function of the template, invoked in up to ``concurrency`` worker processes.
 
     ``environment``: the template's resolved variables; ``endpoint_url``: moto's server;
-    ``log_sink``: receives what handlers print (None: counted only).
+    ``log_sink``: also receives what handlers print (every ``Invocation`` carries its log text
+    and event for the recorder's traces).
     """
 
     def __init__(
@@ -214,7 +219,7 @@ class FunctionRuntime:
                     break
                 self._lock.wait()
         try:
-            environment = _Environment(self.spec, self._worker_environment(), bool(self._log_sink))
+            environment = _Environment(self.spec, self._worker_environment())
         finally:
             with self._lock:
                 self._starting -= 1
@@ -300,6 +305,8 @@ class FunctionRuntime:
             batch_size=batch_size,
             log_bytes=reply.get("log_bytes", 0) + platform_bytes,
             metrics=tuple(MetricValues.from_dict(m) for m in reply.get("metrics", ())),
+            event=request["event"],
+            log=reply.get("log") or "",
         )
 
     def _worker_environment(self) -> dict[str, str]:
