@@ -129,7 +129,7 @@ def counters(stack: EmbeddedStack) -> dict[str, Any]:
             key: {
                 "invocations": recorded["invocations"].get(key, 0),
                 "errors": recorded["errors"].get(key, 0),
-                "p99_ms": recent.get(key, {}).get("p99"),
+                "p99_ms": recent[key].p99 if key in recent else None,
             }
             for key in stack.runtimes
         },

@@ -120,7 +120,7 @@ class Recorder:
                 "dead_letters_sent": len(self._dead_letters),
             }
 
-    def recent_durations(self) -> dict[str, dict[str, float | None]]:
+    def recent_durations(self) -> dict[str, Percentiles]:
         """Per function, the percentiles of its last ``RECENT_DURATIONS`` invocations."""
         with self._lock:
             recent = {function: list(values) for function, values in self._recent_ms.items()}
