@@ -74,7 +74,7 @@ def test_a_completed_user_signs_in_and_uses_only_its_own_space(stack: EmbeddedSt
     # 1. the welcome email (ours, the only one) carries the temporary password
     [email_sent] = [m for m in stack.sent_emails() if email in json.dumps(m)]
     body = json.dumps(email_sent)
-    assert "Sign in with your email address" in body
+    assert "Sign in with the email address this message was sent to" in body
     [password] = re.findall(r"\\n    (\S+?)\\n", body)
 
     # 2. user-pool sign-in as the user does it: temporary password, then its own

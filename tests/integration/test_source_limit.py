@@ -40,7 +40,7 @@ def test_over_the_limit_a_source_gets_429_with_a_json_body() -> None:
     with EmbeddedStack(parameters={"RegisterLimitPerSource": str(LIMIT)}) as stack:
         answers = [post(stack.api_url, index) for index in range(LIMIT + 2)]
         assert [status for status, _, _ in answers] == [202] * LIMIT + [429, 429]
-        status, body, headers = answers[-1]
+        _, body, headers = answers[-1]
         assert body["field"] == "source" and "too many registrations" in body["error"]
         assert headers["Content-Type"] == "application/json"
         assert 1 <= int(headers["Retry-After"]) <= 3600

@@ -1,8 +1,8 @@
 """A tiny stdlib HTTP server speaking the register API's contract, for real Locust runs.
 
-202 with a user_id for a valid JSON {email, name, phone}; 400 naming the field for bad input;
-the same 202 for a registered email (the API never tells one apart); 413 over 8 KB; 415 for a wrong content type; 401 without the
-expected bearer token (when one is set). Loopback only.
+202 with a user_id for a valid JSON {email, name, phone}, the same 202 for a registered email
+(the API never tells one apart); 400 naming the field for bad input; 413 over 8 KB; 415 for a
+wrong content type; 401 without the expected bearer token (when one is set). Loopback only.
 """
 
 from __future__ import annotations
