@@ -41,8 +41,8 @@ def register_limits_table() -> str:
 
 
 def register_limit_per_source() -> int:
-    """``REGISTER_LIMIT_PER_SOURCE``: sign-up requests one source may make per window (20)."""
-    return max(1, int(os.environ.get("REGISTER_LIMIT_PER_SOURCE", "20")))
+    """``REGISTER_LIMIT_PER_SOURCE``: sign-up requests one source may make per window (10)."""
+    return max(1, int(os.environ.get("REGISTER_LIMIT_PER_SOURCE", "10")))
 
 
 def register_limit_window_s() -> int:
