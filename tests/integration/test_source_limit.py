@@ -13,8 +13,10 @@ import json
 import urllib.error
 import urllib.request
 
+import boto3
 import pytest
 
+from onramp.local.aws.server import FAKE_CREDENTIALS, REGION
 from onramp.local.stack import EmbeddedStack
 
 pytestmark = pytest.mark.integration
@@ -46,5 +48,14 @@ def test_over_the_limit_a_source_gets_429_with_a_json_body() -> None:
         assert 1 <= int(headers["Retry-After"]) <= 3600
         assert stack.wait_until_drained(30)
         assert len(stack.users()) == LIMIT  # nothing written for a refused request
-        [counter] = stack._scan(stack.resources.table_names["RegisterLimitsTable"])
-        assert counter["source"].startswith("127.0.0.1#") and counter["requests"] == LIMIT
+        dynamodb = boto3.client(
+            "dynamodb",
+            endpoint_url=stack.endpoint_url,
+            region_name=REGION,
+            aws_access_key_id=FAKE_CREDENTIALS["AWS_ACCESS_KEY_ID"],
+            aws_secret_access_key=FAKE_CREDENTIALS["AWS_SECRET_ACCESS_KEY"],
+        )
+        table = stack.resources.table_names["RegisterLimitsTable"]
+        [counter] = dynamodb.scan(TableName=table)["Items"]
+        assert counter["source"]["S"].startswith("127.0.0.1#")  # loopback: one source
+        assert counter["requests"]["N"] == str(LIMIT)  # the refused ones added nothing

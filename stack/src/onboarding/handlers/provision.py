@@ -1,5 +1,7 @@
 """Provision (DynamoDB stream: users that became ``processing``): S3 prefix, the sign-in user
-in the Cognito user pool, welcome email, then ``completed``.
+in the Cognito user pool, welcome email, then ``completed``. The same records (and those of
+the event source's second filter) also carry the already-registered notice a registration
+of a registered address asked for: :mod:`onboarding.handlers.notice` sends it first.
 
 No IAM call at all: access to the prefix comes from the stack's one UserSpaceRole, scoped by
 the session's principal tag ``user_id`` (:mod:`onboarding.adapters.accounts`). Idempotent step by
