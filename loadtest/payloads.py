@@ -7,6 +7,9 @@ failure. Configuration comes from the environment (see ``PayloadFactory.from_env
 - ``ONRAMP_MIX``: shares of the bad kinds, e.g. ``invalid_email=0.05,duplicate=2%``; the rest
   is ``valid``. Unset means ``DEFAULT_MIX``; empty means every payload is valid.
 - ``ONRAMP_EMAIL_DOMAINS``: comma-separated domains for accepted emails.
+- ``duplicate``: an accepted email with a new name and phone. The API answers it as it
+  answers a new address (202, the same user id: it never tells a registered address apart);
+  the mailbox gets the already-registered notice, at most one a day.
 - ``ONRAMP_DISALLOWED_DOMAIN``: the domain the stack's allow-list rejects (at enrichment, so
   the API still answers 202 and the user ends ``failed`` with ``domain_not_allowed``).
 - ``ONRAMP_OVERSIZED_BYTES``: body size of the ``oversized`` kind (the API limit is 8 KB).
@@ -50,7 +53,7 @@ EXPECTED_STATUSES: dict[str, frozenset[int]] = {
     "invalid_email": frozenset({400, 422}),
     "disallowed_domain": frozenset({202}),
     "missing_field": frozenset({400, 422}),
-    "duplicate": frozenset({409}),
+    "duplicate": frozenset({202}),  # a registered address gets the new one's answer
     "oversized": frozenset({413}),
 }
 ACCEPTED_STATUS = 202

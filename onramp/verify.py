@@ -3,7 +3,10 @@
 The invariants of the pipeline, checked against what the stores hold (not what the code
 meant to do): every accepted user id is in the Users table, ended ``completed`` or
 ``failed`` with a reason; exactly one welcome email per completed user and none to anyone
-else; nothing in the dead-letter queue.
+else; already-registered notices (the answer to a registration of a registered address)
+only to registered addresses and at most one each (a run is shorter than the notice's
+24-hour interval); no other email; nothing in the dead-letter queue. Emails are told apart
+by their fixed subjects (stack/src/onboarding/adapters/mailer.py; a test pins them equal).
 
 Example::
 
@@ -21,6 +24,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 FINAL_STATUSES = ("completed", "failed")
+WELCOME_SUBJECT = "Welcome aboard"
+NOTICE_SUBJECT = "Your sign-up request"
 SHOWN = 5
 """How many example ids a problem line names."""
 
@@ -34,6 +39,7 @@ class Verification:
     failed: int
     emails: int
     dead_letters: int
+    notices: int = 0
     problems: list[str] = field(default_factory=list)
 
     @property
@@ -49,6 +55,7 @@ class Verification:
             "completed": self.completed,
             "failed": self.failed,
             "emails": self.emails,
+            "notices": self.notices,
             "dead_letters": self.dead_letters,
             "problems": list(self.problems),
         }
@@ -74,7 +81,12 @@ def verify_run(
     no_reason = sorted(str(u["user_id"]) for u in failed if not u.get("failure_reason"))
     _problem(problems, no_reason, "failed without a failure_reason")
 
-    sent = Counter(address.lower() for email in emails for address in email.get("to", []))
+    by_subject: dict[str, Counter[str]] = {}
+    for email in emails:
+        addresses = by_subject.setdefault(str(email.get("subject", "")), Counter())
+        addresses.update(address.lower() for address in email.get("to", []))
+    sent = by_subject.pop(WELCOME_SUBJECT, Counter())
+    notices = by_subject.pop(NOTICE_SUBJECT, Counter())
     completed = [u for u in mine if u.get("status") == "completed"]
     completed_addresses = {_address(u) for u in completed}
     no_email = sorted(str(u["user_id"]) for u in completed if sent[_address(u)] == 0)
@@ -83,6 +95,13 @@ def verify_run(
     _problem(problems, twice, "received more than one welcome email", noun="addresses")
     stray = sorted(a for a in sent if a not in completed_addresses)
     _problem(problems, stray, "were emailed without a completed onboarding", noun="addresses")
+    registered = {_address(u) for u in by_id.values()}
+    unknown = sorted(a for a in notices if a not in registered)
+    _problem(problems, unknown, "got an already-registered notice unregistered", noun="addresses")
+    noticed_twice = sorted(a for a, n in notices.items() if n > 1)
+    _problem(problems, noticed_twice, "got more than one notice in a run", noun="addresses")
+    other = sorted(f"{subject!r}" for subject in by_subject)
+    _problem(problems, other, "were sent, neither welcome nor notice", noun="email subjects")
 
     letters = list(dead_letters)
     if letters:
@@ -92,6 +111,7 @@ def verify_run(
         completed=len(completed),
         failed=len(failed),
         emails=sum(sent.values()),
+        notices=sum(notices.values()),
         dead_letters=len(letters),
         problems=problems,
     )

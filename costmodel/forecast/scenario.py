@@ -82,10 +82,15 @@ DEFAULT_INIT_MS = Decimal(400)
 boto3 and Powertools, so the top of that range. The local run measures it (init_ms_total)."""
 MAX_INIT_MS = Decimal(10_000)
 """Lambda stops an on-demand INIT phase at 10 s (https://docs.aws.amazon.com/lambda/latest/dg/lambda-runtime-environment.html)."""
-DEFAULT_WRITE_UNITS = {"users": Decimal(5), "audit": Decimal(3)}
+DEFAULT_WRITE_UNITS = {"users": Decimal(5), "audit": Decimal(4)}
 """users: the pending row, the processing update, the welcome-email claim, its message id and
 the completed update (the row stays under 1 KB: 1 WRU each); audit: 3 appended status events
-(< 1 KB each, 1 WRU each)."""
+(< 1 KB each, 1 WRU each) plus enrich's repeat of the pending entry register already wrote (a
+failed conditional put is billed a write unit too). The per-source counters
+(``registerlimits``) take one conditional update per API request: see
+:func:`default_per_onboarding`."""
+SOURCE_COUNTER_TABLE = "registerlimits"
+"""RegisterLimitsTable's key: one write unit per ``POST /register``, admitted or not."""
 DEFAULT_STORED_BYTES = {"users": Decimal(900), "audit": Decimal(3 * 300)}
 """The completed user row (~ 900 B) and three audit events (~ 300 B each)."""
 DEFAULT_API_REQUEST_KB = Decimal("0.4")
@@ -210,7 +215,10 @@ def default_per_onboarding(
         api_request_kb=DEFAULT_API_REQUEST_KB,
         invocations=invocations,
         billed_ms={key: invocations[key] * DEFAULT_MS_PER_INVOCATION[key] for key in fns},
-        write_units={key: DEFAULT_WRITE_UNITS.get(key, ZERO) for key in stack.tables},
+        write_units={
+            key: api_requests if key == SOURCE_COUNTER_TABLE else DEFAULT_WRITE_UNITS.get(key, ZERO)
+            for key in stack.tables
+        },
         read_units={key: ZERO for key in stack.tables},
         stored_bytes={key: DEFAULT_STORED_BYTES.get(key, ZERO) for key in stack.tables},
         log_bytes=LOG_BYTES_PER_INVOCATION * sum(invocations.values())

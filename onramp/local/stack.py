@@ -47,11 +47,15 @@ from onramp.local.runtime.invoker import FunctionRuntime
 from onramp.local.streams.event_source import StreamEventSource
 from onramp.local.streams.pump import StreamPump
 
-# Template parameters for a local run: no real DNS lookups, a sender moto verifies.
+# Template parameters for a local run: no real DNS lookups, a sender moto verifies, and a
+# per-source sign-up limit no local load reaches: every local client is one source (loopback),
+# as a load test from one machine is on AWS (samconfig.toml's staging raises it the same way;
+# tests/integration/test_source_limit.py runs the template's limit itself).
 LOCAL_PARAMETERS = {
     "Stage": "local",
     "SenderEmail": "welcome@onramp.example.com",
     "LookupProvider": "fake",
+    "RegisterLimitPerSource": "1000000",
 }
 USERS_TABLE = "UsersTable"
 ConsoleRoutes = tuple[
@@ -374,7 +378,9 @@ class EmbeddedStack:
         """The finalised measurement (schema: costmodel/measurement.schema.json) of ``window``.
 
         ``window`` defaults to the stack's start until now. Onboarding outcomes come from the
-        Users table; accepted and rejected from the API's 2xx and 4xx answers.
+        Users table, accepted too (the users the window created: the API answers a retry and
+        a registered address 202 as well, and neither is a new onboarding); rejected from the
+        API's 4xx answers.
         """
         self._aws.sync()
         start, end = window or (
@@ -389,8 +395,8 @@ class EmbeddedStack:
             Window(start.timestamp(), end.timestamp()), self._specs, table_keys
         )
         statuses = totals.api.status_counts or {}
-        accepted = sum(n for code, n in statuses.items() if code.startswith("2"))
         users = self.users()
+        accepted = sum(1 for u in users if _created_within(u, start, end))
         outcomes = Counter(u.get("status") for u in users)
         reasons = Counter(u["failure_reason"] for u in users if u.get("failure_reason"))
         return Measurement.of(
@@ -454,3 +460,9 @@ class EmbeddedStack:
 
 def _serves_http(spec: FunctionSpec) -> bool:
     return any(event.get("Type") in ("HttpApi", "Api") for event in spec.events.values())
+
+
+def _created_within(user: Mapping[str, Any], start: datetime, end: datetime) -> bool:
+    """True when the user's row was created in [start, end] (``created_at``, ISO-8601)."""
+    created = user.get("created_at")
+    return isinstance(created, str) and start <= datetime.fromisoformat(created) <= end

@@ -143,6 +143,17 @@ def queue_metrics(queue_name: str) -> list[MetricSpec]:
     return [*specs, MetricSpec("dlq", "visible", "AWS/SQS", visible, "Maximum", dims)]
 
 
+def onboarding_metrics(namespace: str = "Onramp") -> list[MetricSpec]:
+    """The Lambda code's EMF counts (dimension ``service=onramp``): new users registered and
+    users provisioned. Not the API's 2xx nor SES's sends: a retry and a registered address
+    are answered 202 too, and a registered address gets a notice email."""
+    dims = (("service", "onramp"),)
+    return [
+        MetricSpec("onboardings", "registrations", namespace, "Registrations", "Sum", dims),
+        MetricSpec("onboardings", "provisions", namespace, "Provisions", "Sum", dims),
+    ]
+
+
 def ses_metrics() -> list[MetricSpec]:
     """SES sends (account- and region-wide: SES publishes no per-stack dimension)."""
     return [MetricSpec("ses", "send", "AWS/SES", "Send", "Sum")]

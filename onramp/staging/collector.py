@@ -112,7 +112,7 @@ def metric_plan(stack: Stack, functions: list[DeployedFunction]) -> list[cw.Metr
         specs += cw.queue_metrics(queue.physical_id.rstrip("/").rsplit("/", 1)[-1])
     for bucket in stack.of_type("AWS::S3::Bucket").values():
         specs += cw.bucket_metrics(bucket.physical_id)
-    return specs + cw.ses_metrics()
+    return specs + cw.onboarding_metrics() + cw.ses_metrics()
 
 
 def http_api_id(stack: Stack) -> str:
@@ -153,8 +153,8 @@ def _measurement(
     api, onboardings = _api_and_onboardings(metrics, notes)
     if onboardings.accepted == 0:
         raise UsageError(
-            f"stack {stack.name}: no accepted onboarding (API 2xx) between {iso(window.start)}"
-            f" and {iso(window.end)}, so no per-onboarding figures"
+            f"stack {stack.name}: no accepted onboarding (Registrations metric) between"
+            f" {iso(window.start)} and {iso(window.end)}, so no per-onboarding figures"
         )
     emails = metrics.count("ses", "send")
     for note in notes:
@@ -227,12 +227,14 @@ def _api_and_onboardings(
 ) -> tuple[ApiUsage, Onboardings]:
     requests = metrics.count("api", "count")
     client_errors, server_errors = metrics.count("api", "4xx"), metrics.count("api", "5xx")
-    accepted = max(requests - client_errors - server_errors, 0)
-    completed = metrics.count("ses", "send")
+    answered = max(requests - client_errors - server_errors, 0)
+    accepted = metrics.count("onboardings", "registrations")
+    completed = metrics.count("onboardings", "provisions")
     lost = metrics.count("dlq", "sent")
     notes.append(
-        "onboardings derived from metrics: accepted = API 2xx, rejected = API 4xx, completed ="
-        " SES sends (one welcome email each), lost = dead letters, failed = the rest;"
+        "onboardings derived from metrics: accepted = the Registrations metric (new users; the"
+        f" API answered {answered} 2xx, retries and registered addresses included), rejected ="
+        " API 4xx, completed = the Provisions metric, lost = dead letters, failed = the rest;"
         " API request bytes = DataProcessed (request + response: an upper bound)"
     )
     api = ApiUsage(
@@ -240,7 +242,7 @@ def _api_and_onboardings(
         requests=requests,
         metered_requests=requests,
         request_bytes_total=metrics.count("api", "data_processed"),
-        status_counts={"2xx": accepted, "4xx": client_errors, "5xx": server_errors},
+        status_counts={"2xx": answered, "4xx": client_errors, "5xx": server_errors},
         latency_ms=_distribution(metrics, "api", "latency"),
     )
     onboardings = Onboardings(

@@ -74,7 +74,7 @@ def test_a_completed_user_signs_in_and_uses_only_its_own_space(stack: EmbeddedSt
     # 1. the welcome email (ours, the only one) carries the temporary password
     [email_sent] = [m for m in stack.sent_emails() if email in json.dumps(m)]
     body = json.dumps(email_sent)
-    assert "Sign in with your email address" in body
+    assert "Sign in with the email address this message was sent to" in body
     [password] = re.findall(r"\\n    (\S+?)\\n", body)
 
     # 2. user-pool sign-in as the user does it: temporary password, then its own
@@ -128,6 +128,49 @@ def test_a_completed_user_signs_in_and_uses_only_its_own_space(stack: EmbeddedSt
     assert s3.get_object(Bucket=bucket, Key=key)["Body"].read() == b"hello"
     listed = s3.list_objects_v2(Bucket=bucket, Prefix=f"users/{user_id}/")["Contents"]
     assert {o["Key"] for o in listed} == {f"users/{user_id}/.keep", key}
+
+
+def test_the_address_proves_itself_before_its_space_can_be_used(stack: EmbeddedStack) -> None:
+    """Someone registers another person's address with a lure for a name: the answer gives
+    them nothing to sign in with, a guessed password is refused, the mailbox gets the only
+    temporary password (and no link), and that password is what signs in."""
+    victim = "grace@example.com"
+    body = json.dumps(
+        {
+            "email": victim,
+            "name": "your account is locked, verify at https://evil.example",
+            "phone": "+44 20 7946 0958",
+        }
+    )
+    request = urllib.request.Request(
+        stack.api_url + "/register",
+        data=body.encode(),
+        headers={"content-type": "application/json"},
+        method="POST",
+    )
+    with urllib.request.urlopen(request, timeout=10) as response:
+        answer = json.loads(response.read())
+    assert set(answer) == {"user_id", "status"}  # no credential, no password, no token
+    assert stack.wait_until_drained(30)
+    [user] = [u for u in stack.users() if u["user_id"] == answer["user_id"]]
+    assert user["status"] == "completed"
+    idp = aws(stack, "cognito-idp")
+    client_id = stack.resources.sign_in.clients["UserPoolClient"]
+    with pytest.raises(idp.exceptions.NotAuthorizedException):
+        idp.initiate_auth(
+            ClientId=client_id,
+            AuthFlow="USER_PASSWORD_AUTH",
+            AuthParameters={"USERNAME": victim, "PASSWORD": "Guessed-passw0rd-1"},
+        )
+    [mail] = [m for m in stack.sent_emails() if m["to"] == [victim]]
+    assert "https://" not in mail["body"] and "evil.example" not in mail["body"]
+    [password] = re.findall(r"\n    (\S+?)\n", mail["body"])
+    challenge = idp.initiate_auth(
+        ClientId=client_id,
+        AuthFlow="USER_PASSWORD_AUTH",
+        AuthParameters={"USERNAME": victim, "PASSWORD": password},
+    )
+    assert challenge["ChallengeName"] == "NEW_PASSWORD_REQUIRED"  # only the mailbox got here
 
 
 def test_onramp_smoke_against_the_embedded_stack(stack: EmbeddedStack) -> None:

@@ -1,8 +1,8 @@
 """A tiny stdlib HTTP server speaking the register API's contract, for real Locust runs.
 
-202 with a user_id for a valid JSON {email, name, phone}; 400 naming the field for bad input;
-409 for a duplicate email; 413 over 8 KB; 415 for a wrong content type; 401 without the
-expected bearer token (when one is set). Loopback only.
+202 with a user_id for a valid JSON {email, name, phone}, the same 202 for a registered email
+(the API never tells one apart); 400 naming the field for bad input; 413 over 8 KB; 415 for a
+wrong content type; 401 without the expected bearer token (when one is set). Loopback only.
 """
 
 from __future__ import annotations
@@ -69,9 +69,7 @@ class FakeRegisterApi:
             return 400, {"error": "invalid email", "field": "email"}
         user_id = str(uuid.uuid5(uuid.NAMESPACE_URL, fields["email"].lower()))
         with self._lock:
-            if user_id in self.accepted:
-                return 409, {"error": "already registered", "field": "email"}
-            self.accepted[user_id] = fields["email"]
+            self.accepted.setdefault(user_id, fields["email"])
         return 202, {"user_id": user_id, "status": "pending"}
 
     def count(self, status: int) -> None:

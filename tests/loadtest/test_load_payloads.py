@@ -105,7 +105,7 @@ def test_each_bad_kind_is_really_bad(kind: str) -> None:
 def test_expected_statuses_follow_the_api_contract() -> None:
     assert EXPECTED_STATUSES[VALID] == {202}
     assert EXPECTED_STATUSES["disallowed_domain"] == {202}  # rejected later, at enrichment
-    assert EXPECTED_STATUSES["duplicate"] == {409}
+    assert EXPECTED_STATUSES["duplicate"] == {202}  # the registered address's answer is a new one's
     assert EXPECTED_STATUSES["oversized"] == {413}
     assert EXPECTED_STATUSES["invalid_email"] == EXPECTED_STATUSES["missing_field"] == {400, 422}
 

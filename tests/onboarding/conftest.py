@@ -28,6 +28,8 @@ ENVIRONMENT = {
     "AWS_SESSION_TOKEN": "testing",
     "USERS_TABLE": "onramp-test-users",
     "AUDIT_TABLE": "onramp-test-audit",
+    "REGISTER_LIMITS_TABLE": "onramp-test-register-limits",
+    "REGISTER_LIMIT_PER_SOURCE": "1000",
     "USER_SPACES_BUCKET": "onramp-test-userspaces",
     "USER_POOL_ID": "",  # set per test: moto generates the pool id
     "SENDER_EMAIL": "welcome@onramp.example.com",
@@ -127,6 +129,12 @@ def _create_resources(account: Account) -> None:
             {"AttributeName": "user_id", "AttributeType": "S"},
             {"AttributeName": "event_id", "AttributeType": "S"},
         ],
+        BillingMode="PAY_PER_REQUEST",
+    )
+    account.dynamodb.create_table(
+        TableName=ENVIRONMENT["REGISTER_LIMITS_TABLE"],
+        KeySchema=[{"AttributeName": "source", "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": "source", "AttributeType": "S"}],
         BillingMode="PAY_PER_REQUEST",
     )
     for bucket in (ENVIRONMENT["USER_SPACES_BUCKET"], ENVIRONMENT["DATA_LAKE_BUCKET"]):

@@ -2,6 +2,7 @@
 
 import json
 
+from onboarding.adapters.mailer import NOTICE_SUBJECT, WELCOME_SUBJECT
 from onboarding.handlers import datalake, enrich, provision, register
 from onboarding_events import VALID_BODY, api_request, stream_event, stream_record
 
@@ -10,7 +11,7 @@ REGISTRATIONS = [
     ({**VALID_BODY, "email": "grace@example.org", "name": "Grace Hopper"}, 202),
     ({**VALID_BODY, "email": "linus@example.net", "phone": "+1 555 555 5555"}, 202),
     ({**VALID_BODY, "email": "eve@blocked.example"}, 202),
-    ({**VALID_BODY, "email": "ADA@EXAMPLE.COM"}, 409),
+    ({**VALID_BODY, "email": "ADA@EXAMPLE.COM"}, 202),  # registered: the same answer
     ({**VALID_BODY, "phone": "not a phone"}, 400),
 ]
 
@@ -56,9 +57,11 @@ def test_pipeline_end_to_end_with_redelivery(aws, lambda_context, monkeypatch, l
         ("grace@example.org", "completed", None),
         ("linus@example.net", "failed", "invalid_phone"),
     ]
-    assert sorted(m.destinations["ToAddresses"][0] for m in aws.sent_emails()) == [
-        "ada@example.com",
-        "grace@example.org",
+    sent = sorted((m.subject, m.destinations["ToAddresses"][0]) for m in aws.sent_emails())
+    assert sent == [  # delivered twice: still one welcome each, and one notice to Ada
+        (WELCOME_SUBJECT, "ada@example.com"),
+        (WELCOME_SUBJECT, "grace@example.org"),
+        (NOTICE_SUBJECT, "ada@example.com"),  # the second registration of her address
     ]
     assert len(aws.pool_users()) == 2
     assert len(aws.keys("onramp-test-userspaces")) == 2

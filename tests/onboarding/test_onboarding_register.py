@@ -3,6 +3,7 @@
 import json
 
 import pytest
+from onboarding.adapters.clients import client
 from onboarding.domain.identity import user_id_for
 from onboarding.handlers import register
 from onboarding_events import VALID_BODY, api_request, emitted_metrics
@@ -40,14 +41,110 @@ def test_unsafe_correlation_header_falls_back_to_request_id(aws, lambda_context)
     assert aws.user(body["user_id"])["correlation_id"] == "BxR7tgQ6oAMEJrw="
 
 
-def test_same_email_in_another_case_is_a_409_and_no_second_user(aws, lambda_context):
-    assert call(api_request(), lambda_context)[0] == 202
+def test_a_registered_address_gets_the_answer_a_new_one_gets(aws, lambda_context):
+    """OWASP's guidance on account enumeration: the same status and body for a registered
+    address as for a new one; the stored user is not changed, only a notice is asked for."""
+    new_status, new_body, new_response = call(api_request(), lambda_context)
     again = {**VALID_BODY, "email": "ADA.LOVELACE@example.COM", "name": "Someone Else"}
-    status, body, _ = call(api_request(again), lambda_context)
-    assert (status, body["field"]) == (409, "email")
-    users = aws.users()
-    assert len(users) == 1
-    assert users[0]["name"] == VALID_BODY["name"]
+    status, body, response = call(api_request(again), lambda_context)
+    assert (status, body) == (new_status, new_body) == (202, body)
+    assert set(response["headers"]) == set(new_response["headers"])
+    [user] = aws.users()
+    assert (user["name"], user["status"]) == (VALID_BODY["name"], "pending")
+    assert set(user["notice"]) == {"requested_at", "until"}
+
+
+def write_calls(lambda_context, bodies):
+    """The AWS operations the last registration of ``bodies`` made, in order."""
+    calls: list[str] = []
+    events = client("dynamodb").meta.events
+    record = lambda model, **_: calls.append(model.name)  # noqa: E731
+    for body in bodies[:-1]:
+        call(api_request(body), lambda_context)
+    events.register("before-call.dynamodb", record)
+    try:
+        assert call(api_request(bodies[-1]), lambda_context)[0] == 202
+    finally:
+        events.unregister("before-call.dynamodb", record)
+    return calls
+
+
+def test_new_retried_and_registered_addresses_make_the_same_aws_calls(aws, lambda_context):
+    """Timing as far as practical: each answer costs one counter update, one conditional put
+    and one more conditional write, so the three differ by no extra round trip."""
+    other = {**VALID_BODY, "name": "Someone Else"}
+    new = write_calls(lambda_context, [VALID_BODY])
+    aws.dynamodb.delete_item(
+        TableName="onramp-test-users", Key={"user_id": {"S": user_id_for(VALID_BODY["email"])}}
+    )
+    retried = write_calls(lambda_context, [VALID_BODY, VALID_BODY])
+    registered = write_calls(lambda_context, [VALID_BODY, other])
+    assert new == retried == ["UpdateItem", "PutItem", "PutItem"]
+    assert registered == ["UpdateItem", "PutItem", "UpdateItem"]
+
+
+def test_the_notice_is_asked_for_at_most_once_a_day(aws, lambda_context):
+    call(api_request(), lambda_context)
+    for name in ("Eve One", "Eve Two", "Eve Three"):
+        assert call(api_request({**VALID_BODY, "name": name}), lambda_context)[0] == 202
+    [user] = aws.users()
+    first = user["notice"]
+    assert call(api_request({**VALID_BODY, "name": "Eve Four"}), lambda_context)[0] == 202
+    assert aws.users()[0]["notice"] == first  # still the first request: bounded
+
+
+def test_a_failed_address_gets_no_notice(aws, lambda_context):
+    _, body, _ = call(api_request(), lambda_context)
+    aws.dynamodb.update_item(
+        TableName="onramp-test-users",
+        Key={"user_id": {"S": body["user_id"]}},
+        UpdateExpression="SET #s = :f",
+        ExpressionAttributeNames={"#s": "status"},
+        ExpressionAttributeValues={":f": {"S": "failed"}},
+    )
+    assert call(api_request({**VALID_BODY, "name": "Eve"}), lambda_context)[0] == 202
+    assert "notice" not in aws.users()[0]
+
+
+def test_a_retry_after_the_onboarding_moved_on_still_answers_pending(aws, lambda_context):
+    """The answer never carries the stored status (a completed user would tell itself)."""
+    _, first, _ = call(api_request(), lambda_context)
+    aws.dynamodb.update_item(
+        TableName="onramp-test-users",
+        Key={"user_id": {"S": first["user_id"]}},
+        UpdateExpression="SET #s = :c",
+        ExpressionAttributeNames={"#s": "status"},
+        ExpressionAttributeValues={":c": {"S": "completed"}},
+    )
+    assert call(api_request(), lambda_context)[:2] == (202, first)
+
+
+def test_over_the_per_source_limit_is_a_429_with_a_json_body(aws, lambda_context, monkeypatch):
+    monkeypatch.setenv("REGISTER_LIMIT_PER_SOURCE", "2")
+    for index in range(2):
+        body = {**VALID_BODY, "email": f"user{index}@example.com"}
+        assert call(api_request(body), lambda_context)[0] == 202
+    status, body, response = call(
+        api_request({**VALID_BODY, "email": "u3@example.com"}), lambda_context
+    )
+    assert status == 429
+    assert body["field"] == "source" and body["error"].startswith("source: too many")
+    assert response["headers"]["Content-Type"] == "application/json"
+    assert 1 <= int(response["headers"]["Retry-After"]) <= 3600
+    assert len(aws.users()) == 2  # nothing written for the refused one
+    other = api_request({**VALID_BODY, "email": "u4@example.com"})
+    other["requestContext"]["http"]["sourceIp"] = "198.51.100.9"
+    assert call(other, lambda_context)[0] == 202  # another source has its own count
+
+
+def test_an_ipv6_client_counts_per_64(aws, lambda_context, monkeypatch):
+    monkeypatch.setenv("REGISTER_LIMIT_PER_SOURCE", "1")
+    statuses = []
+    for index, address in enumerate(("2001:db8:5:6::1", "2001:db8:5:6:ffff::2", "2001:db8:5:7::1")):
+        event = api_request({**VALID_BODY, "email": f"v6-{index}@example.com"})
+        event["requestContext"]["http"]["sourceIp"] = address
+        statuses.append(call(event, lambda_context)[0])
+    assert statuses == [202, 429, 202]
 
 
 def test_a_retried_registration_gets_the_same_answer_and_no_second_user(aws, lambda_context):

@@ -1,6 +1,8 @@
 """The demo's verdict: each broken invariant is named, a clean run has none."""
 
-from onramp.verify import verify_run
+from onboarding.adapters import mailer
+
+from onramp.verify import NOTICE_SUBJECT, WELCOME_SUBJECT, verify_run
 
 
 def user(uid: str, status: str, reason: str | None = None) -> dict:
@@ -10,8 +12,35 @@ def user(uid: str, status: str, reason: str | None = None) -> dict:
     return item
 
 
-def email(uid: str) -> dict:
-    return {"to": [f"{uid}@example.com"], "subject": "Welcome"}
+def email(uid: str, subject: str = WELCOME_SUBJECT) -> dict:
+    return {"to": [f"{uid}@example.com"], "subject": subject}
+
+
+def test_the_subjects_are_the_lambda_codes() -> None:
+    """The verdict tells the two emails apart by the subjects the Lambda code sends."""
+    assert (WELCOME_SUBJECT, NOTICE_SUBJECT) == (mailer.WELCOME_SUBJECT, mailer.NOTICE_SUBJECT)
+
+
+def test_one_notice_to_a_registered_address_is_fine_and_not_a_welcome() -> None:
+    users = [user("a", "completed")]
+    verdict = verify_run(["a"], users, [email("a"), email("a", NOTICE_SUBJECT)], [])
+    assert verdict.ok, verdict.problems
+    assert (verdict.emails, verdict.notices) == (1, 1)
+
+
+def test_notices_twice_or_to_strangers_and_unknown_emails_are_named() -> None:
+    users = [user("a", "completed")]
+    emails = [
+        email("a"),
+        email("a", NOTICE_SUBJECT),
+        email("a", NOTICE_SUBJECT),
+        email("stranger", NOTICE_SUBJECT),
+        email("a", "Your account is locked"),
+    ]
+    text = "\n".join(verify_run(["a"], users, emails, []).problems)
+    assert "got more than one notice in a run: a@example.com" in text
+    assert "got an already-registered notice unregistered: stranger@example.com" in text
+    assert "neither welcome nor notice: 'Your account is locked'" in text
 
 
 def test_clean_run_has_no_problem() -> None:

@@ -65,9 +65,12 @@ def test_error_schema_is_the_rejection_body(spec: dict[str, Any]) -> None:
 
 def test_responses_cover_every_status_the_handler_answers(spec: dict[str, Any]) -> None:
     operation = spec["paths"]["/register"]["post"]
-    assert {"202", "400", "409", "413", "415"} <= set(operation["responses"])
+    assert {"202", "400", "413", "415", "429"} <= set(operation["responses"])
+    assert "409" not in operation["responses"]  # a registered address gets a new one's 202
     accepted = spec["components"]["schemas"]["RegistrationAccepted"]
-    # pending the first time; a retried registration is answered with the current status.
-    assert accepted["properties"]["status"]["enum"] == [str(status) for status in Status]
+    # always pending: the stored status would tell a registered address from a new one
+    assert accepted["properties"]["status"]["enum"] == [str(Status.PENDING)]
+    over = operation["responses"]["429"]["content"]["application/json"]["schema"]["oneOf"]
+    assert {"$ref": "#/components/schemas/Error"} in over
     rejected = spec["components"]["responses"]["Rejected"]["description"]
     assert f"{MAX_BODY_BYTES} bytes" in rejected

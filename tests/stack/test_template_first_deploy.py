@@ -99,9 +99,22 @@ def retained(resource: dict[str, Any]) -> bool:
     )
 
 
+@pytest.mark.parametrize("table", ["UsersTable", "AuditTable"])
+def test_the_tables_outlive_a_stack_delete_and_a_replacement(
+    sam_template: dict[str, Any], table: str
+) -> None:
+    """The users (every onboarded customer) and the audit trail survive ``sam delete`` and an
+    update that would replace the table: CloudFormation's DeletionPolicy attribute does not
+    apply to a replaced resource, UpdateReplacePolicy does (AWS CloudFormation User Guide,
+    "DeletionPolicy attribute" and "UpdateReplacePolicy attribute")."""
+    resource = sam_template["Resources"][table]
+    assert resource["DeletionPolicy"] == "Retain"
+    assert resource["UpdateReplacePolicy"] == "Retain"
+
+
 def test_no_retained_resource_has_a_fixed_name(sam_template: dict[str, Any]) -> None:
     kept = {k: r for k, r in sam_template["Resources"].items() if retained(r)}
-    assert "AuditTable" in kept  # compliance: the audit trail outlives the stack
+    assert {"AuditTable", "UsersTable"} <= kept.keys()  # the audit trail and every user
     assert {k: names_fixed_by_the_stack(r) for k, r in kept.items()} == {k: {} for k in kept}
 
 

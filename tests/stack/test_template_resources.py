@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fnmatch
 import json
 from typing import Any
 
@@ -110,8 +111,9 @@ def test_stream_event_sources_are_bounded_and_dead_lettered(
     assert "MaximumBatchingWindowInSeconds" in props
     destination = props["DestinationConfig"]["OnFailure"]["Destination"]
     assert destination == {"Fn::GetAtt": ["DeadLetterQueue", "Arn"]}
-    [only_filter] = props["FilterCriteria"]["Filters"]
-    assert isinstance(json.loads(only_filter["Pattern"]), dict)
+    filters = props["FilterCriteria"]["Filters"]
+    assert 1 <= len(filters) <= 5  # Lambda's default quota: 5 filters per event source mapping
+    assert all(isinstance(json.loads(f["Pattern"]), dict) for f in filters)
 
 
 @pytest.mark.parametrize("data_lake", [False, True])
@@ -163,13 +165,100 @@ def test_audit_table_is_keyed_by_user_and_event_and_denies_changes(
     assert {"dynamodb:UpdateItem", "dynamodb:DeleteItem"} <= set(deny["Action"])
 
 
-def test_audit_table_grants_are_put_only(resources: dict[str, dict[str, Any]]) -> None:
-    audit_arn = {"Fn::GetAtt": ["AuditTable", "Arn"]}
-    for role in of_type(resources, "AWS::IAM::Role").values():
-        for policy in role["Properties"].get("Policies", []):
-            for statement in policy["PolicyDocument"]["Statement"]:
-                if statement["Resource"] == audit_arn:
-                    assert statement["Action"] == "dynamodb:PutItem"
+# Every DynamoDB action that changes or removes an existing item (DynamoDB API reference:
+# BatchWriteItem carries DeleteRequest too; PartiQL's UPDATE and DELETE statements are
+# dynamodb:PartiQLUpdate and dynamodb:PartiQLDelete; a transaction's Update and Delete are
+# authorised as UpdateItem and DeleteItem).
+ITEM_CHANGING_ACTIONS = (
+    "dynamodb:UpdateItem",
+    "dynamodb:DeleteItem",
+    "dynamodb:BatchWriteItem",
+    "dynamodb:PartiQLUpdate",
+    "dynamodb:PartiQLDelete",
+)
+AUDIT_ARN = "arn:aws:dynamodb:us-east-1:123456789012:table/st-audit-1"
+
+
+def audit_changing_grants(resources: dict[str, dict[str, Any]]) -> list[tuple[str, str]]:
+    """(resource, action) for every Allow anywhere in ``resources`` that lets its holder change
+    or delete an audit entry: an item-changing action (wildcards expanded) on a resource that
+    names the audit table, is ``*``, or is an ARN pattern the audit table's ARN matches."""
+    found = []
+    for logical_id, resource in resources.items():
+        for statement in iam_statements(resource):
+            targets = as_list(statement.get("Resource", []))
+            if statement.get("Effect") != "Allow" or not any(map(covers_audit, targets)):
+                continue
+            for action in as_list(statement.get("Action", [])):
+                found += [
+                    (logical_id, changing)
+                    for changing in ITEM_CHANGING_ACTIONS
+                    if fnmatch.fnmatchcase(changing.lower(), str(action).lower())
+                ]
+    return found
+
+
+def covers_audit(resource: Any) -> bool:
+    """True when a policy resource names the audit table or a pattern its ARN matches."""
+    if "AuditTable" in json.dumps(resource):
+        return True
+    return isinstance(resource, str) and fnmatch.fnmatchcase(AUDIT_ARN, resource)
+
+
+def iam_statements(node: Any) -> list[dict[str, Any]]:
+    """Every policy statement anywhere in ``node``."""
+    if isinstance(node, dict):
+        own = node["Statement"] if isinstance(node.get("Statement"), list) else []
+        return own + [s for value in node.values() for s in iam_statements(value)]
+    if isinstance(node, list):
+        return [s for value in node for s in iam_statements(value)]
+    return []
+
+
+def as_list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else [value]
+
+
+def test_no_role_may_change_or_delete_an_audit_entry(
+    resources: dict[str, dict[str, Any]],
+) -> None:
+    """Append-only for real: no role or policy of the stack grants an item-changing action on
+    the audit table (PutItem, conditional on a new key in the code, is the only write)."""
+    assert audit_changing_grants(resources) == []
+    writers = [
+        logical_id
+        for logical_id, resource in of_type(resources, "AWS::IAM::Role").items()
+        for statement in iam_statements(resource)
+        if "AuditTable" in json.dumps(statement.get("Resource"))
+    ]
+    assert writers  # the check above looked at real grants
+
+
+@pytest.mark.parametrize(
+    ("action", "resource"),
+    [
+        ("dynamodb:UpdateItem", {"Fn::GetAtt": ["AuditTable", "Arn"]}),
+        ("dynamodb:*", {"Fn::GetAtt": ["AuditTable", "Arn"]}),
+        ("dynamodb:DeleteItem", "arn:aws:dynamodb:us-east-1:123456789012:table/st-audit-*"),
+        ("dynamodb:BatchWriteItem", {"Fn::Sub": "${AuditTable.Arn}"}),
+        ("dynamodb:Partiql*", {"Fn::GetAtt": ["AuditTable", "Arn"]}),
+    ],
+)
+def test_the_audit_grant_check_can_fail(action: str, resource: Any) -> None:
+    """Control: a role granting one of these is reported."""
+    role = {
+        "Type": "AWS::IAM::Role",
+        "Properties": {
+            "Policies": [
+                {
+                    "PolicyDocument": {
+                        "Statement": [{"Effect": "Allow", "Action": action, "Resource": resource}]
+                    }
+                }
+            ]
+        },
+    }
+    assert audit_changing_grants({"BadRole": role})
 
 
 def test_user_spaces_bucket_is_private_encrypted_and_tls_only(

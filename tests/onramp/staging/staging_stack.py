@@ -130,3 +130,5 @@ def put_load_test_metrics(aws: AwsSession, stack: DeployedStack, at: datetime) -
     queue = {"QueueName": stack.resources["DeadLetterQueue"].rsplit("/", 1)[-1]}
     put("AWS/SQS", [_datum("NumberOfMessagesSent", queue, 2, at)])
     put("AWS/SES", [_datum("Send", {}, 85, at)])
+    service = {"service": "onramp"}  # the Lambda code's EMF counts
+    put("Onramp", [_datum("Registrations", service, 90, at), _datum("Provisions", service, 85, at)])

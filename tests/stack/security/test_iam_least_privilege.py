@@ -166,7 +166,8 @@ def test_the_code_reader_sees_what_the_handlers_call(package_calls: PackageCalls
     """Control: the reader finds the adapters' calls through the handlers' call chains."""
     register = {call.action for call in package_calls.aws_calls("register")}
     provision = {call.action for call in package_calls.aws_calls("provision")}
-    assert register == {"dynamodb:PutItem"}
+    # the pending row and its audit entry; the notice request and the source's counter
+    assert register == {"dynamodb:PutItem", "dynamodb:UpdateItem"}
     assert {
         "s3:PutObject",
         "cognito-idp:AdminCreateUser",

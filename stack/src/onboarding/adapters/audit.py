@@ -1,8 +1,11 @@
 """The append-only audit log (``AUDIT_TABLE``): one item per status change, expiring by TTL.
 
 The sort key is deterministic per status (``status.audit_event_id``) and the put is
-conditional on ``attribute_not_exists``, so a retried write never duplicates an entry and
-never overwrites one: the table stays append-only even under redelivery.
+conditional on :data:`NEW_ENTRY` (neither key attribute exists: no item has this key), so a
+retried write never duplicates an entry and never overwrites one: the table stays
+append-only even under redelivery. No role of the stack may update or delete an entry
+(tests/stack/test_template_resources.py); what "immutable" does and does not mean here:
+docs/security.md, "The audit trail".
 """
 
 from typing import Any
@@ -14,6 +17,8 @@ from onboarding.domain.clock import epoch_seconds, now_iso
 from onboarding.domain.status import FailureReason, Status, audit_event_id
 
 SECONDS_PER_DAY = 86_400
+NEW_ENTRY = "attribute_not_exists(user_id) AND attribute_not_exists(event_id)"
+"""The condition of every audit put: no entry has this key yet (both key attributes absent)."""
 
 
 class AuditLog:
@@ -47,7 +52,7 @@ class AuditLog:
             client("dynamodb").put_item(
                 TableName=self.name,
                 Item=to_item(entry),
-                ConditionExpression="attribute_not_exists(event_id)",
+                ConditionExpression=NEW_ENTRY,
             )
         except Exception as error:
             if is_condition_failure(error):

@@ -35,6 +35,21 @@ def audit_ttl_days() -> int:
     return int(os.environ.get("AUDIT_TTL_DAYS", "400"))
 
 
+def register_limits_table() -> str:
+    """``REGISTER_LIMITS_TABLE``: the per-source sign-up counters."""
+    return required("REGISTER_LIMITS_TABLE")
+
+
+def register_limit_per_source() -> int:
+    """``REGISTER_LIMIT_PER_SOURCE``: sign-up requests one source may make per window (10)."""
+    return max(1, int(os.environ.get("REGISTER_LIMIT_PER_SOURCE", "10")))
+
+
+def register_limit_window_s() -> int:
+    """``REGISTER_LIMIT_WINDOW_S``: the window of that limit, in seconds (default 3600)."""
+    return max(1, int(os.environ.get("REGISTER_LIMIT_WINDOW_S", "3600")))
+
+
 def record_threads() -> int:
     """``RECORD_THREADS``: users a stream batch processes at once (default 10, at least 1)."""
     return max(1, int(os.environ.get("RECORD_THREADS", "10")))

@@ -117,6 +117,46 @@ class UsersTable:
         condition = f"{expression.path('welcome_email.token')} = {expression.value(token)}"
         return self._conditional_update(user_id, f"REMOVE {claim}", condition, expression)
 
+    def request_notice(self, user_id: str, notice: dict[str, str], now: str) -> bool:
+        """Set ``notice`` on a registered, not failed user unless a notice was requested and
+        its interval (``notice.until``) has not passed by ``now``; False when nothing was
+        written (bounded, or no such user)."""
+        expression = Expression()
+        update = expression.set_clause({"notice": notice})
+        field = expression.path("notice")
+        condition = (
+            f"attribute_exists({expression.path('user_id')}) AND "
+            f"{expression.path('status')} <> {expression.value('failed')} AND "
+            f"(attribute_not_exists({field}) OR "
+            f"{expression.path('notice.until')} < {expression.value(now)})"
+        )
+        return self._conditional_update(user_id, update, condition, expression)
+
+    def claim_notice(self, user_id: str, requested_at: str, token: str) -> bool:
+        """Take the notice requested at ``requested_at`` for this caller; False when it was
+        taken already or replaced by a newer request."""
+        expression = Expression()
+        update = expression.set_clause({"notice.token": token})
+        condition = (
+            f"{expression.path('notice.requested_at')} = {expression.value(requested_at)} AND "
+            f"attribute_not_exists({expression.path('notice.token')})"
+        )
+        return self._conditional_update(user_id, update, condition, expression)
+
+    def record_notice(self, user_id: str, token: str, fields: dict[str, Any]) -> bool:
+        """Add ``fields`` (message id and sent_at, or the SES error) to this caller's notice."""
+        expression = Expression()
+        update = expression.set_clause({f"notice.{k}": v for k, v in fields.items()})
+        condition = f"{expression.path('notice.token')} = {expression.value(token)}"
+        return self._conditional_update(user_id, update, condition, expression)
+
+    def release_notice(self, user_id: str, token: str) -> bool:
+        """Drop this caller's claim (after a transient send failure) so a retry can send."""
+        expression = Expression()
+        claim = expression.path("notice.token")
+        condition = f"{claim} = {expression.value(token)}"
+        return self._conditional_update(user_id, f"REMOVE {claim}", condition, expression)
+
 
 def _item_as_it_was(error: Exception) -> dict[str, Any] | None:
     """The item a failed conditional write returned (ReturnValuesOnConditionCheckFailure)."""

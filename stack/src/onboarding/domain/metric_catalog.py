@@ -19,7 +19,7 @@ from onboarding.domain.status import FailureReason
 
 COUNT = "Count"
 MILLISECONDS = "Milliseconds"
-REJECTION_STATUSES = ("400", "409", "413", "415")
+REJECTION_STATUSES = ("400", "413", "415", "429")
 """The 4xx answers of ``POST /register`` (onboarding.handlers.register)."""
 FUNCTION_DIMENSION = "FunctionName"
 """Same name and value as AWS/Lambda's dimension: the Lambda function's name."""

@@ -15,13 +15,17 @@ from onboarding.domain.validation import Email, InvalidField, screen_registratio
 
 
 class RequestRejected(Exception):
-    """A request the API answers with ``status`` and ``{"error": message, "field": field}``."""
+    """A request the API answers with ``status`` and ``{"error": message, "field": field}``
+    (plus ``headers``, e.g. ``Retry-After``)."""
 
-    def __init__(self, status: int, field: str, message: str) -> None:
+    def __init__(
+        self, status: int, field: str, message: str, headers: dict[str, str] | None = None
+    ) -> None:
         super().__init__(f"{field}: {message}")
         self.status = status
         self.field = field
         self.message = message
+        self.headers = headers or {}
 
     def as_body(self) -> dict[str, str]:
         """The JSON error body."""

@@ -107,14 +107,37 @@ def normalise_phone(raw: str) -> Phone:
     return Phone(e164=e164, region=phonenumbers.region_code_for_number(number))
 
 
+_LINK_LIKE = re.compile(
+    r"[^\W_][\w+.-]*://\S*"  # scheme://anything (https, ftp, data...)
+    r"|\bwww\.\S*"  # www.anything
+    r"|\S+@\S+"  # an email address (mailto: included)
+    r"|(?:[^\W_][\w-]*[.\u3002\uff0e\uff61])+[^\W\d_]{2,}\b\S*",  # a host: evil.example
+    re.IGNORECASE,
+)
+"""Also the dots IDNA reads as label separators (U+3002, U+FF0E, U+FF61, UTS #46)."""
+
+
+def strip_links(text: str) -> str:
+    """``text`` without URLs, host names and email addresses (mail clients turn each into a
+    link), whitespace collapsed: what a caller typed can never become a link in an email.
+
+    >>> strip_links("your account is locked, verify at https://evil.example")
+    'your account is locked, verify at'
+    >>> strip_links("Ada www.evil.example evil.example/x a@evil.example Lovelace")
+    'Ada Lovelace'
+    """
+    return _WHITESPACE_RUN.sub(" ", _LINK_LIKE.sub(" ", text)).strip()
+
+
 def clean_name(raw: str) -> str:
-    """NFC-normalise, strip and collapse whitespace; the result must contain a letter.
+    """NFC-normalise, strip links (:func:`strip_links`), collapse whitespace; the result must
+    contain a letter.
 
     >>> clean_name("  Ada \\u00a0 Lovelace ")
     'Ada Lovelace'
     """
     screen_text("name", raw, NAME_MAX_CHARS)
-    name = _WHITESPACE_RUN.sub(" ", unicodedata.normalize("NFC", raw)).strip()
+    name = strip_links(unicodedata.normalize("NFC", raw))
     if not any(unicodedata.category(char).startswith("L") for char in name):
         raise InvalidField("name", "must contain at least one letter")
     return name

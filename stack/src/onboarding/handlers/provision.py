@@ -1,5 +1,7 @@
 """Provision (DynamoDB stream: users that became ``processing``): S3 prefix, the sign-in user
-in the Cognito user pool, welcome email, then ``completed``.
+in the Cognito user pool, welcome email, then ``completed``. The same records (and those of
+the event source's second filter) also carry the already-registered notice a registration
+of a registered address asked for: :mod:`onboarding.handlers.notice` sends it first.
 
 No IAM call at all: access to the prefix comes from the stack's one UserSpaceRole, scoped by
 the session's principal tag ``user_id`` (:mod:`onboarding.adapters.accounts`). Idempotent step by
@@ -39,6 +41,7 @@ from onboarding.domain.email_claim import ClaimState, claim_state, lease_end, ne
 from onboarding.domain.lake import lake_row
 from onboarding.domain.metric_catalog import PROVISIONS
 from onboarding.domain.status import FailureReason, Status
+from onboarding.handlers.notice import send_requested_notice
 from onboarding.handlers.stream import partial_batch_handler, user_in_status
 
 RESERVE_S = 10.0
@@ -131,12 +134,18 @@ def _reject(
 
 @tracer.capture_method
 def provision_record(record: DynamoDBRecord, lambda_context: LambdaContext | None = None) -> None:
-    """Provision one processing user (a no-op for any other status)."""
+    """Send a requested already-registered notice (:mod:`onboarding.handlers.notice`), then
+    provision the user if the record is its move to ``processing`` (a no-op otherwise)."""
+    users = UsersTable()
+    send_requested_notice(record, users)
+    old = record.dynamodb.old_image if record.dynamodb else None
+    if old and old.get("status") != Status.PENDING:
+        return  # a later change of a processing user: its move to processing provisions it
     user = user_in_status(record, Status.PROCESSING)
     if user is None:
         return
     user_id = user["user_id"]
-    spaces, users, audit = UserSpaces(), UsersTable(), AuditLog()
+    spaces, audit = UserSpaces(), AuditLog()
     spaces.ensure_prefix(user_id)
     try:
         with _EMAIL_STEP:
