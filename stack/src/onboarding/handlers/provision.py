@@ -133,8 +133,13 @@ def _reject(
 def provision_record(record: DynamoDBRecord, lambda_context: LambdaContext | None = None) -> None:
     """Provision one processing user (a no-op for any other status)."""
     user = user_in_status(record, Status.PROCESSING)
-    if user is None:
-        return
+    if user is not None:
+        provision_user(user, lambda_context)
+
+
+def provision_user(user: dict[str, Any], lambda_context: LambdaContext | None = None) -> None:
+    """Provision a processing user, given its item (a stream image, or the table's item when
+    the sweeper re-drives it): the same claim, so never a second email."""
     user_id = user["user_id"]
     spaces, users, audit = UserSpaces(), UsersTable(), AuditLog()
     spaces.ensure_prefix(user_id)
