@@ -20,7 +20,7 @@ Stream records expire after 24 hours ("In DynamoDB Streams, there is a 24 hour l
 retention": ``TrimmedDataAccessException``, DynamoDB Streams API reference): an expired range
 (or a shard that no longer exists) cannot name its users, so the replay re-drives from the
 Users table instead: the users the sparse in-flight index holds in the function's status
-(from its filter) and created before the batch's last record arrived, each as the record
+(from its filter) and created before the dead letter was written, each as the record
 the stream would have delivered, built from the item as it is now (``INSERT`` for
 ``pending``, ``MODIFY`` from ``pending`` for ``processing``), through the same invocation.
 A user the function did not move on is named in the report (``unsettled=``) and the message
@@ -55,7 +55,7 @@ IN_FLIGHT_INDEX = "InFlightIndex"
 IN_FLIGHT_ATTRIBUTE = "in_flight"
 """The Users table's sparse index of users in flight (docs/architecture.md; the template's)."""
 ARRIVAL_MARGIN_S = 2
-"""A user registers a moment before its record arrives on the stream (clocks, rounding)."""
+"""Clock differences between the function that wrote the user and Lambda's failure record."""
 SWEEP_INPUT_KEY = "scheduled_time"
 EXPIRED_ERRORS = (
     "TrimmedDataAccessException",
@@ -186,7 +186,7 @@ def replay_message(
         records = None
         report.detail = f"{code}: the stream records expired (24 h); re-driven from the table"
     if records is None:
-        stuck = _from_table(target, table, stream_arn, filters, info, report)
+        stuck = _from_table(target, table, stream_arn, filters, record, report)
     else:
         stuck = _still_stuck(target, table, stream_arn, filters, records, report)
     if not stuck:
@@ -233,14 +233,15 @@ def _from_table(
     table: str,
     stream_arn: str,
     filters: list[dict[str, Any]],
-    info: dict[str, Any],
+    failure: dict[str, Any],
     report: MessageReport,
 ) -> list[dict[str, Any]]:
     """Records rebuilt from the table for the users the expired batch may have held: in flight
-    in a status the function's filter admits, created before its last record arrived."""
-    arrived = str(info.get("approximateArrivalOfLastRecord") or "")
+    in a status the function's filter admits, created before the dead letter was written
+    (its ``timestamp``; the batch's records were all on the stream by then)."""
+    written = str(failure.get("timestamp") or "")
     try:
-        before = datetime.fromisoformat(arrived.replace("Z", "+00:00"))
+        before = datetime.fromisoformat(written.replace("Z", "+00:00"))
     except ValueError:
         before = datetime.now(UTC)
     cutoff = (before + timedelta(seconds=ARRIVAL_MARGIN_S)).isoformat(timespec="milliseconds")
