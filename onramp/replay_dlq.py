@@ -245,7 +245,7 @@ def _from_table(
     except ValueError:
         before = datetime.now(UTC)
     cutoff = (before + timedelta(seconds=ARRIVAL_MARGIN_S)).isoformat(timespec="milliseconds")
-    stuck = []
+    stuck: list[dict[str, Any]] = []
     for status in _filtered_statuses(filters):
         for key in _in_flight_keys(target.dynamodb, table, status, cutoff):
             item = target.dynamodb.get_item(TableName=table, Key=key, ConsistentRead=True)
