@@ -46,6 +46,11 @@ def fast_get_records(app: WsgiApp, retention: StreamRetention) -> WsgiApp:
         if target == GET_SHARD_ITERATOR_TARGET:
             if _below_trim_point(request, retention):
                 return _answer(start_response, "400 Bad Request", TRIMMED)
+            horizon = None
+            if request.get("ShardIteratorType") == "TRIM_HORIZON":
+                horizon = retention.trim_horizon(str(request.get("StreamArn", "")))
+            if horizon is not None:  # the oldest record still in the shard
+                return _answer(start_response, "200 OK", {"ShardIterator": horizon})
             return app(environ, start_response)
         iterator = retention.iterator(request.get("ShardIterator", ""))
         if iterator is None:

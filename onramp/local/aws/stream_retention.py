@@ -123,6 +123,20 @@ class StreamRetention:
         """True when ``sequence`` of ``table``'s stream is below the 24-hour trim point."""
         return sequence < self._expired_below.get(table, 0)
 
+    def trim_horizon(self, stream_arn: str) -> str | None:
+        """A TRIM_HORIZON iterator at the oldest record not expired, once records have expired
+        (None before: moto's own answers then)."""
+        table = table_name(stream_arn)
+        with self._lock:
+            if table not in self._expired_below:
+                return None
+            shard = self._backend.dynamodb.get_table(table).stream_shard
+            at = ShardIterator(
+                self._backend, shard, "AT_SEQUENCE_NUMBER", self._expired_below[table]
+            )
+            self._backend.shard_iterators[at.arn] = at
+            return str(at.arn)
+
     def iterator(self, arn: str) -> ShardIterator | None:
         """The live iterator of that ARN, if any."""
         return self._backend.shard_iterators.get(arn)
