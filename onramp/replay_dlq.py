@@ -128,17 +128,19 @@ def replay_dead_letters(target: ReplayTarget, dry_run: bool = False) -> list[Mes
 
     Every received message that is not deleted is made visible again, also when the run is
     interrupted (an exception, Ctrl-C), so the next replay sees it at once."""
-    reports, held = [], []
+    reports: list[MessageReport] = []
+    held: list[str] = []
     try:
-        for message in _receive_all(target):  # each stays invisible until the run ends
-            held.append(message["ReceiptHandle"])
-            report = replay_message(target, message["Body"], message["MessageId"], dry_run)
-            if report.done and not dry_run:
-                target.sqs.delete_message(
-                    QueueUrl=target.queue_url, ReceiptHandle=message["ReceiptHandle"]
-                )
-                held.pop()
-            reports.append(report)
+        for batch in _receive_all(target):  # each stays invisible until the run ends
+            held += [message["ReceiptHandle"] for message in batch]
+            for message in batch:
+                report = replay_message(target, message["Body"], message["MessageId"], dry_run)
+                if report.done and not dry_run:
+                    target.sqs.delete_message(
+                        QueueUrl=target.queue_url, ReceiptHandle=message["ReceiptHandle"]
+                    )
+                    held.remove(message["ReceiptHandle"])
+                reports.append(report)
     finally:
         for receipt in held:  # visible again (a dry run leaves all as found)
             target.sqs.change_message_visibility(
@@ -329,7 +331,8 @@ def invoke_result(function_error: str, payload: Any) -> InvokeResult:
     return InvokeResult(True)
 
 
-def _receive_all(target: ReplayTarget) -> Iterator[dict[str, Any]]:
+def _receive_all(target: ReplayTarget) -> Iterator[list[dict[str, Any]]]:
+    """The queue's messages, a received batch at a time (each hidden for the run)."""
     while True:
         messages = target.sqs.receive_message(
             QueueUrl=target.queue_url,
@@ -339,7 +342,7 @@ def _receive_all(target: ReplayTarget) -> Iterator[dict[str, Any]]:
         ).get("Messages", [])
         if not messages:
             return
-        yield from messages
+        yield messages
 
 
 def _read_range(
