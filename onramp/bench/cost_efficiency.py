@@ -194,7 +194,10 @@ def explain(measured: Scenario, floor: Scenario, measurement: dict[str, Any]) ->
     m, f = measured.per, floor.per
     why: dict[LineKey, str] = {}
     arch = {key: fn.architecture for key, fn in measured.stack.functions.items()}
+    scheduled = measured.stack.scheduled_runs or {}
     for key, fn in measured.stack.functions.items():
+        if key in scheduled:  # a schedule's runs are fixed: no variable line to explain
+            continue
         calls = m.invocations.get(key, 0.0)
         ms = m.billed_ms.get(key, 0.0) / calls if calls else 0.0
         why[("lambda", key, "requests")] = (
@@ -209,7 +212,8 @@ def explain(measured: Scenario, floor: Scenario, measurement: dict[str, Any]) ->
         block = measurement["dynamodb"].get(table, {})
         why[("dynamodb", table, "write_request_units")] = (
             f"{units:.2f} WRU/onboarding vs {f.write_units[table]:.2f} (largest item "
-            f"{block.get('max_item_bytes', 0)} B; extra conditional writes: email claim, retries)"
+            f"{block.get('max_item_bytes', 0)} B; extra conditional writes: email claim, retries; "
+            "the in-flight index's entry)"
         )
     log_lines = ", ".join(
         f"{key} {fn['log_bytes'] / fn['invocations']:.0f} B"
