@@ -157,10 +157,11 @@ class LocalScheduler:
         if self.schedules:
             self._thread.start()
 
-    def stop(self) -> None:
-        """Stop; an invocation under way finishes first."""
+    def stop(self, wait: bool = True) -> None:
+        """Stop; an invocation under way finishes first (``wait``) or is left to the runtime
+        closing its worker."""
         self._stop.set()
-        if self._thread.is_alive():
+        if wait and self._thread.is_alive():
             self._thread.join()
 
     def trigger(self, logical_id: str) -> Invocation:

@@ -199,7 +199,7 @@ class EmbeddedStack:
             self._api.stop()
             self._api = None
         if self.scheduler is not None:
-            self.scheduler.stop()
+            self.scheduler.stop(wait=not at_once)
         for pump in self._pumps:
             pump.stop(wait=not at_once)
         if at_once:
