@@ -179,7 +179,12 @@ class LocalScheduler:
                 return
             schedule = self.schedules[logical_id]
             due[logical_id] += schedule.interval_s / self._speedup
-            self._fire(schedule, datetime.now(UTC))
+            try:
+                self._fire(schedule, datetime.now(UTC))
+            except RuntimeError:
+                if self._stop.is_set():
+                    return  # stopped at once: the runtime closed under the invocation
+                raise
 
     def _fire(self, schedule: LocalSchedule, scheduled: datetime) -> Invocation:
         runtime = self._runtimes[schedule.function_key]
