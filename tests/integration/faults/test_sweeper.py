@@ -41,7 +41,22 @@ def started(faults: list[str], **kwargs) -> EmbeddedStack:
     return EmbeddedStack(faults=FaultPlan.parse(faults, seed=3), **kwargs)
 
 
-def test_expired_records_and_a_killed_step_end_settled_by_the_sweeper(capsys):
+def judged_stuck_users_alarm(sweep, run_dir):
+    """StuckUsersAlarm judged on the sweep's EMF output, as `onramp demo` judges a run."""
+    import pandas as pd
+
+    from kernel.sam_template import DEFAULT_TEMPLATE
+    from onramp.alarms import judge_alarms, read_metrics
+    from onramp.demo import write_metrics_csv
+
+    write_metrics_csv([sweep], run_dir / "metrics.csv")
+    calls = pd.DataFrame(columns=["function", "start", "duration_ms", "billed_ms", "outcome"])
+    checks = judge_alarms(DEFAULT_TEMPLATE, calls, read_metrics(run_dir), dead_letters=0)
+    [check] = [c for c in checks if c.alarm == "StuckUsersAlarm"]
+    return check
+
+
+def test_expired_records_and_a_killed_step_end_settled_by_the_sweeper(capsys, tmp_path):
     """Provision crashes once and is throttled for good: every user is dead-lettered in
     processing; a day passes (the stream trims the records); the sweeper completes them."""
     faults = ["crash:function=provision,service=s3,operation=PutObject,times=1", THROTTLED_POOL]
@@ -58,6 +73,9 @@ def test_expired_records_and_a_killed_step_end_settled_by_the_sweeper(capsys):
         sweep = stack.scheduler.trigger("SweeperSchedule")
         assert sweep.outcome == "ok", sweep.value
         assert sweep.value["stuck"] == accepted and sweep.value["redriven"] == accepted
+        stuck_alarm = judged_stuck_users_alarm(sweep, tmp_path)
+        assert (stuck_alarm.value, stuck_alarm.samples) == (accepted, 1)  # the sweep's own EMF
+        assert stuck_alarm.state == "ok"  # one period: it takes three in a row to fire
         assert stack.wait_until_drained(timeout=DRAIN_TIMEOUT_S)
         after = snapshot(stack, accepted)
         assert after.by_status() == {"completed": accepted}
