@@ -2,10 +2,13 @@
 
 Each ``AWS::CloudWatch::Alarm`` of the template (conditions judged on the run's parameters)
 is evaluated as CloudWatch does: datapoints in clock-aligned periods of its ``Period``, the
-statistic of each period against the threshold, ``EvaluationPeriods`` of 1 firing on one
-breaching period. The run supplies the metrics: Lambda's ``Duration``, ``Errors`` and
+statistic of each period against the threshold, firing on ``DatapointsToAlarm`` breaching
+periods among ``EvaluationPeriods`` consecutive ones (a period without data not breaching,
+as ``TreatMissingData: notBreaching`` says; other missing-data rules with more than one
+period are not modelled). The run supplies the metrics: Lambda's ``Duration``, ``Errors`` and
 ``Invocations`` from invocations.csv, the handlers' own EMF metrics (``RecordProcessingTime``,
-``RecordFailures``) from metrics.csv, the dead-letter queue's depth from the verdict. An
+``RecordFailures``, the sweeper's ``StuckUsers``) from metrics.csv, the dead-letter queue's
+depth from the verdict. An
 anomaly-detection alarm needs CloudWatch's model trained on weeks of the metric: a local run
 cannot judge it, and says so.
 
@@ -75,7 +78,7 @@ class AlarmCheck:
             return "not judged"
         if self.fires:
             return "FIRES"
-        return "indicative breach" if self.breached else "ok"
+        return "indicative breach" if self.breached and self.indicative else "ok"
 
     def row(self) -> dict[str, Any]:
         """The check as a table row / JSON object."""
@@ -117,7 +120,10 @@ def _judge(logical_id: str, props: Mapping[str, Any], source: _RunMetrics) -> Al
     compare = COMPARISONS.get(str(props.get("ComparisonOperator")))
     if "ANOMALY_DETECTION_BAND" in json.dumps(props.get("Metrics", [])):
         return _no_value(base, threshold, "anomaly band: needs a model of weeks of data", False)
-    if compare is None or threshold is None or int(props.get("EvaluationPeriods", 1)) != 1:
+    evaluation = int(props.get("EvaluationPeriods", 1))
+    needed = int(props.get("DatapointsToAlarm", evaluation))
+    missing = str(props.get("TreatMissingData", "missing"))
+    if compare is None or threshold is None or (evaluation > 1 and missing != "notBreaching"):
         return _no_value(base, threshold, "this alarm's evaluation is not modelled", False)
     if "Metrics" in props:
         periods = _rate_periods(props["Metrics"], source)
@@ -132,12 +138,16 @@ def _judge(logical_id: str, props: Mapping[str, Any], source: _RunMetrics) -> Al
     statistic = str(props.get("ExtendedStatistic", ""))
     few = statistic.startswith("p")
     measured = [(v, n) for v, n in values if not (few and n < INDICATIVE_BELOW)]
-    fires = any(compare(v, threshold) for v, n in measured)
+    breaching = {p for p, (v, n) in periods.items() if (v, n) in measured and compare(v, threshold)}
+    fires = _m_of_n(breaching, needed, evaluation)
     # the worst period: a measured breach first, else the highest over (or nearest) the line
     value, samples = max(
         values, key=lambda p: (fires and p in measured, compare(p[0], threshold), p[0])
     )
     indicative = few and samples < INDICATIVE_BELOW
+    note = f"{statistic} of {samples} samples: indicative" if indicative else ""
+    if evaluation > 1 and breaching and not fires:
+        note = f"{len(breaching)} breaching period(s); fires on {needed} of {evaluation} in a row"
     return AlarmCheck(
         **base,
         threshold=threshold,
@@ -147,7 +157,16 @@ def _judge(logical_id: str, props: Mapping[str, Any], source: _RunMetrics) -> Al
         breached=bool(compare(value, threshold)),
         fires=fires,
         indicative=bool(indicative),
-        note=f"{statistic} of {samples} samples: indicative" if indicative else "",
+        note=note,
+    )
+
+
+def _m_of_n(breaching: set[int], needed: int, evaluation: int) -> bool:
+    """CloudWatch's "M out of N": ``needed`` breaching periods among ``evaluation`` consecutive
+    ones; a period with no datapoint is not breaching (TreatMissingData notBreaching)."""
+    return any(
+        sum(1 for p in range(start, start + evaluation) if p in breaching) >= needed
+        for start in {p - offset for p in breaching for offset in range(evaluation)}
     )
 
 
@@ -217,6 +236,8 @@ class _RunMetrics:
         dimensions = {d["Name"]: d["Value"] for d in metric.get("Dimensions", [])}
         if namespace == "AWS/SQS" and name == "ApproximateNumberOfMessagesVisible":
             return [(0.0, float(self._dead_letters))]
+        if "FunctionName" not in dimensions:  # a custom metric of the stack as a whole
+            return self._custom_points(str(namespace), str(name), dimensions)
         function = _function_key(dimensions.get("FunctionName"))
         if function is None:
             return None
@@ -233,6 +254,20 @@ class _RunMetrics:
             (self._metrics["function"] == function)
             & (self._metrics["namespace"] == namespace)
             & (self._metrics["metric"] == name)
+        ]
+        moments = rows["start"].map(pd.Timestamp.timestamp).to_numpy(dtype=float)
+        return list(zip(moments, rows["value"].to_numpy(dtype=float), strict=True))
+
+    def _custom_points(
+        self, namespace: str, name: str, dimensions: dict[str, Any]
+    ) -> list[tuple[float, float]] | None:
+        """EMF values of any function with exactly these dimensions (the sweeper's StuckUsers)."""
+        if not namespace or namespace.startswith("AWS/"):
+            return None
+        rows = self._metrics[
+            (self._metrics["namespace"] == namespace)
+            & (self._metrics["metric"] == name)
+            & (self._metrics["dimensions"] == dimensions_text(tuple(dimensions.items())))
         ]
         moments = rows["start"].map(pd.Timestamp.timestamp).to_numpy(dtype=float)
         return list(zip(moments, rows["value"].to_numpy(dtype=float), strict=True))

@@ -16,17 +16,34 @@ For each message, the replay:
 4. deletes the message only when the invocation succeeded with no ``batchItemFailures``
    (or nothing was left to replay); otherwise the message stays, visible again.
 
-Stream records expire after 24 hours: an expired range (``TrimmedDataAccessException``, or
-a shard that no longer exists) cannot name its users, and the message is kept and reported.
+Stream records expire after 24 hours ("In DynamoDB Streams, there is a 24 hour limit on data
+retention": ``TrimmedDataAccessException``, DynamoDB Streams API reference): an expired range
+(or a shard that no longer exists) cannot name its users, so the replay re-drives from the
+Users table instead: the users the sparse in-flight index holds in the function's status
+(from its filter) and created before the dead letter was written, each as the record
+the stream would have delivered, built from the item as it is now (``INSERT`` for
+``pending``, ``MODIFY`` from ``pending`` for ``processing``), through the same invocation.
+A user the function did not move on is named in the report (``unsettled=``) and the message
+is kept.
 Why invoke rather than re-touch the item: the enrich filter admits only ``INSERT pending``,
 which a rewrite of an existing item can never produce.
+
+A message from a missed or failed sweep (Scheduler's or Lambda's dead-letter event: the
+sweep's own input, ``scheduled_time``...) needs no replay: the next sweep does its work.
+
+Messages another replay holds (received, not yet deleted or released: an interrupted or a
+concurrent run) are invisible here; :func:`in_flight_messages` counts them
+(``ApproximateNumberOfMessagesNotVisible``) so the command can say so and fail.
 """
 
 from __future__ import annotations
 
 import json
+import time
+import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from onramp.local.streams.event_filter import passes
@@ -34,6 +51,12 @@ from onramp.local.streams.event_source import lambda_record
 
 VISIBILITY_TIMEOUT_S = 900  # hides received messages for the whole run; kept ones are released
 EMPTY_PAGES_LIMIT = 3
+IN_FLIGHT_INDEX = "InFlightIndex"
+IN_FLIGHT_ATTRIBUTE = "in_flight"
+"""The Users table's sparse index of users in flight (docs/architecture.md; the template's)."""
+ARRIVAL_MARGIN_S = 2
+"""Clock differences between the function that wrote the user and Lambda's failure record."""
+SWEEP_INPUT_KEY = "scheduled_time"
 EXPIRED_ERRORS = (
     "TrimmedDataAccessException",
     "ResourceNotFoundException",
@@ -74,42 +97,65 @@ class MessageReport:
     message_id: str
     function_arn: str = ""
     batch: str = ""
-    outcome: str = ""  # replayed | nothing-to-replay | would-replay | expired | failed | unreadable
+    outcome: str = ""
+    """replayed | replayed-from-table | nothing-to-replay | would-replay | missed-sweep |
+    expired | failed | unreadable"""
     replayed: list[str] = field(default_factory=list)
     skipped: dict[str, str] = field(default_factory=dict)  # user id -> its current status
+    unsettled: list[str] = field(default_factory=list)  # replayed, still in flight after it
     detail: str = ""
 
     @property
     def done(self) -> bool:
         """True when the message was settled (and deleted unless a dry run)."""
-        return self.outcome in ("replayed", "nothing-to-replay", "would-replay")
+        return self.outcome in DONE
 
     def line(self) -> str:
         """One human line."""
         users = f" users={','.join(self.replayed)}" if self.replayed else ""
         skipped = f" skipped={len(self.skipped)}" if self.skipped else ""
+        unsettled = f" unsettled={','.join(self.unsettled)}" if self.unsettled else ""
         detail = f" ({self.detail})" if self.detail else ""
         function = self.function_arn.rsplit(":", 1)[-1]
-        return f"{self.outcome}: {function} {self.batch}{users}{skipped}{detail}"
+        return f"{self.outcome}: {function} {self.batch}{users}{skipped}{unsettled}{detail}"
+
+
+DONE = ("replayed", "replayed-from-table", "nothing-to-replay", "would-replay", "missed-sweep")
 
 
 def replay_dead_letters(target: ReplayTarget, dry_run: bool = False) -> list[MessageReport]:
-    """Replay every message of the queue (once each); the per-message reports."""
-    reports, kept = [], []
-    for message in _receive_all(target):  # each stays invisible until the run ends
-        report = replay_message(target, message["Body"], message["MessageId"], dry_run)
-        if report.done and not dry_run:
-            target.sqs.delete_message(
-                QueueUrl=target.queue_url, ReceiptHandle=message["ReceiptHandle"]
+    """Replay every message of the queue (once each); the per-message reports.
+
+    Every received message that is not deleted is made visible again, also when the run is
+    interrupted (an exception, Ctrl-C), so the next replay sees it at once."""
+    reports: list[MessageReport] = []
+    held: list[str] = []
+    try:
+        for batch in _receive_all(target):  # each stays invisible until the run ends
+            held += [message["ReceiptHandle"] for message in batch]
+            for message in batch:
+                report = replay_message(target, message["Body"], message["MessageId"], dry_run)
+                if report.done and not dry_run:
+                    target.sqs.delete_message(
+                        QueueUrl=target.queue_url, ReceiptHandle=message["ReceiptHandle"]
+                    )
+                    held.remove(message["ReceiptHandle"])
+                reports.append(report)
+    finally:
+        for receipt in held:  # visible again (a dry run leaves all as found)
+            target.sqs.change_message_visibility(
+                QueueUrl=target.queue_url, ReceiptHandle=receipt, VisibilityTimeout=0
             )
-        else:
-            kept.append(message["ReceiptHandle"])
-        reports.append(report)
-    for receipt in kept:  # visible again for the next replay (a dry run leaves all as found)
-        target.sqs.change_message_visibility(
-            QueueUrl=target.queue_url, ReceiptHandle=receipt, VisibilityTimeout=0
-        )
     return reports
+
+
+def in_flight_messages(target: ReplayTarget) -> int:
+    """Messages of the queue received by someone and neither deleted nor released yet
+    (``ApproximateNumberOfMessagesNotVisible``: another replay's, or an interrupted one's)."""
+    attributes = target.sqs.get_queue_attributes(
+        QueueUrl=target.queue_url, AttributeNames=["ApproximateNumberOfMessagesNotVisible"]
+    )["Attributes"]
+    return int(attributes.get("ApproximateNumberOfMessagesNotVisible", 0))
 
 
 def replay_message(
@@ -119,6 +165,10 @@ def replay_message(
     report = MessageReport(message_id)
     try:
         record = json.loads(body)
+        if isinstance(record, dict) and SWEEP_INPUT_KEY in record:
+            report.outcome = "missed-sweep"
+            report.detail = f"sweep of {record[SWEEP_INPUT_KEY]}: the next sweep does its work"
+            return report
         info = record["DDBStreamBatchInfo"]
         report.function_arn = str(record["requestContext"]["functionArn"])
         stream_arn, shard = str(info["streamArn"]), str(info["shardId"])
@@ -127,17 +177,45 @@ def replay_message(
         report.outcome, report.detail = "unreadable", f"not a stream failure record: {error}"
         return report
     report.batch = f"{shard} {first}..{last}"
+    filters = target.filters(report.function_arn, stream_arn)
+    table = target.table or stream_arn.split(":table/", 1)[-1].split("/", 1)[0]
     try:
         records = list(_read_range(target.streams, stream_arn, shard, first, last))
     except Exception as error:  # botocore ClientError: the range is gone
         code = getattr(error, "response", {}).get("Error", {}).get("Code", "")
         if code not in EXPIRED_ERRORS:
             raise
-        report.outcome = "expired"
-        report.detail = f"{code}: stream records expire after 24 h; the users are not named"
+        records = None
+        report.detail = f"{code}: the stream records expired (24 h); re-driven from the table"
+    if records is None:
+        stuck = _from_table(target, table, stream_arn, filters, record, report)
+    else:
+        stuck = _still_stuck(target, table, stream_arn, filters, records, report)
+    if not stuck:
+        report.outcome = "nothing-to-replay"
         return report
-    filters = target.filters(report.function_arn, stream_arn)
-    table = target.table or stream_arn.split(":table/", 1)[-1].split("/", 1)[0]
+    if dry_run:
+        report.outcome = "would-replay"
+        return report
+    result = target.invoke(report.function_arn, {"Records": stuck})
+    report.unsettled = _unsettled(target.dynamodb, table, stuck)
+    if records is None:
+        report.outcome = "replayed-from-table" if result.ok and not report.unsettled else "failed"
+    else:
+        report.outcome = "replayed" if result.ok else "failed"
+    report.detail = "; ".join(d for d in (report.detail, result.detail) if d)
+    return report
+
+
+def _still_stuck(
+    target: ReplayTarget,
+    table: str,
+    stream_arn: str,
+    filters: list[dict[str, Any]],
+    records: list[dict[str, Any]],
+    report: MessageReport,
+) -> list[dict[str, Any]]:
+    """The range's records that pass the filters and whose user is still where they left it."""
     stuck = []
     for raw in records:
         payload = lambda_record(raw, stream_arn, target.region).payload
@@ -149,16 +227,97 @@ def replay_message(
             report.replayed.append(user_id)
         else:
             report.skipped[user_id] = status or "missing"
-    if not stuck:
-        report.outcome = "nothing-to-replay"
-        return report
-    if dry_run:
-        report.outcome = "would-replay"
-        return report
-    result = target.invoke(report.function_arn, {"Records": stuck})
-    report.outcome = "replayed" if result.ok else "failed"
-    report.detail = result.detail
-    return report
+    return stuck
+
+
+def _from_table(
+    target: ReplayTarget,
+    table: str,
+    stream_arn: str,
+    filters: list[dict[str, Any]],
+    failure: dict[str, Any],
+    report: MessageReport,
+) -> list[dict[str, Any]]:
+    """Records rebuilt from the table for the users the expired batch may have held: in flight
+    in a status the function's filter admits, created before the dead letter was written
+    (its ``timestamp``; the batch's records were all on the stream by then)."""
+    written = str(failure.get("timestamp") or "")
+    try:
+        before = datetime.fromisoformat(written.replace("Z", "+00:00"))
+    except ValueError:
+        before = datetime.now(UTC)
+    cutoff = (before + timedelta(seconds=ARRIVAL_MARGIN_S)).isoformat(timespec="milliseconds")
+    stuck: list[dict[str, Any]] = []
+    for status in _filtered_statuses(filters):
+        for key in _in_flight_keys(target.dynamodb, table, status, cutoff):
+            item = target.dynamodb.get_item(TableName=table, Key=key, ConsistentRead=True)
+            image = item.get("Item") or {}
+            if image.get("status", {}).get("S") != status:
+                continue  # it moved on since the index saw it
+            payload = lambda_record(
+                _as_stream_record(image, key, len(stuck)), stream_arn, target.region
+            ).payload
+            if passes(filters, payload):
+                stuck.append(payload)
+                report.replayed.append(key["user_id"]["S"])
+    return stuck
+
+
+def _filtered_statuses(filters: list[dict[str, Any]]) -> list[str]:
+    """The ``NewImage.status`` values the function's filter patterns admit."""
+    statuses: list[str] = []
+    for pattern in filters:
+        status = pattern.get("dynamodb", {}).get("NewImage", {}).get("status", {}).get("S", [])
+        statuses += [s for s in status if isinstance(s, str) and s not in statuses]
+    return statuses
+
+
+def _in_flight_keys(dynamodb: Any, table: str, status: str, cutoff: str) -> Iterator[dict]:
+    """Keys of the users in ``status`` created before ``cutoff`` (the sparse in-flight index)."""
+    arguments: dict[str, Any] = {
+        "TableName": table,
+        "IndexName": IN_FLIGHT_INDEX,
+        "KeyConditionExpression": "#f = :s AND created_at < :c",
+        "ExpressionAttributeNames": {"#f": IN_FLIGHT_ATTRIBUTE},
+        "ExpressionAttributeValues": {":s": {"S": status}, ":c": {"S": cutoff}},
+    }
+    while True:
+        page = dynamodb.query(**arguments)
+        for item in page.get("Items", []):
+            yield {"user_id": item["user_id"]}
+        if "LastEvaluatedKey" not in page:
+            return
+        arguments["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+
+def _as_stream_record(image: dict[str, Any], key: dict[str, Any], index: int) -> dict[str, Any]:
+    """The stream record (boto3's shape) that would have brought ``image`` to its function:
+    an INSERT of a pending user, a MODIFY from pending of a processing one."""
+    dynamodb: dict[str, Any] = {
+        "Keys": key,
+        "NewImage": image,
+        "SequenceNumber": str(index + 1),
+        "StreamViewType": "NEW_AND_OLD_IMAGES",
+        "ApproximateCreationDateTime": time.time(),
+    }
+    event = "INSERT"
+    if image.get("status", {}).get("S") != "pending":
+        event = "MODIFY"
+        dynamodb["OldImage"] = {**image, "status": {"S": "pending"}}
+    return {"eventID": uuid.uuid4().hex, "eventName": event, "dynamodb": dynamodb}
+
+
+def _unsettled(dynamodb: Any, table: str, replayed: list[dict[str, Any]]) -> list[str]:
+    """The replayed users the function did not move on: still in the status it was given
+    (an enriched user is then on its way through the stream to provision, so it counts as
+    settled by enrich)."""
+    unsettled = []
+    for payload in replayed:
+        keys = payload["dynamodb"]["Keys"]
+        item = dynamodb.get_item(TableName=table, Key=keys, ConsistentRead=True).get("Item") or {}
+        if item.get("status", {}).get("S") == payload["dynamodb"]["NewImage"]["status"]["S"]:
+            unsettled.append(keys.get("user_id", {}).get("S", json.dumps(keys)))
+    return unsettled
 
 
 def invoke_result(function_error: str, payload: Any) -> InvokeResult:
@@ -172,7 +331,8 @@ def invoke_result(function_error: str, payload: Any) -> InvokeResult:
     return InvokeResult(True)
 
 
-def _receive_all(target: ReplayTarget) -> Iterator[dict[str, Any]]:
+def _receive_all(target: ReplayTarget) -> Iterator[list[dict[str, Any]]]:
+    """The queue's messages, a received batch at a time (each hidden for the run)."""
     while True:
         messages = target.sqs.receive_message(
             QueueUrl=target.queue_url,
@@ -182,7 +342,7 @@ def _receive_all(target: ReplayTarget) -> Iterator[dict[str, Any]]:
         ).get("Messages", [])
         if not messages:
             return
-        yield from messages
+        yield messages
 
 
 def _read_range(

@@ -82,15 +82,41 @@ DEFAULT_INIT_MS = Decimal(400)
 boto3 and Powertools, so the top of that range. The local run measures it (init_ms_total)."""
 MAX_INIT_MS = Decimal(10_000)
 """Lambda stops an on-demand INIT phase at 10 s (https://docs.aws.amazon.com/lambda/latest/dg/lambda-runtime-environment.html)."""
+INDEX_WRITES_PER_ONBOARDING = Decimal(4)
+"""The sparse in-flight index (``InFlightIndex``, keys only, well under 1 KB an entry): the
+pending put adds the user's entry (1), the move to processing changes its key (delete + put,
+2), settling removes it (1). DynamoDB developer guide, "Global secondary indexes", writes:
+"If an update to the table changes the value of an indexed key attribute (from A to B), two
+writes are required"; an item without the index key costs the index nothing
+(https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/GSI.html)."""
 DEFAULT_WRITE_UNITS = {"users": Decimal(5), "audit": Decimal(4)}
 """users: the pending row, the processing update, the welcome-email claim, its message id and
-the completed update (the row stays under 1 KB: 1 WRU each); audit: 3 appended status events
+the completed update (the row stays under 1 KB: 1 WRU each), plus the in-flight index's
+:data:`INDEX_WRITES_PER_ONBOARDING` when the table has it; audit: 3 appended status events
 (< 1 KB each, 1 WRU each) plus enrich's repeat of the pending entry register already wrote (a
 failed conditional put is billed a write unit too). The per-source counters
 (``registerlimits``) take one conditional update per API request: see
 :func:`default_per_onboarding`."""
 SOURCE_COUNTER_TABLE = "registerlimits"
 """RegisterLimitsTable's key: one write unit per ``POST /register``, admitted or not."""
+INDEX_ENTRY_BYTES = Decimal(100 + 120)
+"""Stored bytes of one in-flight index entry: DynamoDB's 100 bytes of index overhead plus
+the keys (``in_flight``, ``created_at``, ``user_id``: names and values, ~120 B)."""
+IN_FLIGHT_SECONDS = Decimal(5)
+"""How long a user is in flight (registered to settled): a few seconds locally and on AWS.
+Little's law: the index holds rate x this many entries on average, so its storage is a few
+kilobytes at any volume, priced (it rounds to nothing) rather than left out."""
+SECONDS_PER_MONTH = 730 * 3600
+SCHEDULED_MS_PER_RUN = Decimal(100)
+"""One sweep with nothing stuck: two index queries and its log lines (a re-drive adds a
+stream function's work, rare by design)."""
+SCHEDULED_INIT_MS_PER_RUN = DEFAULT_INIT_MS
+"""Every sweep is taken as a cold start: an environment idle for 5 minutes is often gone."""
+SCHEDULED_READ_UNITS_PER_RUN = Decimal(1)
+"""Two index queries (pending, processing), each at least one 4 KB read unit, halved as an
+index query is eventually consistent."""
+SCHEDULED_LOG_BYTES_PER_RUN = Decimal(1000)
+"""START/END/REPORT (~300 B), the "swept" line (~450 B) and the StuckUsers EMF blob (~250 B)."""
 DEFAULT_STORED_BYTES = {"users": Decimal(900), "audit": Decimal(3 * 300)}
 """The completed user row (~ 900 B) and three audit events (~ 300 B each)."""
 DEFAULT_API_REQUEST_KB = Decimal("0.4")
@@ -216,8 +242,13 @@ def default_per_onboarding(
         invocations=invocations,
         billed_ms={key: invocations[key] * DEFAULT_MS_PER_INVOCATION[key] for key in fns},
         write_units={
-            key: api_requests if key == SOURCE_COUNTER_TABLE else DEFAULT_WRITE_UNITS.get(key, ZERO)
-            for key in stack.tables
+            key: (
+                api_requests
+                if key == SOURCE_COUNTER_TABLE
+                else DEFAULT_WRITE_UNITS.get(key, ZERO)
+                + (INDEX_WRITES_PER_ONBOARDING if table.indexes else ZERO)
+            )
+            for key, table in stack.tables.items()
         },
         read_units={key: ZERO for key in stack.tables},
         stored_bytes={key: DEFAULT_STORED_BYTES.get(key, ZERO) for key in stack.tables},
@@ -348,14 +379,30 @@ def monthly_quantities(
     log_gb = users * per.log_bytes / GIB
     init_ms = per.init_ms or {}
     q: dict[tuple[str, str, str], Any] = {(api, "api", "requests"): users * per.api_requests}
+    fixed = _fixed_in(users)
+    scheduled = {key: fixed(runs) for key, runs in (stack.scheduled_runs or {}).items()}
     for key in stack.functions:
+        if key in scheduled:  # time-driven, not per onboarding: a fixed part of the bill
+            runs = scheduled[key]
+            q[("lambda", key, "requests")] = runs
+            q[("lambda", key, "billed_ms_total")] = runs * fixed(SCHEDULED_MS_PER_RUN)
+            q[("lambda", key, "init_ms_total")] = runs * fixed(SCHEDULED_INIT_MS_PER_RUN)
+            continue
         q[("lambda", key, "requests")] = users * per.invocations.get(key, 0)
         q[("lambda", key, "billed_ms_total")] = users * per.billed_ms.get(key, 0)
         q[("lambda", key, "init_ms_total")] = users * init_ms.get(key, 0)
+    sweeps = sum(scheduled.values(), fixed(ZERO))
+    log_gb = log_gb + sweeps * fixed(SCHEDULED_LOG_BYTES_PER_RUN) / GIB
     for key, table in stack.tables.items():
         storage_gb = stored * per.stored_bytes.get(key, 0) / GIB
+        if table.indexes:  # the sparse in-flight index: only users in flight (Little's law)
+            in_flight = users * fixed(IN_FLIGHT_SECONDS) / SECONDS_PER_MONTH
+            storage_gb = storage_gb + in_flight * fixed(INDEX_ENTRY_BYTES) / GIB
         q[("dynamodb", key, "write_request_units")] = users * per.write_units.get(key, 0)
-        q[("dynamodb", key, "read_request_units")] = users * per.read_units.get(key, 0)
+        reads = users * per.read_units.get(key, 0)
+        if table.indexes:
+            reads = reads + sweeps * fixed(SCHEDULED_READ_UNITS_PER_RUN)
+        q[("dynamodb", key, "read_request_units")] = reads
         q[("dynamodb", key, "storage_gb")] = storage_gb
         q[("dynamodb", key, "pitr_gb")] = storage_gb if table.pitr else 0 * storage_gb
     q[("ses", "welcome", "recipients")] = users * per.emails
@@ -365,15 +412,19 @@ def monthly_quantities(
     q[("cloudwatch", "ops", "alarm_metrics")] = stack.alarm_metrics
     q[("cloudwatch", "ops", "anomaly_alarms")] = stack.anomaly_alarms
     q[("cloudwatch", "ops", "high_resolution_alarm_metrics")] = stack.high_resolution_alarm_metrics
-    q[("cloudwatch", "ops", "custom_metrics")] = metric_months(stack.custom_metric_series, users)
+    every_hour = stack.every_hour_metric_series
+    q[("cloudwatch", "ops", "custom_metrics")] = (
+        metric_months(stack.custom_metric_series - every_hour, users) + every_hour
+    )
     q[("cloudwatch", "ops", "log_ingest_gb")] = log_gb
     q[("cloudwatch", "ops", "log_storage_gb")] = log_gb * log_retention_days(stack) / DAYS_PER_MONTH
     for index, queue in enumerate(stack.queues):
         q[("sqs", queue, "requests")] = users * per.sqs_requests * (1 if index == 0 else 0)
     traced = [key for key, fn in stack.functions.items() if fn.tracing]
     q[("xray", "lambda", "traces_recorded")] = (
-        users * sum(per.invocations.get(key, 0) for key in traced) * TRACED_SHARE
-    )
+        users * sum(per.invocations.get(key, 0) for key in traced if key not in scheduled)
+        + sum((runs for key, runs in scheduled.items() if key in traced), fixed(ZERO))
+    ) * TRACED_SHARE
     q[("budgets", "monthly", "action_enabled_budgets")] = stack.action_budgets
     if stack.user_pool_plan:
         before = stored - users
@@ -381,6 +432,13 @@ def monthly_quantities(
         earlier = before * per.pool_users * per.sign_in_share
         q[("cognito", "users", f"mau_{stack.user_pool_plan}")] = users * per.pool_users + earlier
     return q
+
+
+def _fixed_in(users: Any) -> Callable[[Decimal], Any]:
+    """Turns a Decimal constant into the number type of ``users`` (float for numpy arrays)."""
+    if isinstance(users, Decimal | int):
+        return lambda value: value
+    return float
 
 
 def log_retention_days(stack: StackSpec) -> int:

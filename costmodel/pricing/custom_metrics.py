@@ -11,7 +11,9 @@ https://aws.amazon.com/cloudwatch/pricing/): a series with no datapoint in a mon
 nothing, so the fixed bill at zero traffic carries none. With onboardings spread over the
 month's 730 hours as a Poisson process, an hour has data when it has at least one onboarding,
 a share of ``1 - exp(-users / 730)``; every series is priced at that share, an upper bound
-for the rarer ones (failures of one reason, one rejection status).
+for the rarer ones (failures of one reason, one rejection status). The catalog's
+``every_hour`` series (the sweeper's ``StuckUsers``, emitted by every scheduled sweep, zero
+included) have data in every hour whatever the traffic: a full metric-month each, fixed.
 
 Example::
 
@@ -62,6 +64,16 @@ def catalog_series(specs: Iterable[FunctionSpec]) -> int:
         streams = [s for s in stream_functions(specs) if s.code_dir == code_dir]
         total += int(catalog.series_count(len(streams)))
     return total
+
+
+def catalog_every_hour_series(specs: Iterable[FunctionSpec]) -> int:
+    """Of :func:`catalog_series`, the series with data in every hour (a catalog without
+    ``every_hour_series_count`` has none)."""
+    code_dirs = {spec.code_dir for spec in specs if (spec.code_dir / CATALOG_FILE).exists()}
+    return sum(
+        int(getattr(_load(code_dir), "every_hour_series_count", lambda: 0)())
+        for code_dir in sorted(code_dirs)
+    )
 
 
 def metric_months(series: int, users: Any) -> Any:

@@ -14,13 +14,18 @@ Example::
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from costmodel.pricing.custom_metrics import catalog_series
+from costmodel.pricing.custom_metrics import (
+    HOURS_PER_MONTH,
+    catalog_every_hour_series,
+    catalog_series,
+)
 from kernel.errors import UsageError
 from kernel.sam_template import (
     DEFAULT_TEMPLATE,
@@ -32,6 +37,10 @@ from kernel.sam_template import (
 
 ANOMALY_ALARM_METRICS = 3
 """CloudWatch bills an anomaly-detection alarm as 3 alarm metrics (the metric and its band)."""
+
+RATE_EXPRESSION = re.compile(r"^rate\((\d+) (minute|minutes|hour|hours|day|days)\)$")
+"""An EventBridge Scheduler rate expression: ``rate(5 minutes)``."""
+MINUTES_PER = {"minute": 1, "hour": 60, "day": 24 * 60}
 
 HIGH_RESOLUTION_PERIOD_S = 60
 """Alarms evaluated more often than once a minute are high-resolution (priced higher)."""
@@ -61,6 +70,8 @@ class TableSpec:
     stream: bool
     append_only: bool
     """True when the key has a sort key: every write adds an item (the audit trail)."""
+    indexes: tuple[str, ...] = ()
+    """Its global secondary indexes (each write that touches an index key writes it too)."""
 
 
 @dataclass(frozen=True)
@@ -89,6 +100,10 @@ class StackSpec:
     """The feature plan of the template's user pool (lower case), None without one."""
     custom_metric_series: int = 0
     """Custom metric series the functions' code can emit (costmodel.pricing.custom_metrics)."""
+    every_hour_metric_series: int = 0
+    """Of those, the series with data in every hour (a scheduled sweep's): fixed."""
+    scheduled_runs: Mapping[str, Decimal] | None = None
+    """Invocations a month of each function a schedule runs (its rate over a 730-hour month)."""
 
     @property
     def alarm_metrics(self) -> int:
@@ -117,6 +132,11 @@ def read_stack(
     path = Path(path)
     template = load_template(path)
     resolver = Resolver(template, refs=dict(parameters or {}))
+    deployed = [
+        fn
+        for fn in functions(template, path.parent)
+        if not fn.condition or resolver.condition(fn.condition)
+    ]
     try:
         return StackSpec(
             api_type=_api_type(template),
@@ -139,11 +159,9 @@ def read_stack(
             budget_usd=_budget_usd(template, resolver),
             action_budgets=len(resources_of_type(template, "AWS::Budgets::BudgetsAction")),
             user_pool_plan=_user_pool_plan(template, resolver),
-            custom_metric_series=catalog_series(
-                fn
-                for fn in functions(template, path.parent)
-                if not fn.condition or resolver.condition(fn.condition)
-            ),
+            custom_metric_series=catalog_series(deployed),
+            every_hour_metric_series=catalog_every_hour_series(deployed),
+            scheduled_runs=_scheduled_runs(template, resolver),
         )
     except (KeyError, TypeError, ValueError) as exc:
         raise UsageError(f"template {path}: cannot read cost facts ({exc!r})") from exc
@@ -225,8 +243,28 @@ def _tables(template: Mapping[str, Any], resolver: Resolver) -> dict[str, TableS
             pitr=str(pitr.get("PointInTimeRecoveryEnabled", False)).lower() == "true",
             stream=bool(props.get("StreamSpecification")),  # None: Fn::If to AWS::NoValue
             append_only="RANGE" in key_types,
+            indexes=tuple(i["IndexName"] for i in props.get("GlobalSecondaryIndexes") or []),
         )
     return tables
+
+
+def _scheduled_runs(template: Mapping[str, Any], resolver: Resolver) -> dict[str, Decimal]:
+    """Invocations a month per function key of every enabled rate schedule targeting one."""
+    runs: dict[str, Decimal] = {}
+    for schedule in _present(
+        resources_of_type(template, "AWS::Scheduler::Schedule"), resolver
+    ).values():
+        props = schedule["Properties"]
+        arn = props["Target"]["Arn"]
+        if props.get("State", "ENABLED") != "ENABLED" or "Fn::GetAtt" not in arn:
+            continue
+        match = RATE_EXPRESSION.match(str(props["ScheduleExpression"]))
+        if match is None:
+            raise ValueError(f"schedule expression {props['ScheduleExpression']!r}: rate() only")
+        minutes = int(match.group(1)) * MINUTES_PER[match.group(2).removesuffix("s")]
+        key = _key(str(arn["Fn::GetAtt"][0]), "Function")
+        runs[key] = runs.get(key, Decimal(0)) + Decimal(HOURS_PER_MONTH * 60) / minutes
+    return runs
 
 
 def _alarm(logical_id: str, props: Mapping[str, Any]) -> AlarmSpec:

@@ -190,7 +190,10 @@ def explain(measured: Scenario, floor: Scenario, measurement: Measurement) -> di
     m, f = measured.per, floor.per
     why: dict[LineKey, str] = {}
     arch = {key: fn.architecture for key, fn in measured.stack.functions.items()}
+    scheduled = measured.stack.scheduled_runs or {}
     for key, fn in measured.stack.functions.items():
+        if key in scheduled:  # a schedule's runs are fixed: no variable line to explain
+            continue
         calls = m.invocations.get(key, 0.0)
         ms = m.billed_ms.get(key, 0.0) / calls if calls else 0.0
         why[("lambda", key, "requests")] = (
@@ -206,7 +209,8 @@ def explain(measured: Scenario, floor: Scenario, measurement: Measurement) -> di
         largest = (block.max_item_bytes if block else None) or 0
         why[("dynamodb", table, "write_request_units")] = (
             f"{units:.2f} WRU/onboarding vs {f.write_units[table]:.2f} (largest item "
-            f"{largest} B; extra conditional writes: email claim, retries)"
+            f"{largest} B; extra conditional writes: email claim, retries; "
+            "the in-flight index's entry)"
         )
     log_lines = ", ".join(
         f"{key} {fn.log_bytes / fn.invocations:.0f} B"

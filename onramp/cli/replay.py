@@ -4,7 +4,8 @@ Locally (``--url`` of a running ``onramp up``, the default): moto's SQS, stream 
 through the runtime's endpoint, invocations through ``POST /_onramp/invoke/<function>``.
 On AWS (``--queue-url``, ``--region``, ``--profile``): SQS, DynamoDB Streams, DynamoDB and
 Lambda ``Invoke`` with the profile's credentials. Exit 0 when every message was settled,
-1 when some were kept (failed again or expired), 2 on bad flags.
+1 when some were kept (failed again, users not settled) or are held by another replay
+(in flight), 2 on bad flags.
 """
 
 from __future__ import annotations
@@ -20,7 +21,14 @@ from onramp.cli.local import FALLBACK_URL, default_url, fetch_admin
 from onramp.local.api.admin_guard import ADMIN_HEADER
 from onramp.local.aws.server import FAKE_CREDENTIALS
 from onramp.local.streams.event_filter import parse_filter_criteria
-from onramp.replay_dlq import InvokeResult, ReplayTarget, invoke_result, replay_dead_letters
+from onramp.replay_dlq import (
+    VISIBILITY_TIMEOUT_S,
+    InvokeResult,
+    ReplayTarget,
+    in_flight_messages,
+    invoke_result,
+    replay_dead_letters,
+)
 
 INVOKE_TIMEOUT_S = 900  # Lambda's longest timeout
 
@@ -50,15 +58,28 @@ def run_replay(args: argparse.Namespace) -> int:
         targets = _aws_targets(args)
     else:
         targets = _local_targets(args.url or default_url(), args.table)
-    kept = settled = 0
+    kept = settled = in_flight = 0
+    unsettled: list[str] = []
     for target in targets:
         for report in replay_dead_letters(target, dry_run=args.dry_run):
             print(report.line())
             settled += report.done
             kept += not report.done
+            unsettled += report.unsettled
+        in_flight += in_flight_messages(target)
     verb = "would settle" if args.dry_run else "settled"
-    print(f"onramp: {verb} {settled} dead-letter message(s), kept {kept}")
-    return 1 if kept else 0
+    print(
+        f"onramp: {verb} {settled} dead-letter message(s), kept {kept}, "
+        f"in flight {in_flight} (held by another or an interrupted replay)"
+    )
+    if unsettled:
+        print(f"onramp: users not settled: {', '.join(unsettled)}")
+    if in_flight:
+        print(
+            f"onramp: {in_flight} message(s) not replayed: visible again when the other "
+            f"replay releases them or within {VISIBILITY_TIMEOUT_S} s; run again then"
+        )
+    return 1 if kept or in_flight else 0
 
 
 def _local_targets(url: str, table: str | None) -> list[ReplayTarget]:

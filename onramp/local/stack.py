@@ -44,6 +44,7 @@ from onramp.local.aws.ses_account import AccountProfile
 from onramp.local.faults.plan import FaultPlan
 from onramp.local.metering.recorder import Recorder, Window
 from onramp.local.runtime.invoker import FunctionRuntime
+from onramp.local.scheduler import LocalScheduler
 from onramp.local.streams.event_source import StreamEventSource
 from onramp.local.streams.pump import StreamPump
 
@@ -80,6 +81,7 @@ class EmbeddedStack:
         http_limits: ServerLimits | None = None,
         account: AccountProfile | None = None,
         console: Callable[[EmbeddedStack], ConsoleRoutes] | None = None,
+        schedule_speedup: float = 1.0,
     ) -> None:
         self.template_path = Path(template_path)
         self._console = console  # onramp.console.views.routes: served at /_onramp/ (docs/local.md)
@@ -102,6 +104,8 @@ class EmbeddedStack:
         self._local: LocalResources | None = None
         self._clients: dict[str, Any] = {}
         self._started_at = 0.0
+        self._schedule_speedup = schedule_speedup  # divides the schedules' rates (tests)
+        self.scheduler: LocalScheduler | None = None  # the template's schedules, once started
 
     # ---------------------------------------------------------------- lifecycle
     def start(self) -> str:
@@ -151,6 +155,10 @@ class EmbeddedStack:
             runtime.start_environment()
         for pump in self._pumps:
             pump.start()
+        self.scheduler = LocalScheduler.from_template(
+            template, self._local.resolver, runtimes, self._send_dead_letter, self._schedule_speedup
+        )
+        self.scheduler.start()
         self._aws.follow_stream_readers([pump.needed_sequences for pump in self._pumps])
         self.authorizer = LocalJwtAuthorizer.from_template(
             template, self._local.resolver, self._jwt_private_key
@@ -197,6 +205,8 @@ class EmbeddedStack:
         if self._api is not None:
             self._api.stop()
             self._api = None
+        if self.scheduler is not None:
+            self.scheduler.stop(wait=not at_once)
         for pump in self._pumps:
             pump.stop(wait=not at_once)
         if at_once:
@@ -444,6 +454,21 @@ class EmbeddedStack:
         with self._handler_log_lock:
             self._handler_log.write(text)  # type: ignore[union-attr]
             self._handler_log.flush()  # type: ignore[union-attr]
+
+    def age_stream_records(self, seconds: float) -> int:
+        """Make time pass for the streams: every record, stored or fetched by a pump, becomes
+        ``seconds`` older (past 24 h it expires; past a mapping's MaximumRecordAgeInSeconds
+        its pump dead-letters it). Returns how many records expired."""
+        expired = self._aws.age_stream_records(seconds)
+        for pump in self._pumps:
+            pump.age(seconds)
+        return expired
+
+    def _send_dead_letter(self, queue_arn: str, event: dict[str, Any]) -> None:
+        """Lambda's dead-letter queue of an asynchronous event (a failed scheduled sweep)."""
+        url = self.resources.queue_url_for_arn(queue_arn)
+        self._client("sqs").send_message(QueueUrl=url, MessageBody=json.dumps(event))
+        self.recorder.add_dead_letter(time.time())
 
     def _send_failure(self, queue_arn: str | None, record: dict[str, Any]) -> None:
         """Deliver a stream failure record to the OnFailure queue, as Lambda does."""

@@ -17,10 +17,10 @@ CODE = Path(__file__).resolve().parents[2] / "stack" / "src" / "onboarding"
 
 
 def test_the_table_lists_every_metric_the_code_emits() -> None:
-    """Every metric name the handlers pass to count/count_by/EMF is a row of the table."""
+    """Every metric name the handlers pass to count/count_by/gauge/EMF is a row of the table."""
     used = set()
     for source in CODE.rglob("*.py"):
-        used |= set(re.findall(r"\bcount(?:_by)?\(([A-Z_]+)\b", source.read_text()))
+        used |= set(re.findall(r"\b(?:count(?:_by)?|gauge)\(([A-Z_]+)\b", source.read_text()))
     names = {name for name in vars(metric_catalog) if name.isupper()}
     assert used and used <= names
     emitted = {getattr(metric_catalog, name).name for name in used} | {
@@ -37,7 +37,10 @@ def test_the_cost_model_counts_the_tables_series_for_the_deployed_functions() ->
     default = read_stack(DEFAULT_TEMPLATE)
     # enrich and provision read the stream (DataLake is off by default): 2 per-record series each
     assert default.custom_metric_series == metric_catalog.series_count(stream_functions=2)
-    assert default.custom_metric_series == 3 + 6 + 4 + 2 * 2
+    # 3 counts, Failures by 7 reasons, Rejections by 4 statuses, 2 per stream function, and
+    # the sweeper's StuckUsers (data in every hour: fixed)
+    assert default.custom_metric_series == 3 + 7 + 4 + 2 * 2 + 1
+    assert default.every_hour_metric_series == metric_catalog.every_hour_series_count() == 1
     lake = read_stack(DEFAULT_TEMPLATE, {"EnableDataLake": "true"})
     assert lake.custom_metric_series == metric_catalog.series_count(stream_functions=3)
     assert catalog_series(specs) == lake.custom_metric_series  # every function, no condition
@@ -49,13 +52,15 @@ def test_no_data_no_charge_and_a_full_month_at_volume() -> None:
     assert float(metric_months(17, 10_000_000)) == pytest.approx(17)
 
 
-def test_fixed_bill_at_zero_traffic_has_no_custom_metric_line() -> None:
+def test_fixed_bill_at_zero_traffic_carries_only_the_sweeps_metric() -> None:
+    """No traffic, no data in the traffic's series; the sweep emits StuckUsers every 5 minutes
+    (0 included), so that one series is billed the whole month."""
     scenario = load_scenario(free_tier="none")
     fixed = estimate(0, scenario).bill
     custom = [line for line in fixed.lines if line.item == "custom_metrics"]
-    assert all(line.usd == Decimal("0.00") for line in custom)
+    assert sum(line.usd for line in custom) == Decimal("0.30")
     busy = [line for line in scenario.bill(1_000_000).lines if line.item == "custom_metrics"]
-    assert sum(line.usd for line in busy) == Decimal("0.30") * 17
+    assert sum(line.usd for line in busy) == Decimal("0.30") * 19
 
 
 def test_the_catalog_runs_once_per_version_not_on_every_read_stack(tmp_path: Path) -> None:

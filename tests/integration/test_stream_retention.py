@@ -118,3 +118,33 @@ def test_a_polling_reader_keeps_two_iterators_and_unused_ones_expire():
         assert abandoned not in backend.shard_iterators
     finally:
         server.stop()
+
+
+def test_records_past_24_hours_expire_even_a_dead_lettered_range(server):
+    """AWS (TrimmedDataAccessException, DynamoDB Streams API reference): "In DynamoDB Streams,
+    there is a 24 hour limit on data retention"; a shard iterator with a sequence number older
+    than the trim point, or a read through an iterator that now points at trimmed records,
+    fails with TrimmedDataAccessException."""
+    from botocore.exceptions import ClientError
+
+    stream = Stream(server)
+    stream.write(3)
+    sequences = _read_all(stream)
+    server.stream_retention.keep(stream.arn, sequences[0], sequences[-1])  # kept for a replay
+    early = stream.iterator()
+    assert server.stream_retention.age(23 * 3600) == 0  # a day is not over yet
+    assert _read_all(stream) == sequences
+    stream.write(1, first=3)
+    assert server.stream_retention.age(3600 + 1) == 3  # the first three are past 24 h now
+    for request in (
+        lambda: stream.iterator("AT_SEQUENCE_NUMBER", sequences[0]),
+        lambda: stream.read(early),
+    ):
+        with pytest.raises(ClientError) as refused:
+            request()
+        assert refused.value.response["Error"]["Code"] == "TrimmedDataAccessException"
+    assert server.stream_retention.retained(stream.arn) == 1
+    newest, _ = stream.read(stream.iterator("TRIM_HORIZON"))
+    assert newest == [sequences[-1] + 1]
+    after = stream.iterator("AT_SEQUENCE_NUMBER", sequences[-1] + 1)
+    assert stream.read(after)[0] == newest  # the record past the trim point is still there

@@ -116,7 +116,20 @@ def _create_resources(account: Account) -> None:
     account.dynamodb.create_table(
         TableName=ENVIRONMENT["USERS_TABLE"],
         KeySchema=[{"AttributeName": "user_id", "KeyType": "HASH"}],
-        AttributeDefinitions=[{"AttributeName": "user_id", "AttributeType": "S"}],
+        AttributeDefinitions=[
+            {"AttributeName": name, "AttributeType": "S"}
+            for name in ("user_id", "in_flight", "created_at")
+        ],
+        GlobalSecondaryIndexes=[  # as stack/template.yaml's (tests/stack checks that one)
+            {
+                "IndexName": "InFlightIndex",
+                "KeySchema": [
+                    {"AttributeName": "in_flight", "KeyType": "HASH"},
+                    {"AttributeName": "created_at", "KeyType": "RANGE"},
+                ],
+                "Projection": {"ProjectionType": "KEYS_ONLY"},
+            }
+        ],
         BillingMode="PAY_PER_REQUEST",
     )
     account.dynamodb.create_table(

@@ -64,6 +64,7 @@ def test_failure_reasons_are_the_documented_ones():
         "domain_not_allowed",
         "provisioning_rejected",
         "welcome_email_unconfirmed",
+        "redrive_exhausted",
     }
 
 

@@ -173,3 +173,46 @@ def partial_outcome(verification: Verification, checks: list, allowed: tuple) ->
         alarm_checks=checks,
         allowed_alarms=allowed,
     )
+
+
+def stuck_users(counts: list[float]) -> pd.DataFrame:
+    """The sweeper's StuckUsers, one sweep per 5-minute period (as rate(5 minutes) runs it)."""
+    return pd.DataFrame(
+        {
+            "function": "sweeper",
+            "start": [
+                PERIOD_START + pd.Timedelta(minutes=5 * i, seconds=7) for i in range(len(counts))
+            ],
+            "namespace": NAMESPACE,
+            "metric": "StuckUsers",
+            "dimensions": '{"service": "onramp"}',
+            "value": counts,
+        }
+    )
+
+
+@pytest.mark.parametrize(
+    ("counts", "state"),
+    [
+        ([0, 0, 0, 0], "ok"),
+        ([2, 1, 0, 3, 0], "ok"),  # re-driven each time within two sweeps: never 15 minutes
+        ([1, 1, 1], "FIRES"),  # three 5-minute periods in a row above 0: 15 minutes
+        ([0, 4, 4, 4, 0], "FIRES"),
+    ],
+)
+def test_the_stuck_users_alarm_fires_only_on_three_periods_in_a_row(counts, state) -> None:
+    calls, metrics = healthy_run()
+    metrics = pd.concat([metrics, stuck_users(counts)], ignore_index=True)
+    checks = judge_alarms(DEFAULT_TEMPLATE, calls, metrics, dead_letters=0)
+    [check] = [c for c in checks if c.alarm == "StuckUsersAlarm"]
+    assert check.judged and check.state == state
+    assert check.value == max(counts)
+
+
+def test_a_missing_sweep_is_not_a_breaching_period() -> None:
+    calls, metrics = healthy_run()
+    swept = stuck_users([1, 1, 1, 1])
+    swept = swept[swept.index != 1]  # no sweep in the second period (notBreaching)
+    checks = judge_alarms(DEFAULT_TEMPLATE, calls, pd.concat([metrics, swept]), dead_letters=0)
+    [check] = [c for c in checks if c.alarm == "StuckUsersAlarm"]
+    assert check.state == "ok" and "fires on 3 of 3 in a row" in check.note

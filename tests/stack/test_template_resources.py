@@ -380,10 +380,13 @@ def test_every_taggable_resource_carries_cost_allocation_tags(
         "AWS::Lambda::Permission",
         "AWS::Lambda::EventSourceMapping",
         "AWS::Budgets::Budget",
-        # CloudFormation has no Tags property for these three.
+        # CloudFormation has no Tags property for these five (Scheduler tags schedule groups,
+        # not schedules).
         "AWS::Cognito::UserPoolClient",
         "AWS::Cognito::IdentityPoolPrincipalTag",
         "AWS::Cognito::IdentityPoolRoleAttachment",
+        "AWS::Scheduler::Schedule",
+        "AWS::Lambda::EventInvokeConfig",
     }
     for logical_id, resource in resources.items():
         if resource["Type"] in untagged_types:

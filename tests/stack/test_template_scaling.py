@@ -16,6 +16,8 @@ import pytest
 GROWS_ONLY_ITEMS_KEYS_OR_POOL_USERS = {
     "dynamodb:PutItem": "an item",
     "dynamodb:UpdateItem": "an item",
+    "dynamodb:GetItem": "reads an item",
+    "dynamodb:Query": "reads the in-flight index (only users in flight are in it)",
     "dynamodb:DescribeStream": "reads the stream",
     "dynamodb:GetRecords": "reads the stream",
     "dynamodb:GetShardIterator": "reads the stream",

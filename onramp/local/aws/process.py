@@ -201,6 +201,10 @@ class AwsProcess:
         """Never trim that range of the stream (a dead-lettered batch)."""
         self._request("keep_stream_records", stream_arn, first, last)
 
+    def age_stream_records(self, seconds: float) -> int:
+        """Make every stream record ``seconds`` older (those past 24 h expire); how many did."""
+        return int(self._request("age_stream_records", seconds))
+
     def stream_records_retained(self, stream_arn: str) -> int:
         """Records the stream still holds."""
         return int(self._request("stream_records_retained", stream_arn))
@@ -297,6 +301,7 @@ def serve(channel_fd: int, account: AccountProfile) -> None:
         "report_stream_needs": retention.report,
         "keep_stream_records": retention.keep,
         "stream_records_retained": retention.retained,
+        "age_stream_records": retention.age,
         "sent_emails": sent_emails,
         "sent_email_count": sent_email_count,
         "queued_messages": queued_messages,

@@ -21,11 +21,16 @@ from collections.abc import Callable, Iterable
 from datetime import datetime
 from typing import Any
 
-from onramp.local.aws.stream_retention import StreamRetention
+from onramp.local.aws.stream_retention import StreamRetention, table_name
 from onramp.local.aws.wsgi import WsgiApp, buffered_body
 
 GET_RECORDS_TARGET = "DynamoDBStreams_20120810.GetRecords"
+GET_SHARD_ITERATOR_TARGET = "DynamoDBStreams_20120810.GetShardIterator"
 DEFAULT_LIMIT = 1000
+TRIMMED = (
+    "com.amazonaws.dynamodb.v20120810#TrimmedDataAccessException",
+    "The data you are trying to access has been trimmed.",
+)
 
 
 def fast_get_records(app: WsgiApp, retention: StreamRetention) -> WsgiApp:
@@ -33,25 +38,53 @@ def fast_get_records(app: WsgiApp, retention: StreamRetention) -> WsgiApp:
     (and goes through ``retention``, which frees what every reader has settled)."""
 
     def serve(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
-        if environ.get("HTTP_X_AMZ_TARGET") != GET_RECORDS_TARGET:
+        target = environ.get("HTTP_X_AMZ_TARGET")
+        if target not in (GET_RECORDS_TARGET, GET_SHARD_ITERATOR_TARGET):
             return app(environ, start_response)
         body = buffered_body(environ)
         request = json.loads(body or b"{}")
+        if target == GET_SHARD_ITERATOR_TARGET:
+            if _below_trim_point(request, retention):
+                return _answer(start_response, "400 Bad Request", TRIMMED)
+            horizon = None
+            if request.get("ShardIteratorType") == "TRIM_HORIZON":
+                horizon = retention.trim_horizon(str(request.get("StreamArn", "")))
+            if horizon is not None:  # the oldest record still in the shard
+                return _answer(start_response, "200 OK", {"ShardIterator": horizon})
+            return app(environ, start_response)
         iterator = retention.iterator(request.get("ShardIterator", ""))
         if iterator is None:
             return app(environ, start_response)
+        table = iterator.stream_shard.table.name
+        if retention.expired(table, iterator.sequence_number):
+            return _answer(start_response, "400 Bad Request", TRIMMED)
         result = retention.read(iterator, int(request.get("Limit") or DEFAULT_LIMIT))
-        payload = json.dumps(result, default=_wire_value).encode()
-        start_response(
-            "200 OK",
-            [
-                ("Content-Type", "application/x-amz-json-1.0"),
-                ("Content-Length", str(len(payload))),
-            ],
-        )
-        return [payload]
+        return _answer(start_response, "200 OK", result)
 
     return serve
+
+
+def _below_trim_point(request: dict[str, Any], retention: StreamRetention) -> bool:
+    """GetShardIterator AT/AFTER_SEQUENCE_NUMBER of a record past the 24-hour retention."""
+    if request.get("ShardIteratorType") not in ("AT_SEQUENCE_NUMBER", "AFTER_SEQUENCE_NUMBER"):
+        return False
+    sequence = str(request.get("SequenceNumber", ""))
+    stream_arn = str(request.get("StreamArn", ""))
+    if not sequence.isdigit() or ":table/" not in stream_arn:
+        return False
+    return retention.expired(table_name(stream_arn), int(sequence))
+
+
+def _answer(start_response: Callable[..., Any], status: str, result: Any) -> list[bytes]:
+    """A JSON 1.0 response; an error as (``__type``, message), AWS's error shape."""
+    if isinstance(result, tuple):
+        result = {"__type": result[0], "message": result[1]}
+    payload = json.dumps(result, default=_wire_value).encode()
+    start_response(
+        status,
+        [("Content-Type", "application/x-amz-json-1.0"), ("Content-Length", str(len(payload)))],
+    )
+    return [payload]
 
 
 def _wire_value(value: Any) -> float | str:

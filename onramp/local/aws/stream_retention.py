@@ -14,7 +14,15 @@ runtime's largest growth (docs/soak.md). Here:
   they were, and reads skip it;
 - records of a batch sent to an OnFailure queue are kept, since `onramp replay-dlq` re-reads
   that range of the shard. Nothing is trimmed before the readers first report, nor from a
-  shard none of them names.
+  shard none of them names;
+- records older than 24 hours expire, kept or not, as on AWS: "In DynamoDB Streams, there is
+  a 24 hour limit on data retention. Stream records whose age exceeds this limit are subject
+  to removal (trimming) from the stream" (``TrimmedDataAccessException``, DynamoDB Streams API
+  reference). A shard iterator asked for below the trim point, or a read from one positioned
+  there, is refused with that error (:meth:`StreamRetention.expired`). Tests make time pass
+  for the records with :meth:`StreamRetention.age` (their ``ApproximateCreationDateTime``
+  moves back), so a local run can reach the 24 hours and the mappings'
+  ``MaximumRecordAgeInSeconds``.
 
 Example::
 
@@ -30,6 +38,7 @@ import threading
 import time
 from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from moto.dynamodbstreams.models import (
@@ -39,6 +48,7 @@ from moto.dynamodbstreams.models import (
 )
 
 ITERATOR_EXPIRY_S = 15 * 60
+RETENTION_S = 24 * 3600
 
 ShardKey = tuple[str, str]
 """(table name, shard id)."""
@@ -67,6 +77,7 @@ class StreamRetention:
         self._first_seen: dict[str, float] = {}
         self._trimmed_to: dict[ShardKey, int] = {}
         self._kept: list[tuple[str, int, int]] = []
+        self._expired_below: dict[str, int] = {}
 
     @property
     def _backend(self) -> DynamoDBStreamsBackend:
@@ -85,6 +96,46 @@ class StreamRetention:
         """Never trim this range of ``stream_arn``'s records (a dead-lettered batch)."""
         with self._lock:
             self._kept.append((table_name(stream_arn), first_sequence, last_sequence))
+
+    def age(self, seconds: float) -> int:
+        """Make every stream record ``seconds`` older; expire those past 24 hours (their slots
+        emptied, the trim point moved past them). Returns how many expired now."""
+        expired = 0
+        with self._lock:
+            horizon = datetime.now(UTC).replace(tzinfo=None) - timedelta(seconds=RETENTION_S)
+            for name, table in self._backend.dynamodb.tables.items():
+                shard = table.stream_shard
+                if shard is None:
+                    continue
+                for index, record in enumerate(shard.items):
+                    if record is None:
+                        continue
+                    fields = record.record["dynamodb"]
+                    fields["ApproximateCreationDateTime"] -= timedelta(seconds=seconds)
+                    if fields["ApproximateCreationDateTime"] < horizon:
+                        shard.items[index] = None
+                        below = shard.starting_sequence_number + index + 1
+                        self._expired_below[name] = max(self._expired_below.get(name, 0), below)
+                        expired += 1
+        return expired
+
+    def expired(self, table: str, sequence: int) -> bool:
+        """True when ``sequence`` of ``table``'s stream is below the 24-hour trim point."""
+        return sequence < self._expired_below.get(table, 0)
+
+    def trim_horizon(self, stream_arn: str) -> str | None:
+        """A TRIM_HORIZON iterator at the oldest record not expired, once records have expired
+        (None before: moto's own answers then)."""
+        table = table_name(stream_arn)
+        with self._lock:
+            if table not in self._expired_below:
+                return None
+            shard = self._backend.dynamodb.get_table(table).stream_shard
+            at = ShardIterator(
+                self._backend, shard, "AT_SEQUENCE_NUMBER", self._expired_below[table]
+            )
+            self._backend.shard_iterators[at.arn] = at
+            return str(at.arn)
 
     def iterator(self, arn: str) -> ShardIterator | None:
         """The live iterator of that ARN, if any."""

@@ -6,8 +6,9 @@ have to be installed on each session the handler code happens to use. The runtim
 requests (stream polling, resource setup, status queries) carry ``X-Onramp-Internal`` and
 are not metered: AWS does not bill them to the pipeline either.
 
-DynamoDB units follow DynamoDB's rules (see ``capacity``): the item sizes before and after
-a write are read from moto's in-process backend around the request.
+DynamoDB units follow DynamoDB's rules (see ``capacity``): the items before and after a
+write are read from moto's in-process backend around the request, and a write that adds,
+changes or removes a global secondary index's key also writes that index.
 """
 
 from __future__ import annotations
@@ -117,7 +118,7 @@ class _Request:
         return f"{self.method} {self.path}"
 
 
-def _classify(request: _Request, status: int, response: bytes, before: dict[Any, int]) -> AwsCall:
+def _classify(request: _Request, status: int, response: bytes, before: dict[Any, Any]) -> AwsCall:
     now = time.time()
     base = {"at": now, "service": request.service, "operation": request.operation}
     if request.service == "dynamodb":
@@ -168,13 +169,13 @@ def _write_targets(request: _Request) -> list[tuple[str, dict[str, Any], dict[st
     return []
 
 
-def _dynamodb_items(request: _Request) -> dict[Any, int]:
-    """Current size of every item a write request will touch, by (table, key)."""
+def _dynamodb_items(request: _Request) -> dict[Any, dict[str, Any] | None]:
+    """Every item a write request will touch as it is now, by (table, key)."""
     if request.operation not in _WRITE_OPERATIONS:
         return {}
     try:
         return {
-            _target_id(table, key): capacity.item_size(_stored_item(table, key))
+            _target_id(table, key): _stored_item(table, key)
             for table, key, _ in _write_targets(request)
         }
     except (KeyError, ValueError, LookupError):
@@ -182,7 +183,7 @@ def _dynamodb_items(request: _Request) -> dict[Any, int]:
 
 
 def _dynamodb_units(
-    request: _Request, status: int, response: bytes, before: dict[Any, int]
+    request: _Request, status: int, response: bytes, before: dict[Any, Any]
 ) -> dict[str, Any]:
     op = request.operation
     if op in _WRITE_OPERATIONS:
@@ -220,9 +221,10 @@ def _dynamodb_units(
 
 
 def _write_units(
-    request: _Request, status: int, condition_failed: bool, before: dict[Any, int]
+    request: _Request, status: int, condition_failed: bool, before: dict[Any, Any]
 ) -> dict[str, Any]:
-    """Units of a write: the larger item size before/after; a failed condition still costs."""
+    """Units of a write: the larger item size before/after; a failed condition still costs;
+    a written item's global secondary indexes (:func:`_index_write_units`)."""
     succeeded = status < 300
     if not succeeded and not condition_failed:
         return {}
@@ -231,14 +233,14 @@ def _write_units(
     sizes = []
     table = ""
     for table, key, new_item in _write_targets(request):
-        old_size = before.get(_target_id(table, key), 0)
-        if new_item is not None:
-            new_size = capacity.item_size(new_item)
-        elif succeeded and request.operation != "DeleteItem":
-            new_size = capacity.item_size(_stored_item(table, key))
-        else:
-            new_size = 0
+        old_item = before.get(_target_id(table, key))
+        old_size = capacity.item_size(old_item)
+        if new_item is None and succeeded and request.operation != "DeleteItem":
+            new_item = _stored_item(table, key)
+        new_size = capacity.item_size(new_item)
         units += capacity.write_units(max(old_size, new_size), transactional)
+        if succeeded:
+            units += _index_write_units(table, old_item, new_item, transactional)
         if succeeded and new_size:
             sizes.append(new_size)
     return {
@@ -247,6 +249,49 @@ def _write_units(
         "items_written": len(sizes),
         "item_bytes": tuple(sizes),
     }
+
+
+def _index_write_units(
+    table: str, old: dict[str, Any] | None, new: dict[str, Any] | None, transactional: bool
+) -> int:
+    """Write units a table write costs its global secondary indexes (DynamoDB developer guide,
+    "Global secondary indexes", writes): an item gaining the index key is one put, losing it
+    one delete, changing its value a delete and a put; without the key (a sparse index) or
+    with the same key and, for a keys-only index, nothing else to copy, nothing. A projected
+    attribute's change (ALL/INCLUDE) is counted as one put. Each entry by its own size."""
+    spec = dynamodb_backends[ACCOUNT_ID][REGION].get_table(table)
+    units = 0
+    for index in spec.global_indexes:
+        names = [k["AttributeName"] for k in index.schema]
+        before, after = (_index_key(item, names) for item in (old, new))
+        if before is None and after is None:
+            continue
+        entries = [e for e in (old if before else None, new if after else None) if e]
+        if before is not None and after is not None and before == after:
+            keys_only = (index.projection or {}).get("ProjectionType") == "KEYS_ONLY"
+            if keys_only or old == new:
+                continue
+            entries = [new] if new else []
+        table_keys = [spec.hash_key_attr, spec.range_key_attr]
+        for entry in entries:
+            kept = _projected(entry, names + [k for k in table_keys if k], index.projection)
+            units += capacity.write_units(capacity.item_size(kept), transactional)
+    return units
+
+
+def _index_key(item: dict[str, Any] | None, names: list[str]) -> tuple[Any, ...] | None:
+    if not item or any(name not in item for name in names):
+        return None
+    return tuple(json.dumps(item[name], sort_keys=True) for name in names)
+
+
+def _projected(item: dict[str, Any], keys: list[str], projection: Any) -> dict[str, Any]:
+    """The index entry of ``item``: its keys plus what the index projects."""
+    kind = (projection or {}).get("ProjectionType", "ALL")
+    if kind == "ALL":
+        return item
+    extra = (projection or {}).get("NonKeyAttributes", []) if kind == "INCLUDE" else []
+    return {name: value for name, value in item.items() if name in keys or name in extra}
 
 
 def _stored_item(table: str, key: dict[str, Any]) -> dict[str, Any] | None:

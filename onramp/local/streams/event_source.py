@@ -170,6 +170,10 @@ class ShardDelivery:
         pending = self._pending
         return pending[0].sequence if pending else None
 
+    def age(self, seconds: float) -> None:
+        """The waiting records became ``seconds`` older (a test making time pass for them)."""
+        self._pending = [_older(record, seconds) for record in self._pending]
+
     def add(self, records: list[PendingRecord]) -> int:
         """Queue the records that pass the filters; return how many were filtered out."""
         kept = [r for r in records if passes(self.source.filters, r.payload)]
@@ -332,6 +336,13 @@ class ShardDelivery:
                 "streamArn": self.source.stream_arn,
             },
         }
+
+
+def _older(record: PendingRecord, seconds: float) -> PendingRecord:
+    dynamodb = {**record.payload["dynamodb"]}
+    dynamodb["ApproximateCreationDateTime"] = float(math.floor(record.arrival - seconds))
+    payload = {**record.payload, "dynamodb": dynamodb}
+    return PendingRecord(record.sequence, record.arrival - seconds, payload)
 
 
 def retry_backoff_s(retry: int) -> float:

@@ -55,6 +55,7 @@ class StreamPump:
             daemon=True,
         )
         self._state = threading.Condition()
+        self._aging: list[float] = []
         self.polls = 0
         self.records_seen = 0
         self.records_filtered = 0
@@ -88,6 +89,12 @@ class StreamPump:
             needed[(self._table, shard_id)] = oldest if oldest is not None else after_last
         return needed
 
+    def age(self, seconds: float) -> None:
+        """The records fetched and not yet settled become ``seconds`` older (applied by the
+        polling thread before its next delivery, so no batch is changed under it)."""
+        with self._state:
+            self._aging.append(seconds)
+
     def idle_after(self, moment: float) -> bool:
         """True when a poll that started after ``moment`` found nothing and nothing is pending."""
         with self._state:
@@ -98,6 +105,7 @@ class StreamPump:
             started = time.time()
             try:
                 fetched = self._poll()
+                self._apply_aging()
                 self._deliver_due()
             except Exception:
                 if self._stop.wait(STOPPED_WHILE_FAILING_S):
@@ -127,6 +135,13 @@ class StreamPump:
                 self.records_seen += len(records)
                 self.records_filtered += filtered
         return fetched
+
+    def _apply_aging(self) -> None:
+        with self._state:
+            aging, self._aging = self._aging, []
+        for seconds in aging:
+            for delivery in self._deliveries.values():
+                delivery.age(seconds)
 
     def _deliver_due(self) -> None:
         """Invoke while batches are due; after a failed invocation wait for the next poll."""

@@ -5,7 +5,14 @@ from pathlib import Path
 
 import pytest
 
-from costmodel.forecast.scenario import GIB, Scenario, load_scenario
+from costmodel.forecast.scenario import (
+    GIB,
+    IN_FLIGHT_SECONDS,
+    INDEX_ENTRY_BYTES,
+    SECONDS_PER_MONTH,
+    Scenario,
+    load_scenario,
+)
 from costmodel.measurement import Onboardings, load_measurement
 from onramp.bench.cost_efficiency import (
     compare,
@@ -63,8 +70,10 @@ def test_floor_price_matches_the_hand_computed_bill() -> None:
     # per 1,000, exact (the per-resource table, unrounded): API $0.001, 3 x $0.0002 requests,
     # 3,000 WRU x 2 tables at $0.625/M, 1 S3 put $0.005, 3 ms at 128 MB on arm64, 789,000
     # bytes of platform log lines (ingested at $0.50/GB, stored 30 days at $0.03), SES $0.10,
-    # and the custom metric series at $0.30 each (every hour has data at 1M onboardings a month).
+    # and the custom metric series at $0.30 each (every hour has data at 1M onboardings a month;
+    # the sweep's StuckUsers has data every hour at any volume: fixed, not variable).
     log_gb = Decimal(3 * 263 * 1000) / GIB
+    index_gb = Decimal(1_000_000) * IN_FLIGHT_SECONDS / SECONDS_PER_MONTH * INDEX_ENTRY_BYTES / GIB
     expected = (
         Decimal("0.001")
         + Decimal("0.0006")
@@ -73,7 +82,12 @@ def test_floor_price_matches_the_hand_computed_bill() -> None:
         + Decimal(3000) / 1000 * Decimal("0.125") * Decimal("0.0000133334")
         + log_gb * Decimal("0.50")
         + log_gb * Decimal("0.03")
-        + Decimal("0.30") * floor.stack.custom_metric_series / 1000
+        + Decimal("0.30")
+        * (floor.stack.custom_metric_series - floor.stack.every_hour_metric_series)
+        / 1000
+        # the in-flight index's entries: 1M a month x 5 s in flight (Little's law) x 220 B,
+        # stored ($0.25) and backed up (PITR $0.20): transient, so priced even without storage
+        + index_gb * (Decimal("0.25") + Decimal("0.20")) / 1000
     )
     no_ses = sum(usd for key, usd in lines.items() if key[0] not in ("ses", "cognito"))
     assert no_ses == expected

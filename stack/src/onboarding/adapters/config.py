@@ -4,7 +4,9 @@ Read per invocation (microseconds), so a test or the embedded stack can change t
 """
 
 import os
+from datetime import timedelta
 
+from onboarding.domain.redrive import DEFAULT_MAX_REDRIVES, DEFAULT_STUCK_AFTER
 from onboarding.domain.validation import parse_allowed_domains
 
 
@@ -103,3 +105,15 @@ def data_lake_bucket() -> str:
 def data_lake_prefix() -> str:
     """``DATA_LAKE_PREFIX`` without surrounding slashes (default ``users``)."""
     return os.environ.get("DATA_LAKE_PREFIX", "users").strip("/")
+
+
+def stuck_after() -> timedelta:
+    """``STUCK_AFTER_SECONDS``: how long a user may stay in flight before the sweeper re-drives
+    it (default :data:`onboarding.domain.redrive.DEFAULT_STUCK_AFTER`)."""
+    default = int(DEFAULT_STUCK_AFTER.total_seconds())
+    return timedelta(seconds=int(os.environ.get("STUCK_AFTER_SECONDS", str(default))))
+
+
+def max_redrives() -> int:
+    """``MAX_REDRIVES``: sweeper re-drives of one user before it ends ``redrive_exhausted``."""
+    return max(1, int(os.environ.get("MAX_REDRIVES", str(DEFAULT_MAX_REDRIVES))))

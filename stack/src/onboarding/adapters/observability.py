@@ -2,9 +2,10 @@
 
 Metrics: the table in :mod:`onboarding.domain.metric_catalog` (the cost model counts its series):
 ``Registrations``, ``Enrichments``, ``Provisions`` (plain counts), ``Failures`` by ``reason``,
-``Rejections`` by ``status``, and per stream function ``RecordProcessingTime`` and
-``RecordFailures`` (:mod:`onboarding.handlers.stream`). Stream records run on worker threads, so the
-shared metric set is changed under a lock and log keys are bound per thread.
+``Rejections`` by ``status``, per stream function ``RecordProcessingTime`` and
+``RecordFailures`` (:mod:`onboarding.handlers.stream`), and the sweeper's ``StuckUsers``.
+Stream records run on worker threads, so the shared metric set is changed under a lock and
+log keys are bound per thread.
 The tracer is a no-op outside Lambda or with ``POWERTOOLS_TRACE_DISABLED=true`` (see
 :mod:`onboarding.adapters.tracing`).
 Never log an email, phone or name in clear: log the ``user_id`` (a pseudonymous hash).
@@ -67,6 +68,18 @@ def count_by(metric: MetricSpec, value: str) -> None:
         default_dimensions={"service": SERVICE},
     ) as blob:
         blob.add_dimension(name=str(metric.dimension), value=value)
+
+
+def gauge(metric: MetricSpec, value: float) -> None:
+    """Emit ``metric`` = ``value`` (its unit from the table) in its own EMF blob."""
+    with single_metric(
+        name=metric.name,
+        unit=MetricUnit(metric.unit),
+        value=value,
+        namespace=NAMESPACE,
+        default_dimensions={"service": SERVICE},
+    ):
+        pass
 
 
 def count_failure(reason: str) -> None:

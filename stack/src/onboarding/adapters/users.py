@@ -8,7 +8,16 @@ from typing import Any
 from onboarding.adapters import config
 from onboarding.adapters.clients import client
 from onboarding.adapters.dynamo import Expression, from_item, is_condition_failure, to_item
+from onboarding.domain.redrive import (
+    IN_FLIGHT_ATTRIBUTE,
+    IN_FLIGHT_INDEX,
+    IN_FLIGHT_SINCE,
+    REDRIVES_ATTRIBUTE,
+    in_flight_marker,
+)
 from onboarding.domain.status import Status
+
+QUERY_PAGE = 100
 
 
 class UsersTable:
@@ -21,10 +30,11 @@ class UsersTable:
         """Put a new pending user: ``(True, None)``; if the user id already exists nothing is
         written and the answer is ``(False, the stored item)`` (ReturnValuesOnConditionCheckFailure:
         no extra read)."""
+        pending = {"status": str(Status.PENDING), IN_FLIGHT_ATTRIBUTE: str(Status.PENDING)}
         try:
             client("dynamodb").put_item(
                 TableName=self.name,
-                Item=to_item({**user, "status": str(Status.PENDING)}),
+                Item=to_item({**user, **pending}),
                 ConditionExpression="attribute_not_exists(user_id)",
                 ReturnValuesOnConditionCheckFailure="ALL_OLD",
             )
@@ -76,14 +86,75 @@ class UsersTable:
     def update_status(
         self, user_id: str, expected: Status, target: Status, fields: dict[str, Any]
     ) -> bool:
-        """Set ``status = target`` plus ``fields`` only if the status is still ``expected``.
+        """Set ``status = target`` plus ``fields`` only if the status is still ``expected``;
+        ``in_flight`` follows the status (removed once settled: the sparse index drops it).
 
         Returns False (nothing written) when the status has already moved on.
         """
         expression = Expression()
-        update = expression.set_clause({**fields, "status": str(target)})
+        marker = in_flight_marker(target)
+        changes = {**fields, "status": str(target)}
+        if marker is not None:
+            changes[IN_FLIGHT_ATTRIBUTE] = marker
+        update = expression.set_clause(changes)
+        if marker is None:
+            update += f" REMOVE {expression.path(IN_FLIGHT_ATTRIBUTE)}"
         condition = f"{expression.path('status')} = {expression.value(str(expected))}"
         return self._conditional_update(user_id, update, condition, expression)
+
+    def count_redrive(
+        self, user_id: str, expected: Status, max_redrives: int, at: str
+    ) -> int | None:
+        """Add one to the user's ``redrives`` if it is still ``expected`` and under
+        ``max_redrives``; the new count, or None when another sweep or delivery got there first.
+        """
+        expression = Expression()
+        count = expression.path(REDRIVES_ATTRIBUTE)
+        update = (
+            f"SET {count} = if_not_exists({count}, {expression.value(0)}) + "
+            f"{expression.value(1)}, {expression.path('redriven_at')} = {expression.value(at)}"
+        )
+        condition = (
+            f"{expression.path('status')} = {expression.value(str(expected))} AND "
+            f"(attribute_not_exists({count}) OR {count} < {expression.value(max_redrives)})"
+        )
+        try:
+            response = client("dynamodb").update_item(
+                TableName=self.name,
+                Key=to_item({"user_id": user_id}),
+                UpdateExpression=update,
+                ConditionExpression=condition,
+                ReturnValues="UPDATED_NEW",
+                **expression.arguments(),
+            )
+        except Exception as error:
+            if is_condition_failure(error):
+                return None
+            raise
+        return int(from_item(response["Attributes"])[REDRIVES_ATTRIBUTE])
+
+    def in_flight_before(self, status: Status, cutoff: str) -> list[str]:
+        """Ids of the users the in-flight index holds in ``status`` created before ``cutoff``
+        (oldest first). The index is eventually consistent: read the item before acting."""
+        expression = Expression()
+        condition = (
+            f"{expression.path(IN_FLIGHT_ATTRIBUTE)} = {expression.value(str(status))} AND "
+            f"{expression.path(IN_FLIGHT_SINCE)} < {expression.value(cutoff)}"
+        )
+        user_ids: list[str] = []
+        arguments: dict[str, Any] = {
+            "TableName": self.name,
+            "IndexName": IN_FLIGHT_INDEX,
+            "KeyConditionExpression": condition,
+            "Limit": QUERY_PAGE,
+            **expression.arguments(),
+        }
+        while True:
+            page = client("dynamodb").query(**arguments)
+            user_ids.extend(from_item(item)["user_id"] for item in page.get("Items", []))
+            if "LastEvaluatedKey" not in page:
+                return user_ids
+            arguments["ExclusiveStartKey"] = page["LastEvaluatedKey"]
 
     def claim_welcome_email(
         self, user_id: str, claim: dict[str, Any]

@@ -5,12 +5,15 @@ Standard library only: ``costmodel.pricing.custom_metrics`` loads this file from
 one set of dimension values; each carries the ``service`` dimension (Powertools' default),
 so a metric with an extra dimension is one series per value of it. ``per_stream_function``
 metrics carry ``FunctionName`` instead of a fixed value set: one series per stream function
-of the template.
+of the template. ``every_hour`` metrics are emitted by every scheduled sweep, zero
+included, so they have data in every hour of the month (CloudWatch bills a custom metric
+by the hours it has data: these are a fixed cost, the others follow the traffic).
 
 Example::
 
-    [m.name for m in METRICS]           # ['Registrations', ..., 'RecordFailures']
-    series_count(stream_functions=2)    # 17
+    [m.name for m in METRICS]           # ['Registrations', ..., 'StuckUsers']
+    series_count(stream_functions=2)    # 19
+    every_hour_series_count()           # 1
 """
 
 from dataclasses import dataclass
@@ -34,6 +37,7 @@ class MetricSpec:
     dimension: str | None = None
     values: tuple[str, ...] = ()
     per_stream_function: bool = False
+    every_hour: bool = False
 
     def series(self, stream_functions: int) -> int:
         """How many metric series this metric has in a stack with that many stream functions."""
@@ -54,6 +58,10 @@ RECORD_PROCESSING_TIME = MetricSpec(
 RECORD_FAILURES = MetricSpec("RecordFailures", COUNT, FUNCTION_DIMENSION, per_stream_function=True)
 """Records of a batch reported in ``batchItemFailures`` (0 included, once per batch)."""
 
+STUCK_USERS = MetricSpec("StuckUsers", COUNT, every_hour=True)
+"""Users a sweep found in flight longer than the bound (onboarding.handlers.sweeper), once per
+sweep, 0 included; the stuck-users alarm watches it."""
+
 METRICS: tuple[MetricSpec, ...] = (
     REGISTRATIONS,
     ENRICHMENTS,
@@ -62,9 +70,15 @@ METRICS: tuple[MetricSpec, ...] = (
     REJECTIONS,
     RECORD_PROCESSING_TIME,
     RECORD_FAILURES,
+    STUCK_USERS,
 )
 
 
 def series_count(stream_functions: int) -> int:
     """Metric series of the whole table for a stack with ``stream_functions`` stream functions."""
     return sum(metric.series(stream_functions) for metric in METRICS)
+
+
+def every_hour_series_count() -> int:
+    """Metric series with data in every hour whatever the traffic (the sweep's)."""
+    return sum(metric.series(0) for metric in METRICS if metric.every_hour)

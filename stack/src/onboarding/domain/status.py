@@ -25,6 +25,9 @@ class FailureReason(StrEnum):
     DOMAIN_NOT_ALLOWED = "domain_not_allowed"
     PROVISIONING_REJECTED = "provisioning_rejected"
     WELCOME_EMAIL_UNCONFIRMED = "welcome_email_unconfirmed"
+    REDRIVE_EXHAUSTED = "redrive_exhausted"
+    """Still in flight after the sweeper re-drove it ``MAX_REDRIVES`` times
+    (:mod:`onboarding.domain.redrive`)."""
 
 
 TRANSITIONS: dict[Status, frozenset[Status]] = {
@@ -33,6 +36,9 @@ TRANSITIONS: dict[Status, frozenset[Status]] = {
     Status.COMPLETED: frozenset(),
     Status.FAILED: frozenset(),
 }
+
+IN_FLIGHT = frozenset({Status.PENDING, Status.PROCESSING})
+"""The statuses a user passes through; the sweeper looks for users that stay in one."""
 
 # Position of each status in the lifecycle: prefixes audit sort keys so they sort in order.
 _RANK = {Status.PENDING: 1, Status.PROCESSING: 2, Status.COMPLETED: 3, Status.FAILED: 9}

@@ -6,6 +6,8 @@ on ``status = pending``. A lookup failure or timeout is recorded (``lookup.statu
 and does not fail the onboarding.
 """
 
+from typing import Any
+
 from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
 
 from onboarding.adapters import config
@@ -25,8 +27,13 @@ from onboarding.handlers.stream import partial_batch_handler, user_in_status
 def enrich_record(record: DynamoDBRecord) -> None:
     """Enrich one pending user (a no-op for any other status)."""
     user = user_in_status(record, Status.PENDING)
-    if user is None:
-        return
+    if user is not None:
+        enrich_user(user)
+
+
+def enrich_user(user: dict[str, Any]) -> None:
+    """Enrich a pending user, given its item (a stream image, or the table's item when the
+    sweeper re-drives it: :mod:`onboarding.handlers.sweeper`)."""
     users, audit = UsersTable(), AuditLog()
     created_at = user.get("created_at")
     audit.record(user["user_id"], Status.PENDING, user.get("correlation_id"), at=created_at)

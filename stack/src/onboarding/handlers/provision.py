@@ -142,10 +142,15 @@ def provision_record(record: DynamoDBRecord, lambda_context: LambdaContext | Non
     if old and old.get("status") != Status.PENDING:
         return  # a later change of a processing user: its move to processing provisions it
     user = user_in_status(record, Status.PROCESSING)
-    if user is None:
-        return
+    if user is not None:
+        provision_user(user, lambda_context)
+
+
+def provision_user(user: dict[str, Any], lambda_context: LambdaContext | None = None) -> None:
+    """Provision a processing user, given its item (a stream image, or the table's item when
+    the sweeper re-drives it): the same claim, so never a second email."""
     user_id = user["user_id"]
-    spaces, audit = UserSpaces(), AuditLog()
+    spaces, users, audit = UserSpaces(), UsersTable(), AuditLog()
     spaces.ensure_prefix(user_id)
     try:
         with _EMAIL_STEP:
