@@ -9,7 +9,9 @@ the measured run) at the least AWS could bill for it:
 - 1 write unit per status write of a < 1 KB item on the Users table (pending put, processing
   or failed update, completed update) and the same on the audit table: the audit trail is
   part of the contract (docs/architecture.md: every status change is appended), so its
-  minimal writes are required work, and anything above them is excess;
+  minimal writes are required work, and anything above them is excess; plus 1 write unit per
+  request on the per-source counter (bounding sign-ups per client is part of the contract
+  too: docs/security.md);
 - 1 welcome email, 1 S3 put (the prefix marker) and 1 user-pool user (a Cognito MAU) per
   user provisioned;
 - Lambda's own START, END and REPORT lines per invocation, at their real byte size.
@@ -34,7 +36,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from costmodel.forecast.scenario import PerOnboarding, Scenario
+from costmodel.forecast.scenario import SOURCE_COUNTER_TABLE, PerOnboarding, Scenario
 from costmodel.pricing.engine import Bill
 from costmodel.pricing.template_costs import StackSpec
 from onramp.bench.result import BenchResult, Figure
@@ -95,7 +97,10 @@ def floor_per_onboarding(measurement: dict[str, Any], measured: PerOnboarding) -
         api_requests=requests,
         invocations=invocations,
         billed_ms={key: count * FLOOR_BILLED_MS for key, count in invocations.items()},
-        write_units={key: status_writes for key in measured.write_units},
+        write_units={
+            key: requests if key == SOURCE_COUNTER_TABLE else status_writes
+            for key in measured.write_units
+        },
         read_units={key: zero for key in measured.read_units},
         stored_bytes={key: zero for key in measured.stored_bytes},
         log_bytes=platform_log_bytes() * sum(invocations.values()),
