@@ -261,8 +261,9 @@ def cost_result(comparison: CostComparison, run_dir: Path | None = None) -> Benc
         "Priced with no free tier and without storage, at 1,000,000 onboardings a month, "
         "minus the fixed bill (alarms); USD per 1,000 onboardings, 4 decimals.",
         "Floor: the same requests, users and outcomes at 1 ms and 128 MB per invocation, "
-        "1 WRU per status write on Users and on the audit trail, 1 email and 1 S3 put per user "
-        f"provisioned, {platform_log_bytes()} B of START/END/REPORT lines per invocation.",
+        "1 WRU per status write on Users and on the audit trail, 1 WRU per request on the "
+        "per-source counter, 1 email and 1 S3 put per user provisioned, "
+        f"{platform_log_bytes()} B of START/END/REPORT lines per invocation.",
     ]
     xray = sum((usd for key, usd in comparison.measured.items() if key[0] == XRAY), Decimal(0))
     measured, floor = totals[False]
