@@ -59,8 +59,7 @@ def catalog_series(specs: Iterable[FunctionSpec]) -> int:
         return 0
     total = 0
     for code_dir in code_dirs:
-        path = (code_dir / CATALOG_FILE).resolve()
-        catalog = _load(path, path.stat().st_mtime_ns)
+        catalog = _catalog(code_dir)
         streams = [s for s in stream_functions(specs) if s.code_dir == code_dir]
         total += int(catalog.series_count(len(streams)))
     return total
@@ -71,7 +70,7 @@ def catalog_every_hour_series(specs: Iterable[FunctionSpec]) -> int:
     ``every_hour_series_count`` has none)."""
     code_dirs = {spec.code_dir for spec in specs if (spec.code_dir / CATALOG_FILE).exists()}
     return sum(
-        int(getattr(_load(code_dir), "every_hour_series_count", lambda: 0)())
+        int(getattr(_catalog(code_dir), "every_hour_series_count", lambda: 0)())
         for code_dir in sorted(code_dirs)
     )
 
@@ -83,6 +82,12 @@ def metric_months(series: int, users: Any) -> Any:
         return series * -np.expm1(-users.astype(float) / HOURS_PER_MONTH)
     share = 1 - (-Decimal(users) / HOURS_PER_MONTH).exp()
     return series * share
+
+
+def _catalog(code_dir: Path) -> Any:
+    """The metric catalog under ``code_dir``, loaded once per version of the file."""
+    path = (code_dir / CATALOG_FILE).resolve()
+    return _load(path, path.stat().st_mtime_ns)
 
 
 @cache

@@ -9,7 +9,9 @@ the measured run) at the least AWS could bill for it:
 - 1 write unit per status write of a < 1 KB item on the Users table (pending put, processing
   or failed update, completed update) and the same on the audit table: the audit trail is
   part of the contract (docs/architecture.md: every status change is appended), so its
-  minimal writes are required work, and anything above them is excess;
+  minimal writes are required work, and anything above them is excess; plus 1 write unit per
+  request on the per-source counter (bounding sign-ups per client is part of the contract
+  too: docs/security.md);
 - 1 welcome email, 1 S3 put (the prefix marker) and 1 user-pool user (a Cognito MAU) per
   user provisioned;
 - Lambda's own START, END and REPORT lines per invocation, at their real byte size.
@@ -33,7 +35,7 @@ from dataclasses import dataclass, replace
 from decimal import Decimal
 from pathlib import Path
 
-from costmodel.forecast.scenario import PerOnboarding, Scenario
+from costmodel.forecast.scenario import SOURCE_COUNTER_TABLE, PerOnboarding, Scenario
 from costmodel.measurement import Measurement, Onboardings
 from costmodel.pricing.engine import Bill
 from costmodel.pricing.template_costs import StackSpec
@@ -93,7 +95,10 @@ def floor_per_onboarding(counts: Onboardings, measured: PerOnboarding) -> PerOnb
         api_requests=requests,
         invocations=invocations,
         billed_ms={key: count * FLOOR_BILLED_MS for key, count in invocations.items()},
-        write_units={key: status_writes for key in measured.write_units},
+        write_units={
+            key: requests if key == SOURCE_COUNTER_TABLE else status_writes
+            for key in measured.write_units
+        },
         read_units={key: zero for key in measured.read_units},
         stored_bytes={key: zero for key in measured.stored_bytes},
         log_bytes=platform_log_bytes() * sum(invocations.values()),
@@ -257,8 +262,9 @@ def cost_result(comparison: CostComparison, run_dir: Path | None = None) -> Benc
         "Priced with no free tier and without storage, at 1,000,000 onboardings a month, "
         "minus the fixed bill (alarms); USD per 1,000 onboardings, 4 decimals.",
         "Floor: the same requests, users and outcomes at 1 ms and 128 MB per invocation, "
-        "1 WRU per status write on Users and on the audit trail, 1 email and 1 S3 put per user "
-        f"provisioned, {platform_log_bytes()} B of START/END/REPORT lines per invocation.",
+        "1 WRU per status write on Users and on the audit trail, 1 WRU per request on the "
+        "per-source counter, 1 email and 1 S3 put per user provisioned, "
+        f"{platform_log_bytes()} B of START/END/REPORT lines per invocation.",
     ]
     xray = sum((usd for key, usd in comparison.measured.items() if key[0] == XRAY), Decimal(0))
     measured, floor = totals[False]

@@ -37,6 +37,7 @@ WARM_UP = 50
 BENCH_ENVIRONMENT = {
     "USERS_TABLE": "bench-users",
     "AUDIT_TABLE": "bench-audit",
+    "REGISTER_LIMITS_TABLE": "bench-register-limits",
     "USER_SPACES_BUCKET": "bench-spaces",
     "USER_POOL_ID": "us-east-1_bench",
     "SENDER_EMAIL": "welcome@example.com",

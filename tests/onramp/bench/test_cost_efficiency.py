@@ -50,8 +50,13 @@ def test_floor_serves_the_same_traffic_at_the_least_usage() -> None:
         "provision": Decimal("0.75"),
     }
     assert floor.billed_ms == floor.invocations  # 1 ms each
-    # pending put + processing/failed update (every user) + completed/failed (provisioned ones)
-    assert floor.write_units == {"users": Decimal("2.75"), "audit": Decimal("2.75")}
+    # pending put + processing/failed update (every user) + completed/failed (provisioned ones);
+    # the per-source counter: one write per request
+    assert floor.write_units == {
+        "users": Decimal("2.75"),
+        "audit": Decimal("2.75"),
+        "registerlimits": Decimal("1.1"),
+    }
     assert floor.emails == floor.s3_put_requests == Decimal("0.75")
     assert floor.log_bytes == 263 * Decimal("2.85")
     assert floor.s3_get_requests == floor.sqs_requests == 0
@@ -68,16 +73,17 @@ def test_floor_price_matches_the_hand_computed_bill() -> None:
     assert {fn.memory_mb for fn in floor.stack.functions.values()} == {128}
     lines = variable_per_1000(floor)
     # per 1,000, exact (the per-resource table, unrounded): API $0.001, 3 x $0.0002 requests,
-    # 3,000 WRU x 2 tables at $0.625/M, 1 S3 put $0.005, 3 ms at 128 MB on arm64, 789,000
-    # bytes of platform log lines (ingested at $0.50/GB, stored 30 days at $0.03), SES $0.10,
-    # and the custom metric series at $0.30 each (every hour has data at 1M onboardings a month;
-    # the sweep's StuckUsers has data every hour at any volume: fixed, not variable).
+    # 3,000 WRU x 2 tables and 1,000 on the per-source counter at $0.625/M, 1 S3 put $0.005,
+    # 3 ms at 128 MB on arm64, 789,000 bytes of platform log lines (ingested at $0.50/GB,
+    # stored 30 days at $0.03), SES $0.10, and the custom metric series at $0.30 each (every
+    # hour has data at 1M onboardings a month; the sweep's StuckUsers has data every hour at
+    # any volume: fixed, not variable).
     log_gb = Decimal(3 * 263 * 1000) / GIB
     index_gb = Decimal(1_000_000) * IN_FLIGHT_SECONDS / SECONDS_PER_MONTH * INDEX_ENTRY_BYTES / GIB
     expected = (
         Decimal("0.001")
         + Decimal("0.0006")
-        + 6000 * Decimal("0.000000625")
+        + 7000 * Decimal("0.000000625")
         + Decimal("0.005")
         + Decimal(3000) / 1000 * Decimal("0.125") * Decimal("0.0000133334")
         + log_gb * Decimal("0.50")

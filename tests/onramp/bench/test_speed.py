@@ -33,7 +33,8 @@ def test_a_failing_import_is_one_line() -> None:
 
 def test_warm_handlers_make_their_aws_calls_against_the_fakes() -> None:
     figures = warm_overhead.measure(5)
-    assert figures["register"]["aws_calls"] == {"dynamodb": 1}
+    # the source's counter, the pending user, its audit entry
+    assert figures["register"]["aws_calls"] == {"dynamodb": 3}
     provision = figures["provision"]["aws_calls"]
     assert provision["ses"] == provision["s3"] == provision["cognito-idp"] == 1
     assert figures["enrich"]["aws_calls"]["dynamodb"] >= 2  # audit + status update
