@@ -34,18 +34,24 @@ def register(group: Any) -> None:
         help="money thresholds on a run or the defaults: exit 0 pass, 1 a breach",
         description=__doc__.splitlines()[0],
     )
-    shape = parser.add_mutually_exclusive_group()
-    shape.add_argument("--run", metavar="RUN", help="a run directory, or a run id under runs/")
-    shape.add_argument("--measurement", metavar="FILE", help="measurement.json (or run dir)")
-    parser.add_argument(
-        "--free-tier", choices=PROFILES, default=DEFAULT_FREE_TIER, help="free-tier profile"
-    )
-    parser.add_argument("--region", help="price catalog region (default: the measurement's)")
-    parser.add_argument("--template", default=str(DEFAULT_TEMPLATE), help="SAM template")
+    add_shape_arguments(parser, "SAM template", "")
     parser.add_argument("--budget", help="USD a month for --min-breakeven (default: template's)")
     parser.add_argument("--format", choices=("text", "json"), default="text")
     add_threshold_arguments(parser, "--users")
     parser.set_defaults(func=run)
+
+
+def add_shape_arguments(parser: argparse.ArgumentParser, template_help: str, whose: str) -> None:
+    """What a check or a diff prices: ``--run``/``--measurement`` (else the documented
+    defaults), free tier, region, template; ``whose`` says which sides the shape is for."""
+    shape = parser.add_mutually_exclusive_group()
+    shape.add_argument("--run", metavar="RUN", help=f"{whose}a run directory, or a run id in runs/")
+    shape.add_argument("--measurement", metavar="FILE", help=f"{whose}measurement.json or run dir")
+    parser.add_argument(
+        "--free-tier", choices=PROFILES, default=DEFAULT_FREE_TIER, help="free-tier profile"
+    )
+    parser.add_argument("--region", help="price catalog region (default: the measurement's)")
+    parser.add_argument("--template", default=str(DEFAULT_TEMPLATE), help=template_help)
 
 
 def add_threshold_arguments(parser: argparse.ArgumentParser, volume_flag: str | None) -> None:

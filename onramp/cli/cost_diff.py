@@ -18,12 +18,10 @@ from typing import Any
 
 from costmodel.forecast.cost_check import parse_count, parse_usd
 from costmodel.forecast.cost_diff import Side, diff_costs
-from costmodel.forecast.scenario import DEFAULT_FREE_TIER, load_scenario
-from costmodel.pricing.free_tier import PROFILES
+from costmodel.forecast.scenario import load_scenario
 from kernel.errors import UsageError
 from kernel.git_snapshot import export_file, parse_git_source
-from kernel.sam_template import DEFAULT_TEMPLATE
-from onramp.cli.cost_check import run_source
+from onramp.cli.cost_check import add_shape_arguments, run_source
 from onramp.reports.cost_diff import diff_markdown, diff_text
 from onramp.reports.notebooks import MEASUREMENT
 
@@ -47,16 +45,7 @@ def register(group: Any) -> None:
         default=str(DEFAULT_USERS),
         help=f"onboardings a month (default {DEFAULT_USERS:,})",
     )
-    shape = parser.add_mutually_exclusive_group()
-    shape.add_argument("--run", metavar="RUN", help="shape for template sides: a run dir or id")
-    shape.add_argument("--measurement", metavar="FILE", help="shape for template sides")
-    parser.add_argument(
-        "--free-tier", choices=PROFILES, default=DEFAULT_FREE_TIER, help="free-tier profile"
-    )
-    parser.add_argument("--region", help="price catalog region (default: the measurement's)")
-    parser.add_argument(
-        "--template", default=str(DEFAULT_TEMPLATE), help="the template a run side is priced on"
-    )
+    add_shape_arguments(parser, "the template a run side is priced on", "template sides' shape: ")
     parser.add_argument("--budget", help="USD a month for both break-evens (default: each's own)")
     parser.add_argument("--format", choices=("text", "markdown", "json"), default="text")
     parser.set_defaults(func=run)

@@ -80,6 +80,18 @@ def _rows(deltas: list[Delta], exact: bool, name: str) -> list[dict[str, str]]:
     ]
 
 
+def sections(diff: CostDiff) -> list[tuple[str, list[dict[str, str]]]]:
+    """(title, rows) of the rows that moved: per resource (exact), then per invoice line."""
+    found = []
+    if diff.changed_resources:
+        rows = _rows(diff.changed_resources, exact=True, name="resource")
+        found.append(("By resource (exact, unrounded; shown to $0.0001)", rows))
+    if diff.changed_lines:
+        rows = _rows(diff.changed_lines, exact=False, name="line")
+        found.append(("Invoice lines (each rounded to the cent; they sum to the totals)", rows))
+    return found
+
+
 def _sides(diff: CostDiff) -> list[str]:
     return [
         f"base: {diff.base.label} ({diff.base.scenario.describe()})",
@@ -101,18 +113,8 @@ def diff_text(diff: CostDiff) -> str:
     out.append("")
     width = max(len(figure) for figure, _ in headline(diff))
     out += [f"{figure.ljust(width)}  {value}" for figure, value in headline(diff)]
-    sections = (
-        ("by resource (exact, unrounded; shown to $0.0001):", diff.changed_resources, True),
-        (
-            "invoice lines (each rounded to the cent; they sum to the totals):",
-            diff.changed_lines,
-            False,
-        ),
-    )
-    for title, deltas, exact in sections:
-        if deltas:
-            name = "resource" if exact else "line"
-            out += ["", title, render_text(_rows(deltas, exact, name)).rstrip("\n")]
+    for title, rows in sections(diff):
+        out += ["", f"{title}:", render_text(rows).rstrip("\n")]
     out += ["", _unchanged(diff)]
     return "\n".join(out) + "\n"
 
@@ -142,17 +144,7 @@ def diff_markdown(diff: CostDiff) -> str:
     ]
     out += [f"- {c.what}" for c in diff.changes] or ["- nothing that the cost model reads"]
     out += ["", *_md_table([{"figure": f, "before -> after": v} for f, v in headline(diff)])]
-    sections = (
-        ("By resource (exact, shown to $0.0001)", diff.changed_resources, True),
-        (
-            "Invoice lines (each rounded to the cent; they sum to the totals)",
-            diff.changed_lines,
-            False,
-        ),
-    )
-    for title, deltas, exact in sections:
-        if deltas:
-            name = "resource" if exact else "line"
-            out += ["", f"**{title}**", "", *_md_table(_rows(deltas, exact, name))]
+    for title, rows in sections(diff):
+        out += ["", f"**{title}**", "", *_md_table(rows)]
     out += ["", f"_{_unchanged(diff)}._", ""]
     return "\n".join(out)
