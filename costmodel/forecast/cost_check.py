@@ -27,7 +27,13 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from costmodel.forecast.breakeven import BreakEven, breakeven
-from costmodel.forecast.scenario import MAX_ONBOARDINGS, Estimate, Scenario, estimate
+from costmodel.forecast.scenario import (
+    MAX_ONBOARDINGS,
+    MAX_ONBOARDINGS_WHY,
+    Estimate,
+    Scenario,
+    estimate,
+)
 from kernel.errors import UsageError
 
 DEFAULT_VOLUME = 1_000
@@ -35,7 +41,11 @@ DEFAULT_VOLUME = 1_000
 headline volume)."""
 SUFFIXES = {"k": Decimal(10**3), "m": Decimal(10**6), "b": Decimal(10**9)}
 """Human multipliers, case-insensitive: 500k, 1M, 2B (counts never mean milli)."""
-_NUMBER = re.compile(r"^\$?([0-9][0-9_,]*(?:\.[0-9]+)?|\.[0-9]+)([kmb]?)$", re.IGNORECASE)
+_NUMBER = re.compile(
+    r"^\$?((?:[0-9]{1,3}(?:,[0-9]{3})+|[0-9][0-9_]*)(?:\.[0-9]+)?|\.[0-9]+)([kmb]?)$", re.IGNORECASE
+)
+"""Commas only between groups of three digits: ``0,15`` (a decimal comma) is refused, never
+read as 15."""
 
 
 def parse_amount(text: str, flag: str) -> Decimal:
@@ -63,7 +73,10 @@ def parse_count(text: str, flag: str, minimum: int = 0) -> int:
     if value < minimum:
         raise UsageError(f"{flag}: expected a whole number >= {minimum}, got {text!r}")
     if value > MAX_ONBOARDINGS:
-        raise UsageError(f"{flag}: {value:.3g} is above the bound ({MAX_ONBOARDINGS:.0e} a month)")
+        raise UsageError(
+            f"{flag}: {value:.3g} is above the bound ({MAX_ONBOARDINGS:.0e} a month: "
+            f"{MAX_ONBOARDINGS_WHY})"
+        )
     return int(value)
 
 

@@ -38,7 +38,7 @@ def test_counts_take_human_units(text: str, value: int) -> None:
     assert parse_count(text, "--users") == value
 
 
-@pytest.mark.parametrize("text", ["1.5", "lots", "1e6", "-5", "0.5k5", ""])
+@pytest.mark.parametrize("text", ["1.5", "lots", "1e6", "-5", "0.5k5", "", "0,15", "1,00"])
 def test_bad_counts_name_the_flag(text: str) -> None:
     with pytest.raises(UsageError, match="--min-breakeven"):
         parse_count(text, "--min-breakeven")
@@ -101,3 +101,10 @@ def test_cli_prices_a_run_by_directory_or_id(
     assert run_source("sample-run", tmp_path) == tmp_path / "sample-run"  # an id under runs/
     with pytest.raises(UsageError, match="--run: 'no-such-run'"):
         run_source("no-such-run", tmp_path)
+
+
+def test_the_other_cost_commands_take_human_volumes(capsys: pytest.CaptureFixture[str]) -> None:
+    assert (
+        main(["cost", "estimate", "--users", "10k", "--shape", "defaults", "--format", "json"]) == 0
+    )
+    assert json.loads(capsys.readouterr().out)["users"] == "10000"
