@@ -58,8 +58,9 @@ def add_threshold_arguments(parser: argparse.ArgumentParser, volume_flag: str | 
     """The threshold flags; ``volume_flag`` (e.g. ``--users``) is added as the default volume
     of the per-volume thresholds, None when the command already has one."""
     group = parser.add_argument_group(
-        "cost thresholds (every one printed PASS/FAIL; a breach exits 1); amounts and volumes "
-        "take human units (1M, 500k, $0.15); AMOUNT@VOLUME judges one threshold at its own volume"
+        "cost thresholds (each printed PASS/FAIL; a breach exits 1)",
+        "Amounts and volumes take human units (1M, 500k, $0.15); USD@N judges one threshold "
+        "at N onboardings a month.",
     )
     group.add_argument(
         "--max-per-1000",
