@@ -95,11 +95,6 @@ class Threshold:
     """Onboardings a month (per-volume kinds only)."""
 
     @property
-    def flag(self) -> str:
-        """The command-line flag that sets it."""
-        return f"--{self.kind}"
-
-    @property
     def figure(self) -> str:
         """What is measured, in words."""
         if self.kind == "max-per-1000":
@@ -109,10 +104,6 @@ class Threshold:
         if self.kind == "min-breakeven":
             return "break-even (onboardings/month within budget)"
         return "fixed monthly (no onboarding)"
-
-
-KINDS = ("max-per-1000", "max-monthly", "min-breakeven", "max-fixed")
-PER_VOLUME = ("max-per-1000", "max-monthly")
 
 
 @dataclass(frozen=True)
@@ -126,7 +117,8 @@ class ThresholdResult:
 
     @property
     def margin(self) -> str:
-        """``headroom $0.71 (28%)`` or ``over by $4.20 (+12%)`` (counts for the break-even)."""
+        """``headroom $0.09, 18% of the limit`` or ``over by $0.10, 11% of the limit`` (a count
+        of onboardings for the break-even: ``short by 7,513, ...``)."""
         limit = self.threshold.limit
         if self.actual is None:
             return "the fixed costs alone exceed the budget"
