@@ -52,7 +52,10 @@ def export_file(ref: str, path: str, into: Path, repo: Path | None = None) -> Pa
     folder = str(PurePosixPath(path).parent)
     archive = _git(["archive", "--format=tar", ref, "--", folder], top)
     with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
-        tar.extractall(into, filter="data")
+        if hasattr(tarfile, "data_filter"):  # Python 3.11.4+: refuse links and paths out
+            tar.extractall(into, filter="data")
+        else:  # git archive of the repository itself writes plain files under ``into``
+            tar.extractall(into)
     target = into / path
     if not target.is_file():
         raise UsageError(f"git:{ref}:{path}: no such file at {ref}")
