@@ -176,6 +176,11 @@ def _line_label(item: str, tier: int, unit_price: Decimal) -> str:
     return item if tier == 0 else f"{item} (tier {tier + 1})"
 
 
+def catalog_item(label: str) -> str:
+    """The catalog item of a line's label (``duration_arm64 (free tier)`` -> ``duration_arm64``)."""
+    return label.split(" (", 1)[0]
+
+
 @dataclass(frozen=True)
 class CostLine:
     """One invoice line: a usage type (and tier) in the region, all resources summed, in cents."""

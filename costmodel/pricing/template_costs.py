@@ -59,6 +59,10 @@ class LambdaSpec:
     """Retention of the log group named in LoggingConfig (None: default group, never expires)."""
     tracing: bool
     """X-Ray active tracing: each sampled invocation records a trace."""
+    batch_size: int | None = None
+    """BatchSize of the function's stream event source (None: no stream source)."""
+    batching_window_s: int | None = None
+    """MaximumBatchingWindowInSeconds of that source (Lambda's default: 0)."""
 
 
 @dataclass(frozen=True)
@@ -215,8 +219,24 @@ def _functions(
             ephemeral_storage_mb=int(storage),
             log_retention_days=retention.get(log_group.get("Ref", "")) if log_group else None,
             tracing=fn.properties.get("Tracing") == "Active",
+            **_stream_batching(fn.events, resolver),
         )
     return specs
+
+
+def _stream_batching(events: Mapping[str, Any], resolver: Resolver) -> dict[str, int | None]:
+    """BatchSize and batching window of the first DynamoDB stream event source (Lambda's
+    defaults when unset: 100 records, no window), or {} without one."""
+    for event in events.values():
+        if event.get("Type") == "DynamoDB":
+            props = event.get("Properties", {})
+            return {
+                "batch_size": int(resolver.resolve(props.get("BatchSize", 100))),
+                "batching_window_s": int(
+                    resolver.resolve(props.get("MaximumBatchingWindowInSeconds", 0))
+                ),
+            }
+    return {}
 
 
 def _log_retention(template: Mapping[str, Any], resolver: Resolver) -> dict[str, int | None]:

@@ -5,9 +5,9 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from onramp.cli import cost_actuals, cost_analysis, cost_price
+from onramp.cli import cost_actuals, cost_analysis, cost_check, cost_diff, cost_price
 
-COST_COMMANDS = (cost_price, cost_analysis, cost_actuals)
+COST_COMMANDS = (cost_price, cost_analysis, cost_check, cost_diff, cost_actuals)
 """In the order ``onramp cost --help`` lists them."""
 
 

@@ -22,14 +22,13 @@ from typing import Any
 
 from costmodel.forecast.article import SEED_USERS, compare_with_article
 from costmodel.forecast.breakeven import breakeven
+from costmodel.forecast.cost_check import parse_count
 from costmodel.forecast.projection import DEFAULT_GROWTH_SPREAD, DEFAULT_SIMULATIONS, project
 from costmodel.forecast.scenario import (
     DEFAULT_COLD_START_SHARE,
     DEFAULT_FREE_TIER,
     DEFAULT_INIT_MS,
     MAX_INIT_MS,
-    MAX_ONBOARDINGS,
-    MAX_ONBOARDINGS_WHY,
     Scenario,
     estimate,
     load_scenario,
@@ -185,14 +184,9 @@ def whole_number(flag: str, text: str, minimum: int = 0) -> int:
 
 
 def onboardings(flag: str, text: str, minimum: int = 0) -> int:
-    """Onboardings a month from a flag: a whole number up to MAX_ONBOARDINGS (bound stated)."""
-    value = whole_number(flag, text, minimum)
-    if value > MAX_ONBOARDINGS:
-        raise UsageError(
-            f"{flag}: {value:.3g} is above the bound ({MAX_ONBOARDINGS:.0e} a month: "
-            f"{MAX_ONBOARDINGS_WHY})"
-        )
-    return value
+    """Onboardings a month from a flag: a whole number up to MAX_ONBOARDINGS (bound stated),
+    in human units too (``1M``, ``500k``, ``29,028``)."""
+    return parse_count(text, flag, minimum)
 
 
 def growth_rate(text: str, flag: str = "--growth") -> float:

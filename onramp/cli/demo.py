@@ -18,6 +18,7 @@ from loadtest.units import parse_duration_s, parse_share
 from onramp.alarms import INDICATIVE_BELOW, AlarmCheck
 from onramp.cli.account_flags import account_from_args, add_account_arguments
 from onramp.cli.cost_analysis import money, onboardings
+from onramp.cli.cost_check import add_threshold_arguments, check_from_args, report_check
 from onramp.cli.preflight import add_recipients_argument
 from onramp.demo import DemoOptions, DemoOutcome, count_text, run_demo, sign_in_text
 from onramp.local.faults.plan import FaultPlan, FaultPlanError
@@ -35,8 +36,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         description=(
             "Start the embedded stack, load it with Locust, drain, verify nothing was lost, "
             "write runs/<id>/ (measurement.json, report.html, Locust CSV/HTML) and print a "
-            "summary. Exit 1 when a registration was lost, an email sent twice, or an alarm "
-            "of the template would have fired on the run."
+            "summary. Exit 1 when a registration was lost, an email sent twice, an alarm "
+            "of the template would have fired on the run, or a cost threshold is breached "
+            "(per-volume thresholds at --users-per-month)."
         ),
     )
     parser.add_argument("--duration", default="60s", help="load duration (default 60s)")
@@ -74,6 +76,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     add_account_arguments(parser)
     add_recipients_argument(parser)
+    add_threshold_arguments(parser, volume_flag=None)
     parser.set_defaults(func=run)
 
 
@@ -125,16 +128,21 @@ def options_from_args(args: argparse.Namespace) -> DemoOptions:
 
 
 def run(args: argparse.Namespace) -> int:
-    """Run the demo, write the report, print the summary; 1 when the verdict is not ok."""
+    """Run the demo, write the report, print the summary; 1 when the verdict is not ok or a
+    cost threshold is breached."""
     options = options_from_args(args)
+    check = check_from_args(args, options.users_per_month, options.budget)
     outcome = run_demo(options)
     report = write_report(outcome)
     print(summary_text(outcome))
     print(f"\nreport: {report}\nrun:    {outcome.run_dir}")
+    breached = False
+    if check is not None:
+        print()
+        breached = report_check(check, outcome.scenario) != 0
     if not outcome.ok:
         print("\nNOT OK:\n" + "\n".join(outcome.problems), file=sys.stderr)
-        return 1
-    return 0
+    return 0 if outcome.ok and not breached else 1
 
 
 def summary_text(outcome: DemoOutcome) -> str:

@@ -2,7 +2,9 @@
 
 Exit codes: 0 all thresholds met, 1 a threshold breached (or Locust failed), 2 bad flags,
 or (with ``--measure-stack``) a test the account cannot take: the preflight runs first and
-refuses it, unless ``--force``.
+refuses it, unless ``--force``. With ``--measure-stack`` the cost thresholds of
+``onramp cost check`` judge the measured window's shape (per-volume ones at
+``--users-per-month``; ``--users`` is Locust's).
 """
 
 from __future__ import annotations
@@ -13,6 +15,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from costmodel.forecast.cost_check import CostCheck
+from costmodel.forecast.scenario import load_scenario
 from kernel.errors import UsageError
 from loadtest.payloads import DEFAULT_MIX_TEXT
 from loadtest.profiles import SHAPE_NAMES
@@ -21,6 +25,7 @@ from loadtest.results import LoadResult, RequestStats
 from loadtest.runner import LoadRunError, Master, run_locust, run_locust_worker
 from loadtest.thresholds import Thresholds, parse_error_rate, parse_latency_ms, parse_rps
 from loadtest.units import parse_duration_s
+from onramp.cli.cost_check import add_threshold_arguments, check_from_args, report_check
 from onramp.cli.preflight import add_plan_arguments, check_account, planned_load
 from onramp.staging.collector import measure_after_load
 from onramp.staging.preflight import PreflightReport, report_text
@@ -74,6 +79,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     thresholds.add_argument("--max-error-rate", help="largest share of failed requests, e.g. 1%%")
     thresholds.add_argument("--p95", help="largest p95 latency, e.g. 800ms or 1.5s")
     thresholds.add_argument("--min-rps", help="smallest overall requests/s, e.g. 10")
+    add_threshold_arguments(parser, "--users-per-month")
 
 
 def thresholds_from_args(args: argparse.Namespace) -> Thresholds:
@@ -92,11 +98,17 @@ def _optional(parse: Callable[[str], float], text: str | None) -> float | None:
 def run(args: argparse.Namespace) -> int:
     """Run the load test, print the summary and any threshold breach; the exit code."""
     thresholds = thresholds_from_args(args)
+    cost_check = check_from_args(args, args.check_users)
     duration_s = parse_duration_s(args.duration, "--duration")
     if args.worker:
-        return run_worker(args, thresholds, duration_s)
+        return run_worker(args, thresholds, duration_s, cost_check)
     if not args.host:
         raise UsageError("--host: the API base URL is required (except with --worker)")
+    if cost_check and not args.measure_stack:
+        raise UsageError(
+            "--max-per-1000/--max-monthly/--min-breakeven/--max-fixed: need --measure-stack "
+            "(a load test prices only what it measured)"
+        )
     if args.measure_stack:
         plan = planned_load(args.rate, duration_s, args.shape, args.mix, args.recipients)
         report = check_account(args.measure_stack, plan, args.region, args.profile)
@@ -121,8 +133,9 @@ def run(args: argparse.Namespace) -> int:
     finally:
         progress.finish()
     print(summary_table(result))
+    cost_code = 0
     if args.measure_stack:
-        measure_after_load(
+        measurement, _ = measure_after_load(
             args.measure_stack,
             result.manifest["started_at"],
             result.manifest["ended_at"],
@@ -130,19 +143,27 @@ def run(args: argparse.Namespace) -> int:
             args.profile,
             result.run_dir,
         )
+        if cost_check:
+            cost_code = report_check(cost_check, load_scenario(measurement))
     breaches = thresholds.breaches(result)
     for message in breaches:
         print(f"onramp load: threshold breached: {message}", file=sys.stderr)
-    return 1 if breaches else 0
+    return 1 if breaches or cost_code else 0
 
 
-def run_worker(args: argparse.Namespace, thresholds: Thresholds, duration_s: float) -> int:
+def run_worker(
+    args: argparse.Namespace,
+    thresholds: Thresholds,
+    duration_s: float,
+    cost_check: CostCheck | None = None,
+) -> int:
     """One worker of a distributed run: requests and accepted ids here; reports, thresholds
     and measurement on the master."""
     master_only = {
         "--host": args.host,
         "--measure-stack": args.measure_stack,
         "--max-error-rate/--p95/--min-rps": thresholds != Thresholds(),
+        "--max-per-1000/--max-monthly/--min-breakeven/--max-fixed": cost_check is not None,
     }
     for flag, given in master_only.items():
         if given:

@@ -1,5 +1,7 @@
 """A short `onramp demo` end to end: real embedded stack, real Locust, real cost model."""
 
+import contextlib
+import io
 import json
 import subprocess
 import sys
@@ -20,12 +22,35 @@ pytestmark = pytest.mark.integration
 FIGURES = ("cost-by-service", "breakeven", "duration-ecdf", "load-over-time", "latency")
 
 
+COST_THRESHOLDS = ["--max-fixed", "5", "--min-breakeven", "1k", "--max-per-1000", "100@10k"]
+"""Thresholds the run passes with room (fixed $0.90; break-even near 29,000: README)."""
+
+
 @pytest.fixture(scope="module")
-def demo_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[int, Path]:
+def demo_output(tmp_path_factory: pytest.TempPathFactory) -> tuple[int, Path, str]:
     out = tmp_path_factory.mktemp("runs")
-    code = main(["demo", "--duration", "8s", "--rate", "8", "--out", str(out)])
+    stdout = io.StringIO()
+    with contextlib.redirect_stdout(stdout):
+        code = main(
+            ["demo", "--duration", "8s", "--rate", "8", "--out", str(out), *COST_THRESHOLDS]
+        )
     (run_dir,) = out.iterdir()
+    return code, run_dir, stdout.getvalue()
+
+
+@pytest.fixture(scope="module")
+def demo_run(demo_output: tuple[int, Path, str]) -> tuple[int, Path]:
+    code, run_dir, _ = demo_output
     return code, run_dir
+
+
+def test_demo_judges_the_cost_thresholds_on_its_run(demo_output: tuple[int, Path, str]) -> None:
+    _, run_dir, stdout = demo_output
+    check = stdout[stdout.index("cost check (") :]
+    assert check.startswith(f"cost check (measured: run {run_dir.name}; free tier always-free")
+    judged = [line.split()[0] for line in check.splitlines()[1:4]]
+    assert judged == ["PASS", "PASS", "PASS"]
+    assert "cost check ok: 3 of 3 thresholds passed" in check
 
 
 def test_demo_passes_its_invariants(demo_run: tuple[int, Path]) -> None:

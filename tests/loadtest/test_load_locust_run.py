@@ -136,3 +136,27 @@ def test_measure_stack_checks_the_stack_before_any_traffic(
         assert sum(api.status_counts.values()) == 0
     assert capsys.readouterr().err == "onramp: error: stack ghost not found in region us-east-1\n"
     assert not list(tmp_path.iterdir())
+
+
+@pytest.mark.usefixtures("fake_credentials")
+def test_measure_stack_judges_the_cost_thresholds_on_the_measured_window(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The measured window's shape is priced and every cost threshold judged: a breach exits 1.
+
+    The window's measurement is the shipped sample's (the collector that writes one from
+    CloudWatch is tested in tests/onramp/staging/test_collector.py); its fixed part is
+    $0.90 (19 alarm metrics, 10 free, $0.10 each), so --max-fixed 0.50 is breached.
+    """
+    sample = Path(__file__).resolve().parents[2] / "samples" / "sample-run" / "measurement.json"
+    monkeypatch.setattr(cli, "check_account", lambda *_: PreflightReport([]))
+    monkeypatch.setattr(cli, "measure_after_load", lambda *_: (sample, None))
+    with FakeRegisterApi() as api:
+        argv = ["load", "--host", api.url, "--rate", "3", "--duration", "2s", "--out",
+                str(tmp_path), "--measure-stack", "s", "--region", "us-east-1",
+                "--max-fixed", "0.50", "--max-per-1000", "5@10k"]  # fmt: skip
+        assert main(argv) == 1
+    out, err = capsys.readouterr()
+    check = out[out.index("cost check (measured: run sample-run; free tier always-free") :]
+    assert [line.split()[0] for line in check.splitlines()[1:3]] == ["PASS", "FAIL"]
+    assert err.startswith("onramp: cost threshold breached: FAIL  fixed monthly")
