@@ -1,7 +1,7 @@
 """`cost check`: money thresholds judged on the exact bill, every one printed, exit 0/1/2.
 
 Hand figures (prices/us-east-1.yaml, retrieved 2026-11-29; free tier always-free): the
-template's alarms watch 19 alarm metrics, 10 free, 9 x $0.10 = $0.90 fixed a month (alarm
+template's alarms watch 20 alarm metrics, 10 free, 10 x $0.10 = $1.00 fixed a month (alarm
 metric $0.10, effective 2019-01-01); with an Essentials pool (prices: $0.015 per MAU vs Lite's
 $0.0055, effective 2024-11-22) each onboarding past the 10,000 free MAU costs ~2.7 x more.
 """
@@ -51,13 +51,13 @@ def test_amounts_take_a_dollar_sign_and_units() -> None:
 
 def test_every_threshold_is_judged_and_printed() -> None:
     check = CostCheck.parse(
-        max_per_1000=["2.00", "6@100k"], max_monthly=["1@1k"], min_breakeven="20k", max_fixed="1"
+        max_per_1000=["2.50", "6@100k"], max_monthly=["1@1k"], min_breakeven="20k", max_fixed="1"
     )
     result = check.evaluate(load_scenario(free_tier="always-free"))
     fixed = next(r for r in result.results if r.threshold.kind == "max-fixed")
-    assert fixed.actual == Decimal("0.90") and fixed.passed  # 9 alarm metrics x $0.10
+    assert fixed.actual == Decimal("1.00") and fixed.passed  # 10 alarm metrics x $0.10
     monthly = next(r for r in result.results if r.threshold.kind == "max-monthly")
-    assert monthly.threshold.users == 1_000 and not monthly.passed  # fixed $0.90 + variable
+    assert monthly.threshold.users == 1_000 and not monthly.passed  # fixed $1.00 + variable
     assert not result.passed and result.failures == [monthly]
     text = result.text()
     judged = [line.split()[0] for line in text.splitlines()[1:-1]]
@@ -78,13 +78,13 @@ def test_a_dearer_plan_fails_the_break_even(tmp_path: Path) -> None:
 
 
 def test_cli_exit_codes_and_json(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["cost", "check", "--max-fixed", "0.90"]) == 0
+    assert main(["cost", "check", "--max-fixed", "1.00"]) == 0
     out = capsys.readouterr().out
-    assert "PASS  fixed monthly (no onboarding)  $0.90 <= $0.90" in out
-    head = edited_stack(tmp_path, ADD_ALARM)  # 20 alarm metrics: $1.00
-    assert main(["cost", "check", "--max-fixed", "0.90", "--template", str(head)]) == 1
+    assert "PASS  fixed monthly (no onboarding)  $1.00 <= $1.00" in out
+    head = edited_stack(tmp_path, ADD_ALARM)  # 21 alarm metrics: $1.10
+    assert main(["cost", "check", "--max-fixed", "1.00", "--template", str(head)]) == 1
     captured = capsys.readouterr()
-    assert "FAIL  fixed monthly (no onboarding)  $1.00 <= $0.90  (over by $0.10" in captured.out
+    assert "FAIL  fixed monthly (no onboarding)  $1.10 <= $1.00  (over by $0.10" in captured.out
     assert captured.err.startswith("onramp: cost threshold breached: FAIL")
     code = main(["cost", "check", "--max-per-1000", "10@1M", "--format", "json"])
     doc = json.loads(capsys.readouterr().out)

@@ -53,12 +53,14 @@ def test_doubling_a_functions_memory_doubles_its_gb_seconds(tmp_path: Path) -> N
     #   register 1.1 x 15 + 1.1 x 0.01 x 400 = 16.5 + 4.4 = 20.9 ms
     #   enrich   1 x 40 + 0.01 x 400 = 44 ms;  provision 180 + 4 = 184 ms
     # GB-s at 1M (256 MB = 0.25 GB): register 20,900 s x 0.25 = 5,225; enrich 11,000;
-    # provision 46,000; all 62,225 GB-s x $0.0000133334 = $0.8296708... -> $0.83 on the invoice.
-    # Register at 512 MB: 10,450 GB-s; all 67,450 x $0.0000133334 = $0.8993378... -> $0.90.
+    # provision 46,000; the sweeper, fixed: 8,760 runs (every 5 minutes of 730 hours) x
+    # (100 + 400 INIT) ms x 0.25 GB = 1,095; all 63,320 GB-s x $0.0000133334 = $0.8442708...
+    # -> $0.84 on the invoice. Register at 512 MB: 10,450 GB-s; all 68,545 x $0.0000133334 =
+    # $0.9139479... -> $0.91.
     d = diff(tmp_path, 1_000_000, "none", DOUBLE_REGISTER_MEMORY)
     assert [c.what for c in d.changes] == ["register: memory 256 MB -> 512 MB"]
     before, after, causes = line(d, "lambda", "duration_arm64")
-    assert (before, after) == (Decimal("0.83"), Decimal("0.90"))
+    assert (before, after) == (Decimal("0.84"), Decimal("0.91"))
     assert causes == ("register: memory 256 MB -> 512 MB",)
     before, after, causes = resource(d, "lambda", "register")
     gb_s_price = Decimal("0.0000133334")
@@ -89,34 +91,36 @@ def test_free_tier_sharing_is_named_when_a_neighbour_moves(tmp_path: Path) -> No
 
 
 def test_an_added_alarm_costs_one_alarm_metric(tmp_path: Path) -> None:
-    # The template's alarms watch 19 alarm metrics (README); one plain alarm more is 20,
-    # 10 free: 10 x $0.10 = $1.00 a month, at any volume, fixed.
+    # The template's alarms watch 20 alarm metrics (README); one plain alarm more is 21,
+    # 10 free: 11 x $0.10 = $1.10 a month, at any volume, fixed.
     d = diff(tmp_path, 100_000, "always-free", ADD_ALARM)
     assert [c.what for c in d.changes] == [
         "alarm added: RegisterThrottleAlarm (plain, 1 alarm metric)"
     ]
     before, after, causes = line(d, "cloudwatch", "alarm_metrics")
-    assert (before, after) == (Decimal("0.90"), Decimal("1.00"))
+    assert (before, after) == (Decimal("1.00"), Decimal("1.10"))
     assert causes == ("alarm added: RegisterThrottleAlarm (plain, 1 alarm metric)",)
-    assert (d.before.fixed, d.after.fixed) == (Decimal("0.90"), Decimal("1.00"))
+    assert (d.before.fixed, d.after.fixed) == (Decimal("1.00"), Decimal("1.10"))
     assert d.total_change == Decimal("0.10")
     # $0.10 more a month, every month: the budget holds fewer onboardings.
     assert d.breakeven_after.within_budget < d.breakeven_before.within_budget  # type: ignore[operator]
 
 
 def test_tracing_off_removes_the_xray_line(tmp_path: Path) -> None:
-    # 100,000 onboardings x (1.1 + 1 + 1) traced invocations = 310,000 traces; 100,000 free;
-    # 210,000 x $0.000005 = $1.05. Tracing off (Globals): none.
+    # 100,000 onboardings x (1.1 + 1 + 1) traced invocations = 310,000 traces, plus the
+    # sweeper's 8,760 scheduled runs = 318,760; 100,000 free; 218,760 x $0.000005 = $1.0938
+    # -> $1.09. Tracing off (Globals): none.
     d = diff(tmp_path, 100_000, "always-free", TRACING_OFF)
     assert [c.what for c in d.changes] == [
-        f"{fn}: X-Ray tracing on -> off" for fn in ("register", "enrich", "provision")
+        f"{fn}: X-Ray tracing on -> off" for fn in ("register", "enrich", "provision", "sweeper")
     ]
     before, after, causes = line(d, "xray", "traces_recorded")
-    assert (before, after) == (Decimal("1.05"), Decimal("0.00"))
-    assert len(causes) == 3
-    assert resource(d, "xray", "lambda")[:2] == (Decimal("1.05"), Decimal(0))
-    assert d.total_change == Decimal("-1.05")
-    # At the break-even (27,084 onboardings: 83,960 traces) the free 100,000 cover them all.
+    assert (before, after) == (Decimal("1.09"), Decimal("0.00"))
+    assert len(causes) == 4
+    assert resource(d, "xray", "lambda")[:2] == (Decimal("1.0938"), Decimal(0))
+    assert d.total_change == Decimal("-1.09")
+    # At the break-even (under 30,000 onboardings: under 100,000 traces) the free 100,000
+    # cover them all.
     assert d.breakeven_after == d.breakeven_before
 
 

@@ -47,8 +47,8 @@ def test_git_ref_against_the_working_copy(repo: Path, capsys: pytest.CaptureFixt
     doc = json.loads(capsys.readouterr().out)
     assert doc["changes"] == ["register: memory 256 MB -> 512 MB"]
     (duration,) = [r for r in doc["invoice_lines"] if r["name"] == "duration_arm64"]
-    # tests/costmodel/test_cost_diff.py works these out: 62,225 -> 67,450 GB-s at $0.0000133334
-    assert (duration["before"], duration["after"]) == ("0.83", "0.90")
+    # tests/costmodel/test_cost_diff.py works these out: 63,320 -> 68,545 GB-s at $0.0000133334
+    assert (duration["before"], duration["after"]) == ("0.84", "0.91")
     assert doc["base"]["source"] == "git:main:stack/template.yaml"
 
 
@@ -58,8 +58,8 @@ def test_markdown_is_a_pr_comment(repo: Path, capsys: pytest.CaptureFixture[str]
     argv = ["cost", "diff", "git:HEAD~1:stack/template.yaml", "git:HEAD:stack/template.yaml"]
     assert main([*argv, "--format", "markdown"]) == 0
     out = capsys.readouterr().out
-    assert out.startswith("### Cost diff: $510.23 -> $509.18 a month (-$1.05, -0.21%) at 100,000")
-    assert "| xray | traces_recorded | $1.05 | $0.00 | -$1.05 |" in out
+    assert out.startswith("### Cost diff: $511.35 -> $510.26 a month (-$1.09, -0.21%) at 100,000")
+    assert "| xray | traces_recorded | $1.09 | $0.00 | -$1.09 |" in out
     assert "- register: X-Ray tracing on -> off" in out
 
 
