@@ -159,7 +159,8 @@ def _reasons(scenario: Scenario, users: int, catalog: Catalog) -> dict[str, tupl
     put = price("s3", "put_requests").unit_price * 1000
     calls = sum(per.invocations.values())
     billed_ms = sum(per.billed_ms.values())
-    slowest = max(per.billed_ms, key=lambda key: per.billed_ms[key] / per.invocations[key])
+    invoked = [key for key in per.billed_ms if per.invocations.get(key)]  # not a fixed schedule
+    slowest = max(invoked, key=lambda key: per.billed_ms[key] / per.invocations[key])
     slowest_ms = per.billed_ms[slowest] / per.invocations[slowest]
     alarm_metrics = stack.alarm_metrics + 3 * stack.anomaly_alarms
     alarm_metrics += stack.high_resolution_alarm_metrics
