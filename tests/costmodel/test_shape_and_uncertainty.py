@@ -82,7 +82,8 @@ def test_a_fixed_growth_and_the_free_tier_leave_the_band_flat_at_low_volume() ->
 
 def test_a_measured_shape_is_bootstrapped_from_its_own_invocations() -> None:
     scenario = load_scenario(SAMPLE_RUN, free_tier="always-free")
-    assert scenario.evidence is not None and scenario.evidence.invocations == 282  # invocations.csv rows
+    assert scenario.evidence is not None
+    assert scenario.evidence.invocations == 282  # the rows of the sample's invocations.csv
     inputs = sample_inputs(scenario, 4000, seed=1)
     for key, factors in inputs.function_durations.items():
         assert factors.mean() == pytest.approx(1.0, abs=0.03), key  # centred on the run
