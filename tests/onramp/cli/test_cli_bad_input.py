@@ -100,6 +100,7 @@ CASES: dict[str, list[tuple[list[str], str]]] = {
         (["--free-tier", "forever"], "--free-tier"),
         (["--account", "production"], "--account"),
         (["--account", "none", "--ses-quota", "5"], "--ses-rate/--ses-quota"),
+        (["--stream-timing", "instant"], "--stream-timing"),
     ],
     "load": [
         (["--host", "not-a-url"], "--host"),
@@ -137,6 +138,7 @@ CASES: dict[str, list[tuple[list[str], str]]] = {
         (["--jwt-key", "{yaml}"], "--jwt-key"),
         (["--jwt-key", "{yaml}", "--param", "AuthMode=jwt"], "--jwt-key"),
         (["--account", "production", "--ses-rate", "0", "--ses-quota", "5"], "--ses-rate"),
+        (["--stream-timing", "instant"], "--stream-timing"),
     ],
     "status": [(["--url", "not-a-url"], "--url")],
     "smoke": [
