@@ -5,6 +5,7 @@ Example::
     onramp bench                       # all but the soak (about 5 minutes): docs/benchmarks.md
     onramp bench --quick               # every size shrunk, a smoke run: runs/bench.md
     onramp bench --only soak --soak-duration 10m     # `make soak`: runs/bench.md
+    onramp bench --only peer           # against MiniStack (installs it in .venv-ministack)
 """
 
 from __future__ import annotations
@@ -13,12 +14,21 @@ import argparse
 import shlex
 import sys
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from kernel.errors import UsageError
 from loadtest.units import parse_duration_s
-from onramp.bench import cold_start, cost_efficiency, montecarlo, pipeline, soak, warm_overhead
+from onramp.bench import (
+    cold_start,
+    cost_efficiency,
+    montecarlo,
+    pipeline,
+    profile,
+    soak,
+    warm_overhead,
+)
+from onramp.bench.peer import compare as peer
 from onramp.bench.report import console_text, write_report
 from onramp.bench.result import BenchResult
 
@@ -27,7 +37,9 @@ PARTIAL_OUT = Path("runs/bench.md")
 """Where a --quick or --only run reports unless --out is given: it never replaces the
 published figures of a full run."""
 DEFAULT_BENCHMARKS = ("cost", "cold", "warm", "pipeline", "montecarlo")
-ALL_BENCHMARKS = (*DEFAULT_BENCHMARKS, "soak")
+ALL_BENCHMARKS = (*DEFAULT_BENCHMARKS, "soak", "peer", "profile")
+"""soak, peer and profile are opt-in (``--only``): the peer installs MiniStack and takes
+minutes; the profile writes py-spy's stacks under --runs/profile."""
 
 
 @dataclass(frozen=True)
@@ -43,6 +55,9 @@ class Sizes:
     simulations: int = montecarlo.MILLION
     loop_simulations: int = 20_000
     soak_s: float = 600.0
+    peer_sizes: peer.PeerSizes = field(default_factory=peer.PeerSizes)
+    profile_rate: float = 20.0
+    profile_s: float = 20.0
 
 
 QUICK = Sizes(
@@ -55,6 +70,9 @@ QUICK = Sizes(
     simulations=20_000,
     loop_simulations=500,
     soak_s=20.0,
+    peer_sizes=peer.PeerSizes(seconds=3.0, rounds=1, put_items=50),
+    profile_rate=5.0,
+    profile_s=3.0,
 )
 
 
@@ -128,6 +146,8 @@ def run(args: argparse.Namespace) -> int:
         "pipeline": lambda: pipeline.run(sizes.pipeline_rates, sizes.pipeline_s),
         "montecarlo": lambda: montecarlo.run(sizes.simulations, sizes.loop_simulations),
         "soak": lambda: soak.run(soak_rate or _sustained_rate(results, sizes), sizes.soak_s, runs),
+        "peer": lambda: peer.run(sizes.peer_sizes),
+        "profile": lambda: profile.run(sizes.profile_rate, sizes.profile_s, runs / "profile"),
     }
     for name in names:
         print(f"== {name} ...", file=sys.stderr, flush=True)
