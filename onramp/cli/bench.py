@@ -14,7 +14,7 @@ import argparse
 import shlex
 import sys
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from kernel.errors import UsageError
@@ -88,6 +88,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--soak-duration", help="soak length (default 10m; quick 20s)")
     parser.add_argument("--soak-rate", help="soak rate (default: highest sustained by pipeline)")
     parser.add_argument("--rates", help="pipeline rates, comma-separated (default 5,20,50)")
+    parser.add_argument("--peer-seconds", help="peer: seconds of load per run (default 15)")
+    parser.add_argument("--peer-rounds", help="peer: rounds, the order flipped each (default 2)")
     parser.add_argument("--runs", default="runs", help="root of the demo/Locust run folders")
     parser.add_argument(
         "--out", help=f"report file (default {DEFAULT_OUT}; {PARTIAL_OUT} for --quick/--only)"
@@ -129,6 +131,18 @@ def sizes_from_args(args: argparse.Namespace) -> Sizes:
         )
     if args.soak_duration:
         overrides["soak_s"] = parse_duration_s(args.soak_duration, "--soak-duration")
+    if args.peer_seconds or args.peer_rounds:
+        peer_sizes = sizes.peer_sizes
+        if args.peer_seconds:
+            peer_sizes = replace(peer_sizes, seconds=_positive(args.peer_seconds, "--peer-seconds"))
+        if args.peer_rounds:
+            rounds = _positive(args.peer_rounds, "--peer-rounds")
+            if rounds != int(rounds):
+                raise UsageError(
+                    f"--peer-rounds: expected a whole number, got {args.peer_rounds!r}"
+                )
+            peer_sizes = replace(peer_sizes, rounds=int(rounds))
+        overrides["peer_sizes"] = peer_sizes
     return Sizes(**{**sizes.__dict__, **overrides})
 
 
@@ -165,7 +179,7 @@ def report_path(args: argparse.Namespace) -> Path:
     return PARTIAL_OUT if args.quick or args.only else DEFAULT_OUT
 
 
-VALUE_FLAGS = ("only", "soak_duration", "soak_rate", "rates")
+VALUE_FLAGS = ("only", "soak_duration", "soak_rate", "rates", "peer_seconds", "peer_rounds")
 
 
 def command_line(args: argparse.Namespace) -> str:

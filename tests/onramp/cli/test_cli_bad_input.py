@@ -38,6 +38,8 @@ MEASUREMENT_CASES = [
 CASES: dict[str, list[tuple[list[str], str]]] = {
     "bench": [
         (["--only", "nonsense"], "--only"),
+        (["--only", "peer", "--peer-rounds", "1.5"], "--peer-rounds"),
+        (["--only", "peer", "--peer-seconds", "0"], "--peer-seconds"),
         (["--rates", "fast"], "--rates"),
         (["--soak-duration", "forever"], "--soak-duration"),
         (["--soak-rate", "x"], "--soak-rate"),
