@@ -22,6 +22,7 @@ Example::
 
 from __future__ import annotations
 
+import json
 import signal
 import subprocess
 import sys
@@ -42,33 +43,47 @@ FLOOR_ITERATIONS = 300
 HANDLERS = ("register", "enrich", "provision")
 AWS_PROCESS = "embedded AWS (moto)"
 MOTO_BUCKETS = ("moto: backends", "moto: request parsing")
+HANDLER_SDK = "handlers: SDK (botocore serialise/sign/parse, urllib3)"
+HANDLER_CODE = "handlers: their own code (Powertools, pydantic, rules)"
 CATEGORIES: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("handlers: SDK (botocore serialise/sign/parse, urllib3)", ("onboarding/&botocore/",)),
-    ("handlers: their own code (Powertools, pydantic, rules)", ("onboarding/",)),
-    ("worker IPC (socket protocol, JSON, log capture)", ("runtime/worker.py",)),
-    ("stream polling (pumps, GetRecords client)", ("streams/pump.py", "stream_reads.py")),
-    ("stream rules and invoking (delivery, invoker IPC)", ("event_source.py", "invoker.py")),
-    ("runtime<->AWS channel (pickled calls, needs reporter)", ("aws/process.py",)),
-    ("metering (traffic meter, recorder)", ("traffic.py", "recorder.py")),
-    (
-        "moto: backends (DynamoDB, S3, SES, Cognito models)",
-        ("moto/dynamodb/models", "moto/s3/models", "moto/ses/models", "moto/cognitoidp/models"),
-    ),
+    ("moto: backends (DynamoDB, S3, SES, Cognito models)", ("moto/dynamodb/models",
+     "moto/s3/models", "moto/ses/models", "moto/cognitoidp/models", "moto/iam/models")),
     ("moto: request parsing and response serialisation", ("moto/",)),
-    ("HTTP servers (werkzeug, waitress, socketserver)", ("werkzeug/", "waitress/", "socketserver")),
+    ("embedded AWS: GetRecords fast path and stream retention", ("stream_reads.py",
+     "stream_retention.py")),
+    ("metering (traffic meter, recorder)", ("traffic.py", "recorder.py", "capacity.py")),
+    ("runtime<->AWS channel (pickled calls, needs reporter)", ("aws/process.py",)),
+    ("stream polling (pumps and their GetRecords client)", ("streams/pump.py",)),
+    ("stream rules and invoking (delivery, invoker IPC)", ("event_source.py", "event_filter.py",
+     "invoker.py")),
+    ("worker IPC (socket protocol, JSON, log capture)", ("runtime/worker.py",)),
     ("local HTTP API (payload 2.0, routing)", ("local/api/",)),
-    ("SDK elsewhere (botocore, urllib3, http.client)", ("botocore/", "urllib3/", "http/client")),
-)
+    ("HTTP servers (werkzeug, waitress, socketserver)", ("werkzeug/", "waitress/", "socketserver")),
+)  # fmt: skip
+SDK = ("botocore/", "urllib3/", "http/client", "boto3/", "s3transfer/")
+SDK_ELSEWHERE = "SDK elsewhere (botocore, urllib3, http.client)"
 OTHER = "other (interpreter, json, threading)"
 
 
 def classify(stack: str) -> str:
-    """The bucket of one sampled stack (frames joined by ``;``, root first): the first whose
-    needles the stack holds one of (``a&b``: both)."""
-    for name, needles in CATEGORIES:
-        if any(all(part in stack for part in needle.split("&")) for needle in needles):
-            return name
-    return OTHER
+    """The bucket of one sampled stack (frames joined by ``;``, root first).
+
+    A handler's stack (a frame of ``onboarding/``) is the handler's: its SDK part when an SDK
+    frame lies below the handler's innermost frame, else its own code. Any other stack goes to
+    its innermost frame that names a component (the leaf walked up to the root); SDK frames on
+    the way are the SDK of whatever component called them."""
+    frames = stack.split(";")
+    handler = [i for i, frame in enumerate(frames) if "onboarding/" in frame]
+    if handler:
+        below = frames[handler[-1] + 1 :]
+        return HANDLER_SDK if any(n in f for f in below for n in SDK) else HANDLER_CODE
+    saw_sdk = False
+    for frame in reversed(frames):
+        for name, needles in CATEGORIES:
+            if any(needle in frame for needle in needles):
+                return name
+        saw_sdk = saw_sdk or any(needle in frame for needle in SDK)
+    return SDK_ELSEWHERE if saw_sdk else OTHER
 
 
 def parse_raw(text: str) -> Counter[str]:
@@ -138,7 +153,9 @@ def profile_run(rate: float, seconds: float, out: Path) -> dict[str, Any]:
         path = out / f"{pid}.txt"
         if path.exists():
             entry["buckets"].update(parse_raw(path.read_text(encoding="utf-8", errors="replace")))
-    return {"run": figures, "elapsed_s": elapsed, "roles": per_role, "out": str(out)}
+    raw = {"run": figures, "elapsed_s": elapsed, "roles": per_role, "out": str(out)}
+    (out / "profile.json").write_text(json.dumps(raw, indent=1), encoding="utf-8")
+    return raw
 
 
 def profile_result(raw: dict[str, Any]) -> BenchResult:
@@ -192,7 +209,7 @@ def profile_result(raw: dict[str, Any]) -> BenchResult:
     result.notes += [
         f"py-spy {SAMPLE_RATE_HZ} Hz on every process (non-blocking; idle threads not sampled); "
         "CPU from each process's user+system time over the run; a stack goes to the first "
-        "bucket one of whose needles it holds (onramp/bench/profile.py).",
+        "component its innermost frames name (`classify`, onramp/bench/profile.py).",
         f"Raw stacks (py-spy --format raw) in {raw['out']}.",
     ]
     return result

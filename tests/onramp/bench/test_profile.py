@@ -20,18 +20,29 @@ RAW = "\n".join(
 )
 
 
-def test_each_stack_lands_in_its_first_matching_bucket() -> None:
+def test_each_stack_lands_in_the_component_its_innermost_frames_name() -> None:
     buckets = profile.parse_raw(RAW)
     assert buckets == Counter(
         {
-            profile.CATEGORIES[0][0]: 30,  # the handler's SDK calls
-            profile.CATEGORIES[1][0]: 10,  # the handler's own code
-            profile.CATEGORIES[2][0]: 5,  # the worker waiting on / reading its channel
-            profile.CATEGORIES[3][0]: 7,
-            profile.CATEGORIES[7][0]: 4,
-            profile.CATEGORIES[8][0]: 3,
+            profile.HANDLER_SDK: 30,  # the handler's SDK calls
+            profile.HANDLER_CODE: 10,  # the handler's own code
+            "worker IPC (socket protocol, JSON, log capture)": 5,
+            "stream polling (pumps and their GetRecords client)": 7,  # the pump's SDK call
+            "moto: backends (DynamoDB, S3, SES, Cognito models)": 4,
+            "moto: request parsing and response serialisation": 3,
             profile.OTHER: 1,
         }
+    )
+
+
+def test_a_wrapper_around_every_request_does_not_take_the_requests_time() -> None:
+    wrapped = "run (socketserver.py:1);serve (onramp/local/aws/stream_reads.py:50)"
+    assert profile.classify(wrapped + ";get_item (moto/dynamodb/models/table.py:9)").startswith(
+        "moto: backends"
+    )
+    assert profile.classify(wrapped + ";dumps (json/__init__.py:1)").startswith("embedded AWS")
+    assert profile.classify("x (threading.py:1);send (botocore/endpoint.py:1)") == (
+        profile.SDK_ELSEWHERE
     )
 
 
