@@ -61,6 +61,7 @@ from onramp.local.faults.plan import FaultPlan
 from onramp.local.metering.recorder import Window
 from onramp.local.runtime.invoker import Invocation
 from onramp.local.stack import EmbeddedStack
+from onramp.local.streams.timing import StreamTiming
 from onramp.reports.load_analysis import (
     INVOCATIONS_CSV,
     duration_alarm_ms,
@@ -99,6 +100,8 @@ class DemoOptions:
     """Faults injected into the embedded stack (docs/faults.md)."""
     account: AccountProfile = field(default_factory=AccountProfile)
     recipients: str = "domains"
+    stream_timing: StreamTiming | None = None
+    """The stream pumps' pace (None: ``ONRAMP_STREAM_TIMING``, else aws)."""
 
 
 @dataclass
@@ -177,6 +180,7 @@ def run_demo(options: DemoOptions, stream: TextIO | None = None) -> DemoOutcome:
         account=options.account,
         faults=options.faults,
         console=console_routes,
+        stream_timing=options.stream_timing,
     ) as stack:
         print(f"embedded stack up: {stack.api_url} (console: {stack.console_url})", file=stream)
         started = datetime.now(UTC)

@@ -30,25 +30,26 @@ SENDERS = 4
 
 def run_latency_benchmark(rate: float, seconds: float) -> dict[str, Any]:
     """Run the real pipeline locally at ``rate`` registrations/s for ``seconds``; print and
-    return latency percentiles (ms), onboardings per second and the per-function durations."""
+    return latency percentiles (ms), onboardings per second and the per-function durations.
+    The stream timing is ``ONRAMP_STREAM_TIMING``'s (aws when unset)."""
     from loadtest.payloads import PayloadFactory
 
     factory = PayloadFactory({}, seed=1)
     bodies = [factory.next().body for _ in range(int(rate * seconds))]
     with EmbeddedStack() as stack:
         started = time.time()
-        statuses = _send_on_schedule(stack.api_url, bodies, rate)
+        statuses = send_on_schedule(stack.api_url, bodies, rate)
         sent_s = time.time() - started
         drained = stack.wait_until_drained(timeout=60)
         users = stack.users()
         measurement = stack.measurement("bench")
     latencies = [
-        _ms_between(u["created_at"], u["updated_at"])
+        ms_between(u["created_at"], u["updated_at"])
         for u in users
         if u.get("status") == "completed"
     ]
-    created = [_epoch(u["created_at"]) for u in users]
-    finished = [_epoch(u["updated_at"]) for u in users if u.get("status") == "completed"]
+    created = [epoch(u["created_at"]) for u in users]
+    finished = [epoch(u["updated_at"]) for u in users if u.get("status") == "completed"]
     span = (max(finished) - min(created)) if finished else 0.0
     result = {
         "rate": rate,
@@ -69,8 +70,9 @@ def run_latency_benchmark(rate: float, seconds: float) -> dict[str, Any]:
     return result
 
 
-def _send_on_schedule(api_url: str, bodies: list[bytes], rate: float) -> Counter[int]:
-    """Send ``bodies`` at ``rate`` per second from a few threads (request i at t0 + i/rate)."""
+def send_on_schedule(api_url: str, bodies: list[bytes], rate: float) -> Counter[int]:
+    """Send ``bodies`` at ``rate`` per second from a few threads (request i at t0 + i/rate);
+    the count of each HTTP status (0: no answer)."""
     statuses: Counter[int] = Counter()
     lock = threading.Lock()
     t0 = time.monotonic() + 0.1
@@ -80,7 +82,10 @@ def _send_on_schedule(api_url: str, bodies: list[bytes], rate: float) -> Counter
             delay = t0 + index / rate - time.monotonic()
             if delay > 0:
                 time.sleep(delay)
-            status = post_registration(api_url, bodies[index])
+            try:
+                status = post_registration(api_url, bodies[index])
+            except OSError:  # no answer in time (or the connection refused): status 0
+                status = 0
             with lock:
                 statuses[status] += 1
 
@@ -94,12 +99,14 @@ def _send_on_schedule(api_url: str, bodies: list[bytes], rate: float) -> Counter
     return statuses
 
 
-def _epoch(iso: str) -> float:
+def epoch(iso: str) -> float:
+    """Seconds since the epoch of an ISO-8601 timestamp."""
     return datetime.fromisoformat(iso).timestamp()
 
 
-def _ms_between(start_iso: str, end_iso: str) -> float:
-    return (_epoch(end_iso) - _epoch(start_iso)) * 1000
+def ms_between(start_iso: str, end_iso: str) -> float:
+    """Milliseconds from one ISO-8601 timestamp to another."""
+    return (epoch(end_iso) - epoch(start_iso)) * 1000
 
 
 def _print(result: dict[str, Any]) -> None:

@@ -5,6 +5,7 @@ Example::
     onramp bench                       # all but the soak (about 5 minutes): docs/benchmarks.md
     onramp bench --quick               # every size shrunk, a smoke run: runs/bench.md
     onramp bench --only soak --soak-duration 10m     # `make soak`: runs/bench.md
+    onramp bench --only peer           # against MiniStack (installs it in .venv-ministack)
 """
 
 from __future__ import annotations
@@ -13,12 +14,21 @@ import argparse
 import shlex
 import sys
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from kernel.errors import UsageError
 from loadtest.units import parse_duration_s
-from onramp.bench import cold_start, cost_efficiency, montecarlo, pipeline, soak, warm_overhead
+from onramp.bench import (
+    cold_start,
+    cost_efficiency,
+    montecarlo,
+    pipeline,
+    profile,
+    soak,
+    warm_overhead,
+)
+from onramp.bench.peer import compare as peer
 from onramp.bench.report import console_text, write_report
 from onramp.bench.result import BenchResult
 
@@ -27,7 +37,9 @@ PARTIAL_OUT = Path("runs/bench.md")
 """Where a --quick or --only run reports unless --out is given: it never replaces the
 published figures of a full run."""
 DEFAULT_BENCHMARKS = ("cost", "cold", "warm", "pipeline", "montecarlo")
-ALL_BENCHMARKS = (*DEFAULT_BENCHMARKS, "soak")
+ALL_BENCHMARKS = (*DEFAULT_BENCHMARKS, "soak", "peer", "profile")
+"""soak, peer and profile are opt-in (``--only``): the peer installs MiniStack and takes
+minutes; the profile writes py-spy's stacks under --runs/profile."""
 
 
 @dataclass(frozen=True)
@@ -43,6 +55,9 @@ class Sizes:
     simulations: int = montecarlo.MILLION
     loop_simulations: int = 20_000
     soak_s: float = 600.0
+    peer_sizes: peer.PeerSizes = field(default_factory=peer.PeerSizes)
+    profile_rate: float = 20.0
+    profile_s: float = 20.0
 
 
 QUICK = Sizes(
@@ -55,6 +70,9 @@ QUICK = Sizes(
     simulations=20_000,
     loop_simulations=500,
     soak_s=20.0,
+    peer_sizes=peer.PeerSizes(seconds=3.0, rounds=1, put_items=50),
+    profile_rate=5.0,
+    profile_s=3.0,
 )
 
 
@@ -70,6 +88,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--soak-duration", help="soak length (default 10m; quick 20s)")
     parser.add_argument("--soak-rate", help="soak rate (default: highest sustained by pipeline)")
     parser.add_argument("--rates", help="pipeline rates, comma-separated (default 5,20,50)")
+    parser.add_argument("--peer-seconds", help="peer: seconds of load per run (default 15)")
+    parser.add_argument("--peer-rounds", help="peer: rounds, the order flipped each (default 2)")
     parser.add_argument("--runs", default="runs", help="root of the demo/Locust run folders")
     parser.add_argument(
         "--out", help=f"report file (default {DEFAULT_OUT}; {PARTIAL_OUT} for --quick/--only)"
@@ -111,6 +131,18 @@ def sizes_from_args(args: argparse.Namespace) -> Sizes:
         )
     if args.soak_duration:
         overrides["soak_s"] = parse_duration_s(args.soak_duration, "--soak-duration")
+    if args.peer_seconds or args.peer_rounds:
+        peer_sizes = sizes.peer_sizes
+        if args.peer_seconds:
+            peer_sizes = replace(peer_sizes, seconds=_positive(args.peer_seconds, "--peer-seconds"))
+        if args.peer_rounds:
+            rounds = _positive(args.peer_rounds, "--peer-rounds")
+            if rounds != int(rounds):
+                raise UsageError(
+                    f"--peer-rounds: expected a whole number, got {args.peer_rounds!r}"
+                )
+            peer_sizes = replace(peer_sizes, rounds=int(rounds))
+        overrides["peer_sizes"] = peer_sizes
     return Sizes(**{**sizes.__dict__, **overrides})
 
 
@@ -128,6 +160,8 @@ def run(args: argparse.Namespace) -> int:
         "pipeline": lambda: pipeline.run(sizes.pipeline_rates, sizes.pipeline_s),
         "montecarlo": lambda: montecarlo.run(sizes.simulations, sizes.loop_simulations),
         "soak": lambda: soak.run(soak_rate or _sustained_rate(results, sizes), sizes.soak_s, runs),
+        "peer": lambda: peer.run(sizes.peer_sizes),
+        "profile": lambda: profile.run(sizes.profile_rate, sizes.profile_s, runs / "profile"),
     }
     for name in names:
         print(f"== {name} ...", file=sys.stderr, flush=True)
@@ -145,7 +179,7 @@ def report_path(args: argparse.Namespace) -> Path:
     return PARTIAL_OUT if args.quick or args.only else DEFAULT_OUT
 
 
-VALUE_FLAGS = ("only", "soak_duration", "soak_rate", "rates")
+VALUE_FLAGS = ("only", "soak_duration", "soak_rate", "rates", "peer_seconds", "peer_rounds")
 
 
 def command_line(args: argparse.Namespace) -> str:

@@ -20,6 +20,7 @@ from onramp.cli.account_flags import account_from_args, add_account_arguments
 from onramp.cli.cost_analysis import money, onboardings
 from onramp.cli.cost_check import add_threshold_arguments, check_from_args, report_check
 from onramp.cli.preflight import add_recipients_argument
+from onramp.cli.stream_timing_flags import add_stream_timing_argument, stream_timing_from_args
 from onramp.demo import DemoOptions, DemoOutcome, count_text, run_demo, sign_in_text
 from onramp.local.faults.plan import FaultPlan, FaultPlanError
 from onramp.reports.exports import render_text
@@ -75,6 +76,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="inject a fault into the embedded stack (repeatable; docs/faults.md)",
     )
     add_account_arguments(parser)
+    add_stream_timing_argument(parser)
     add_recipients_argument(parser)
     add_threshold_arguments(parser, volume_flag=None)
     parser.set_defaults(func=run)
@@ -124,6 +126,7 @@ def options_from_args(args: argparse.Namespace) -> DemoOptions:
         faults=faults,
         account=account_from_args(args),
         recipients=args.recipients,
+        stream_timing=stream_timing_from_args(args),
     )
 
 

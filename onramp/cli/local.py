@@ -29,6 +29,7 @@ from typing import Any, TextIO
 from kernel.errors import UsageError
 from kernel.sam_template import DEFAULT_TEMPLATE
 from onramp.cli.account_flags import account_from_args, add_account_arguments
+from onramp.cli.stream_timing_flags import add_stream_timing_argument, stream_timing_from_args
 from onramp.console import timeline
 from onramp.console.views import duration_s, routes
 from onramp.local import state_file
@@ -84,6 +85,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     up.add_argument("--fault-seed", type=int, default=0, help="seed of the faults' rate draws")
     add_account_arguments(up)
+    add_stream_timing_argument(up)
     up.add_argument(
         "--jwt-key",
         type=Path,
@@ -142,6 +144,7 @@ def run_up(args: argparse.Namespace) -> int:
         jwt_private_key=jwt_key,
         account=account_from_args(args),
         console=routes,
+        stream_timing=stream_timing_from_args(args),
     )
     with StopSignals() as signals:
         try:

@@ -4,7 +4,9 @@ moto's server on loopback in its own process (``aws_process``: the embedded AWS,
 holds what the pipeline stores), the template's resources created on it, the HTTP API served
 on loopback, one stream pump per DynamoDB event source, handlers invoked in worker
 subprocesses (one per stream function, a small pool for API functions, as Lambda scales
-them), and every invocation, AWS call and API request recorded for the measurement.
+them), and every invocation, AWS call and API request recorded for the measurement. The
+pumps keep Lambda's pace (``stream_timing="aws"``, 4 polls a second) or are woken by every
+write to their table (``"fast"``; ``onramp.local.streams.timing``).
 
 Example::
 
@@ -41,12 +43,14 @@ from onramp.local.aws.process import AwsProcess
 from onramp.local.aws.resources import LocalResources, create_resources
 from onramp.local.aws.server import REGION
 from onramp.local.aws.ses_account import AccountProfile
+from onramp.local.aws.traffic import AwsCall
 from onramp.local.faults.plan import FaultPlan
 from onramp.local.metering.recorder import Recorder, Window
 from onramp.local.runtime.invoker import FunctionRuntime
 from onramp.local.scheduler import LocalScheduler
 from onramp.local.streams.event_source import StreamEventSource
 from onramp.local.streams.pump import StreamPump
+from onramp.local.streams.timing import StreamTiming
 
 # Template parameters for a local run: no real DNS lookups, a sender moto verifies, and a
 # per-source sign-up limit no local load reaches: every local client is one source (loopback),
@@ -65,6 +69,7 @@ ConsoleRoutes = tuple[
 ]
 """The console's GET views (target, query) and POST actions, served beside the admin views."""
 API_CONCURRENCY = 3  # execution environments per API function (Lambda scales it out)
+MULTI_TABLE_WRITES = ("BatchWriteItem", "TransactWriteItems")
 
 
 class EmbeddedStack:
@@ -82,9 +87,16 @@ class EmbeddedStack:
         account: AccountProfile | None = None,
         console: Callable[[EmbeddedStack], ConsoleRoutes] | None = None,
         schedule_speedup: float = 1.0,
+        stream_timing: StreamTiming | str | None = None,
     ) -> None:
         self.template_path = Path(template_path)
         self._console = console  # onramp.console.views.routes: served at /_onramp/ (docs/local.md)
+        # aws (Lambda's 4 polls a second) or fast; None: ONRAMP_STREAM_TIMING, else aws
+        self.stream_timing = (
+            StreamTiming.named(stream_timing)
+            if isinstance(stream_timing, str)
+            else stream_timing or StreamTiming.from_environment()
+        )
         self._http_limits = http_limits  # the local API server's limits (None: the defaults)
         self._port = port
         self._parameters = {**LOCAL_PARAMETERS, **(parameters or {})}
@@ -94,9 +106,7 @@ class EmbeddedStack:
         self.faults = faults or FaultPlan()  # docs/faults.md
         self._jwt_private_key = jwt_private_key  # PEM of the local JWT issuer (None: generated)
         self.authorizer: LocalJwtAuthorizer | None = None  # set by start() in AuthMode=jwt
-        self._aws = AwsProcess(
-            on_call=self.recorder.add_call, on_exit=self._aws_exited, account=account
-        )
+        self._aws = AwsProcess(on_call=self._on_call, on_exit=self._aws_exited, account=account)
         self._api: LocalHttpApi | None = None
         self._pumps: list[StreamPump] = []
         self._specs: list[FunctionSpec] = []
@@ -150,7 +160,9 @@ class EmbeddedStack:
                     send = functools.partial(self._send_failure, source.on_failure_arn)
                     streams = client("dynamodbstreams")
                     delivery = self.faults.delivery(runtimes[spec.key])
-                    self._pumps.append(StreamPump(source, delivery, streams, send, REGION))
+                    self._pumps.append(
+                        StreamPump(source, delivery, streams, send, REGION, self.stream_timing)
+                    )
         for runtime in runtimes.values():
             runtime.start_environment()
         for pump in self._pumps:
@@ -189,6 +201,16 @@ class EmbeddedStack:
     def aws_exit_description(self) -> str:
         """How the embedded AWS process ended (``"killed by signal 9"``...)."""
         return self._aws.exit_description()
+
+    def _on_call(self, call: AwsCall) -> None:
+        """Record a metered AWS call; a write to a table wakes its stream's pumps (fast). A
+        call names one table: one writing several (batch, transaction) wakes every pump."""
+        self.recorder.add_call(call)
+        if call.items_written and self.stream_timing.wake_on_write:
+            several = call.operation in MULTI_TABLE_WRITES
+            for pump in self._pumps:
+                if several or pump.table == call.table:
+                    pump.wake()
 
     def _aws_exited(self) -> None:
         """The embedded AWS is gone: refuse API requests (503) and stop polling its streams."""
@@ -360,6 +382,7 @@ class EmbeddedStack:
         return {
             "api_url": self.api_url,
             "uptime_s": round(time.time() - self._started_at, 1),
+            "stream_timing": self.stream_timing.name,
             "users": {status or "?": n for status, n in counts["by_status"].items()},
             "failure_reasons": counts["by_reason"],
             "console_url": self.console_url,

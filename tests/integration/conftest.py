@@ -1,14 +1,29 @@
 """Shared fixtures of the embedded-runtime tests."""
 
 import json
+import os
 from pathlib import Path
 
 import pytest
 
 from onramp.local.stack import EmbeddedStack
+from onramp.local.streams.timing import ENVIRONMENT_VARIABLE
 
 FIXTURE_TEMPLATE = Path(__file__).parent / "fixtures" / "template.yaml"
 FIXTURE_HANDLERS = FIXTURE_TEMPLATE.parent / "handlers"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def fast_stream_timing():
+    """These tests judge rules, not AWS's pace: the stream pumps are woken by writes (``fast``),
+    in this process and in the ``onramp`` subprocesses they start. A test that judges timing
+    passes ``stream_timing="aws"``; ``ONRAMP_STREAM_TIMING=aws pytest ...`` runs them all at
+    Lambda's pace."""
+    before = os.environ.get(ENVIRONMENT_VARIABLE)
+    os.environ.setdefault(ENVIRONMENT_VARIABLE, "fast")
+    yield os.environ[ENVIRONMENT_VARIABLE]
+    if before is None:
+        os.environ.pop(ENVIRONMENT_VARIABLE, None)
 
 
 @pytest.fixture(scope="session")

@@ -3,12 +3,13 @@
 Like Lambda's event source mapping, each pump polls its stream about 4 times a second
 (DescribeStream for the shards, GetShardIterator once per shard, GetRecords with the next
 iterator), converts each record to Lambda's shape and hands it to the shard's
-``ShardDelivery`` (the rules). Failure records go to the OnFailure queue over SQS.
+``ShardDelivery`` (the rules). Failure records go to the OnFailure queue over SQS. With the
+``fast`` timing (``timing``) ``wake()`` also starts the next poll at once.
 
 Example::
 
     pump = StreamPump(source, runtime, streams_client, send_failure, region="us-east-1")
-    pump.start(); ...; pump.stop()
+    pump.start(); ...; pump.wake(); ...; pump.stop()
 """
 
 from __future__ import annotations
@@ -21,8 +22,8 @@ from typing import Any
 from onramp.local.aws.stream_retention import table_name
 from onramp.local.runtime.invoker import FunctionRuntime
 from onramp.local.streams.event_source import ShardDelivery, StreamEventSource, lambda_record
+from onramp.local.streams.timing import TIMINGS, StreamTiming
 
-POLL_INTERVAL_S = 0.25
 GET_RECORDS_LIMIT = 1000
 SHARD_DISCOVERY_POLLS = 40
 STOPPED_WHILE_FAILING_S = 1.0  # a failing poll waits this long for a stop that explains it
@@ -38,8 +39,10 @@ class StreamPump:
         streams: Any,
         send_failure: Callable[[dict[str, Any]], None],
         region: str,
+        timing: StreamTiming = TIMINGS["aws"],
     ) -> None:
         self.source = source
+        self.timing = timing
         self._runtime = runtime
         self._streams = streams
         self._send_failure = send_failure
@@ -49,6 +52,7 @@ class StreamPump:
         self._read_through: dict[str, int] = {}
         self._table = table_name(source.stream_arn)
         self._stop = threading.Event()
+        self._woken = threading.Event()
         self._thread = threading.Thread(
             target=self._run,
             name=f"onramp-pump-{runtime.spec.key}-{source.event_name}",
@@ -61,6 +65,7 @@ class StreamPump:
         self.records_filtered = 0
         self.invocations = 0
         self.failures_sent = 0
+        self.wakeups = 0
         self.idle_since = 0.0
 
     def start(self) -> None:
@@ -71,8 +76,19 @@ class StreamPump:
     def stop(self, wait: bool = True) -> None:
         """Stop polling and (if ``wait``) wait for the current poll or invocation to finish."""
         self._stop.set()
+        self._woken.set()
         if wait:
             self._thread.join()
+
+    @property
+    def table(self) -> str:
+        """The name of the table whose stream this pump reads."""
+        return self._table
+
+    def wake(self) -> None:
+        """A write reached the pump's table: with ``wake_on_write``, poll now (else nothing)."""
+        if self.timing.wake_on_write:
+            self._woken.set()
 
     @property
     def pending(self) -> int:
@@ -115,7 +131,14 @@ class StreamPump:
                 self.polls += 1
                 if fetched == 0 and self.pending == 0:
                     self.idle_since = max(self.idle_since, started)
-            self._stop.wait(max(0.0, POLL_INTERVAL_S - (time.time() - started)))
+            self._wait_for_next_poll(started)
+
+    def _wait_for_next_poll(self, started: float) -> None:
+        """Until the poll interval after ``started`` ended, a wake-up or a stop."""
+        if self._woken.wait(max(0.0, self.timing.poll_interval_s - (time.time() - started))):
+            self._woken.clear()
+            with self._state:
+                self.wakeups += 1
 
     def _poll(self) -> int:
         fetched = 0

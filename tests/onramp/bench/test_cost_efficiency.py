@@ -128,6 +128,7 @@ def test_comparison_of_a_recorded_run_itemises_every_excess() -> None:
 
 
 @pytest.mark.integration
+@pytest.mark.usefixtures("fast_streams")
 def test_a_real_short_demo_is_compared(tmp_path: Path) -> None:
     result = run(duration_s=3, rate=5, out=tmp_path)
     assert [f.ratio > 0 for f in result.figures] == [True, True]

@@ -74,6 +74,7 @@ def test_the_runtime_is_measured_without_the_aws_process() -> None:
 
 
 @pytest.mark.integration
+@pytest.mark.usefixtures("fast_streams")
 def test_a_real_pipeline_run() -> None:
     result = pipeline.run(rates=(5.0,), seconds=1.0)
     (run,) = result.raw["runs"]
@@ -82,6 +83,7 @@ def test_a_real_pipeline_run() -> None:
 
 
 @pytest.mark.integration
+@pytest.mark.usefixtures("fast_streams")
 def test_a_real_short_soak(tmp_path: Path) -> None:
     result = soak.run(rate=5, duration_s=3, out=tmp_path)
     assert result.figures[0].met, result.notes

@@ -38,6 +38,8 @@ MEASUREMENT_CASES = [
 CASES: dict[str, list[tuple[list[str], str]]] = {
     "bench": [
         (["--only", "nonsense"], "--only"),
+        (["--only", "peer", "--peer-rounds", "1.5"], "--peer-rounds"),
+        (["--only", "peer", "--peer-seconds", "0"], "--peer-seconds"),
         (["--rates", "fast"], "--rates"),
         (["--soak-duration", "forever"], "--soak-duration"),
         (["--soak-rate", "x"], "--soak-rate"),
@@ -127,6 +129,7 @@ CASES: dict[str, list[tuple[list[str], str]]] = {
         (["--account", "none", "--ses-quota", "5"], "--ses-rate/--ses-quota"),
         (["--max-fixed", "cheap"], "--max-fixed"),
         (["--max-monthly", "5@x"], "--max-monthly"),
+        (["--stream-timing", "instant"], "--stream-timing"),
     ],
     "load": [
         (["--host", "not-a-url"], "--host"),
@@ -167,6 +170,7 @@ CASES: dict[str, list[tuple[list[str], str]]] = {
         (["--jwt-key", "{yaml}"], "--jwt-key"),
         (["--jwt-key", "{yaml}", "--param", "AuthMode=jwt"], "--jwt-key"),
         (["--account", "production", "--ses-rate", "0", "--ses-quota", "5"], "--ses-rate"),
+        (["--stream-timing", "instant"], "--stream-timing"),
     ],
     "status": [(["--url", "not-a-url"], "--url")],
     "smoke": [

@@ -1,0 +1,1 @@
+"""The peer benchmark: the embedded stack against MiniStack, same template, same load."""

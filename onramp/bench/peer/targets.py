@@ -1,0 +1,195 @@
+"""The two local AWSs the peer benchmark drives, behind one face: an API URL, the Users table,
+a DynamoDB endpoint, and the whole process tree (for RSS, and to freeze it while the other
+one runs, so an idle peer takes no CPU from a measured one).
+
+- ``onramp_target``: ``onramp up --port 0 --stream-timing T`` as a subprocess (the runtime,
+  its embedded AWS and its workers: every process the user would run);
+- ``ministack_target``: MiniStack's server with the template deployed (``peer.ministack``).
+
+Example::
+
+    with onramp_target("aws") as onramp:
+        onramp.pause(); onramp.resume(); onramp.rss_bytes(); onramp.users()
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import threading
+import urllib.request
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import psutil
+from boto3.dynamodb.types import TypeDeserializer
+
+from onramp.bench.peer import ministack
+
+START_TIMEOUT_S = 90.0
+_API_LINE = re.compile(r"onramp: local API at (\S+)")
+_MOTO_LINE = re.compile(r"onramp: moto at (\S+);")
+
+
+@dataclass
+class Target:
+    """One local AWS running the pipeline."""
+
+    name: str
+    api_url: str
+    dynamodb_endpoint: str
+    root: psutil.Process
+    read_users: Callable[[], list[dict[str, Any]]]
+    notes: tuple[str, ...] = ()
+
+    def users(self) -> list[dict[str, Any]]:
+        """Every item of the Users table, as plain Python values."""
+        return self.read_users()
+
+    def processes(self) -> list[psutil.Process]:
+        """The root process and all its descendants."""
+        try:
+            return [self.root, *self.root.children(recursive=True)]
+        except psutil.Error:
+            return []
+
+    def rss_bytes(self) -> int:
+        """Resident memory of every process of the tree, summed."""
+        total = 0
+        for process in self.processes():
+            try:
+                total += process.memory_info().rss
+            except psutil.Error:  # exited between listing and reading
+                continue
+        return total
+
+    def pause(self) -> None:
+        """Freeze every process of the tree (SIGSTOP): an idle peer takes no CPU."""
+        self._signal(signal.SIGSTOP)
+
+    def resume(self) -> None:
+        """Thaw the tree (SIGCONT)."""
+        self._signal(signal.SIGCONT)
+
+    def _signal(self, signum: int) -> None:
+        for process in self.processes():
+            try:
+                process.send_signal(signum)
+            except psutil.Error:
+                continue
+
+
+@contextmanager
+def onramp_target(stream_timing: str) -> Iterator[Target]:
+    """``onramp up`` on a free port with that stream timing, until the block ends."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", "onramp", "up", "--port", "0", "--stream-timing", stream_timing],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
+    try:
+        api_url, endpoint = _announced_urls(process)
+        yield Target(
+            name=f"onramp ({stream_timing})",
+            api_url=api_url,
+            dynamodb_endpoint=endpoint,
+            root=psutil.Process(process.pid),
+            read_users=lambda: _admin_users(api_url),
+        )
+    finally:
+        tree = _tree(process.pid)
+        for member in tree:
+            _quietly(member.resume)  # thawed, else it never sees the signal
+        process.send_signal(signal.SIGINT)
+        process.send_signal(signal.SIGINT)  # the second one: stop at once, no drain
+        try:
+            process.wait(30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        for member in tree[1:]:
+            _quietly(member.kill)  # nothing outlives the runtime
+
+
+def _announced_urls(process: subprocess.Popen[str]) -> tuple[str, str]:
+    """The API and moto URLs ``onramp up`` prints first; then its output is drained."""
+    assert process.stdout is not None
+    found: dict[str, str] = {}
+    timer = threading.Timer(START_TIMEOUT_S, process.kill)
+    timer.start()
+    try:
+        for line in process.stdout:
+            for key, pattern in (("api", _API_LINE), ("moto", _MOTO_LINE)):
+                match = pattern.search(line)
+                if match:
+                    found[key] = match.group(1)
+            if len(found) == 2:
+                break
+    finally:
+        timer.cancel()
+    if len(found) != 2:
+        raise RuntimeError(f"onramp up did not start (exit code {process.poll()})")
+    stdout = process.stdout
+    threading.Thread(target=lambda: [None for _ in stdout], daemon=True).start()
+    return found["api"], found["moto"]
+
+
+def _admin_users(api_url: str) -> list[dict[str, Any]]:
+    with urllib.request.urlopen(f"{api_url}/_onramp/users", timeout=60) as response:
+        return list(json.loads(response.read()))
+
+
+@contextmanager
+def ministack_target(template_path: Path, venv: Path = ministack.VENV) -> Iterator[Target]:
+    """MiniStack (installed in ``venv`` if needed) with the template deployed on it."""
+    python = ministack.install(venv)
+    with ministack.MiniStackServer(python) as server:
+        deployed = ministack.deploy(server.endpoint_url, template_path, venv / "build")
+        assert server.process is not None
+        table = deployed.tables["UsersTable"]
+        notes = tuple(f"not deployed: {logical_id} ({why})" for logical_id, why in deployed.skipped)
+        notes += tuple(f"route added by API: {route}" for route in deployed.routes_added)
+        yield Target(
+            name="MiniStack",
+            api_url=deployed.api_url,
+            dynamodb_endpoint=server.endpoint_url,
+            root=psutil.Process(server.process.pid),
+            read_users=lambda: scan_users(server.endpoint_url, table),
+            notes=notes,
+        )
+
+
+def scan_users(endpoint_url: str, table: str) -> list[dict[str, Any]]:
+    """Every item of ``table`` on ``endpoint_url`` as plain Python values."""
+    deserializer = TypeDeserializer()
+    dynamodb = ministack.client(endpoint_url, "dynamodb")
+    return [
+        {key: deserializer.deserialize(value) for key, value in item.items()}
+        for page in dynamodb.get_paginator("scan").paginate(TableName=table)
+        for item in page["Items"]
+    ]
+
+
+def _tree(pid: int) -> list[psutil.Process]:
+    try:
+        root = psutil.Process(pid)
+        return [root, *root.children(recursive=True)]
+    except psutil.Error:
+        return []
+
+
+def _quietly(action: Callable[..., Any], *args: Any) -> None:
+    try:
+        action(*args)
+    except psutil.Error:
+        return
