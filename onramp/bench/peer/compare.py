@@ -34,6 +34,7 @@ from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from typing import Any
 
+from costmodel.measurement import json_value
 from kernel.sam_template import DEFAULT_TEMPLATE
 from onramp.bench.peer import ministack
 from onramp.bench.peer.targets import Target, ministack_target, onramp_target
@@ -96,7 +97,7 @@ def run_figures(users: Sequence[dict[str, Any]], emails: set[str]) -> dict[str, 
         "users": len(mine),
         "completed": len(completed),
         "settled": sum(1 for u in mine if u.get("status") in TERMINAL),
-        "latency_ms": percentiles(latencies),
+        "latency_ms": json_value(percentiles(latencies)),
         "completed_per_s": round(len(completed) / span, 2) if span > 0 else 0.0,
     }
 
