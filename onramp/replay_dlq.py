@@ -41,7 +41,7 @@ from __future__ import annotations
 import json
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -373,3 +373,39 @@ def _user_and_status(dynamodb: Any, table: str, payload: dict[str, Any]) -> tupl
     item = dynamodb.get_item(TableName=table, Key=keys, ConsistentRead=True).get("Item") or {}
     user_id = keys.get("user_id", {}).get("S", json.dumps(keys))
     return user_id, item.get("status", {}).get("S", "")
+
+
+def local_targets(
+    client: Callable[[str], Any],
+    queue_urls: Iterable[str],
+    region: str,
+    functions: Mapping[str, str],
+    filters: Mapping[tuple[str, str], list[dict[str, Any]]],
+    invoke_local: Callable[[str, dict[str, Any]], dict[str, Any]],
+    table: str | None = None,
+) -> list[ReplayTarget]:
+    """One target per dead-letter queue of an embedded stack. ``functions`` maps a function ARN
+    to its local key; ``invoke_local(key, event)`` answers as ``POST /_onramp/invoke/<key>``
+    does (``outcome``, ``error_type``, ``value``); ``client(service)`` gives boto3 clients."""
+
+    def invoke(function_arn: str, event: dict[str, Any]) -> InvokeResult:
+        if function_arn not in functions:
+            return InvokeResult(False, f"no local function {function_arn}")
+        reply = invoke_local(functions[function_arn], event)
+        error = reply["error_type"] if reply["outcome"] != "ok" else ""
+        return invoke_result(error, reply["value"])
+
+    sqs, streams, dynamodb = client("sqs"), client("dynamodbstreams"), client("dynamodb")
+    return [
+        ReplayTarget(
+            sqs=sqs,
+            streams=streams,
+            dynamodb=dynamodb,
+            queue_url=url,
+            region=region,
+            invoke=invoke,
+            filters=lambda function_arn, stream_arn: filters.get((function_arn, stream_arn), []),
+            table=table,
+        )
+        for url in queue_urls
+    ]

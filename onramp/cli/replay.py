@@ -27,6 +27,7 @@ from onramp.replay_dlq import (
     ReplayTarget,
     in_flight_messages,
     invoke_result,
+    local_targets,
     replay_dead_letters,
 )
 
@@ -98,27 +99,11 @@ def _local_targets(url: str, table: str | None) -> list[ReplayTarget]:
     keys = {arn: key for key, arn in runtime["functions"].items()}
     filters = {(s["function_arn"], s["stream_arn"]): s["filters"] for s in runtime["event_sources"]}
 
-    def invoke(function_arn: str, event: dict[str, Any]) -> InvokeResult:
-        if function_arn not in keys:
-            return InvokeResult(False, f"no local function {function_arn}")
-        reply = _post_json(f"{url.rstrip('/')}/_onramp/invoke/{keys[function_arn]}", event)
-        error = reply["error_type"] if reply["outcome"] != "ok" else ""
-        return invoke_result(error, reply["value"])
+    def invoke(key: str, event: dict[str, Any]) -> dict[str, Any]:
+        return _post_json(f"{url.rstrip('/')}/_onramp/invoke/{key}", event)
 
-    sqs, streams, dynamodb = client("sqs"), client("dynamodbstreams"), client("dynamodb")
-    return [
-        ReplayTarget(
-            sqs=sqs,
-            streams=streams,
-            dynamodb=dynamodb,
-            queue_url=queue_url,
-            region=runtime["region"],
-            invoke=invoke,
-            filters=lambda function_arn, stream_arn: filters.get((function_arn, stream_arn), []),
-            table=table,
-        )
-        for queue_url in runtime["dead_letter_queues"]
-    ]
+    queues = runtime["dead_letter_queues"]
+    return local_targets(client, queues, runtime["region"], keys, filters, invoke, table)
 
 
 def _aws_targets(args: argparse.Namespace) -> list[ReplayTarget]:

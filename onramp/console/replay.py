@@ -26,10 +26,9 @@ from onramp.local.api import admin
 from onramp.local.aws.server import FAKE_CREDENTIALS, REGION
 from onramp.local.metering.traces import Touch
 from onramp.replay_dlq import (
-    InvokeResult,
     MessageReport,
     ReplayTarget,
-    invoke_result,
+    local_targets,
     replay_dead_letters,
     replay_message,
 )
@@ -73,13 +72,6 @@ def targets(stack: EmbeddedStack, metered: bool) -> list[ReplayTarget]:
         for p in stack.pumps
     }
 
-    def invoke(function_arn: str, event: dict[str, Any]) -> InvokeResult:
-        if function_arn not in keys:
-            return InvokeResult(False, f"no local function {function_arn}")
-        reply = admin.invoke(stack, keys[function_arn], event)
-        error = reply["error_type"] if reply["outcome"] != "ok" else ""
-        return invoke_result(error, reply["value"])
-
     def client(service: str) -> Any:
         if not metered:
             return stack.client(service)
@@ -91,19 +83,11 @@ def targets(stack: EmbeddedStack, metered: bool) -> list[ReplayTarget]:
             aws_secret_access_key=FAKE_CREDENTIALS["AWS_SECRET_ACCESS_KEY"],
         )
 
-    sqs, streams, dynamodb = client("sqs"), client("dynamodbstreams"), client("dynamodb")
-    return [
-        ReplayTarget(
-            sqs=sqs,
-            streams=streams,
-            dynamodb=dynamodb,
-            queue_url=url,
-            region=REGION,
-            invoke=invoke,
-            filters=lambda function_arn, stream_arn: filters.get((function_arn, stream_arn), []),
-        )
-        for url in stack.resources.queue_urls.values()
-    ]
+    def invoke(key: str, event: dict[str, Any]) -> dict[str, Any]:
+        return admin.invoke(stack, key, event)
+
+    queues = stack.resources.queue_urls.values()
+    return local_targets(client, queues, REGION, keys, filters, invoke)
 
 
 def dead_letters_of(stack: EmbeddedStack, touches: Sequence[Touch]) -> list[dict[str, Any]]:

@@ -176,17 +176,11 @@ class UsersTable:
 
     def record_welcome_email(self, user_id: str, token: str, fields: dict[str, Any]) -> bool:
         """Add ``fields`` (message id, sent_at) to this caller's claim; False if not its claim."""
-        expression = Expression()
-        update = expression.set_clause({f"welcome_email.{k}": v for k, v in fields.items()})
-        condition = f"{expression.path('welcome_email.token')} = {expression.value(token)}"
-        return self._conditional_update(user_id, update, condition, expression)
+        return self._add_to_claim(user_id, "welcome_email", token, fields)
 
     def release_welcome_email(self, user_id: str, token: str) -> bool:
         """Drop this caller's claim (after a transient send failure) so a retry can send."""
-        expression = Expression()
-        claim = expression.path("welcome_email")
-        condition = f"{expression.path('welcome_email.token')} = {expression.value(token)}"
-        return self._conditional_update(user_id, f"REMOVE {claim}", condition, expression)
+        return self._remove_if_claimed(user_id, "welcome_email", "welcome_email", token)
 
     def request_notice(self, user_id: str, notice: dict[str, str], now: str) -> bool:
         """Set ``notice`` on a registered, not failed user unless a notice was requested and
@@ -216,17 +210,25 @@ class UsersTable:
 
     def record_notice(self, user_id: str, token: str, fields: dict[str, Any]) -> bool:
         """Add ``fields`` (message id and sent_at, or the SES error) to this caller's notice."""
-        expression = Expression()
-        update = expression.set_clause({f"notice.{k}": v for k, v in fields.items()})
-        condition = f"{expression.path('notice.token')} = {expression.value(token)}"
-        return self._conditional_update(user_id, update, condition, expression)
+        return self._add_to_claim(user_id, "notice", token, fields)
 
     def release_notice(self, user_id: str, token: str) -> bool:
         """Drop this caller's claim (after a transient send failure) so a retry can send."""
+        return self._remove_if_claimed(user_id, "notice", "notice.token", token)
+
+    def _add_to_claim(self, user_id: str, claim: str, token: str, fields: dict[str, Any]) -> bool:
+        """Set ``fields`` inside the map ``claim`` if this caller's ``token`` holds it."""
         expression = Expression()
-        claim = expression.path("notice.token")
-        condition = f"{claim} = {expression.value(token)}"
-        return self._conditional_update(user_id, f"REMOVE {claim}", condition, expression)
+        update = expression.set_clause({f"{claim}.{k}": v for k, v in fields.items()})
+        condition = f"{expression.path(f'{claim}.token')} = {expression.value(token)}"
+        return self._conditional_update(user_id, update, condition, expression)
+
+    def _remove_if_claimed(self, user_id: str, claim: str, removed: str, token: str) -> bool:
+        """Remove ``removed`` (the claim, or only its token) if ``token`` holds ``claim``."""
+        expression = Expression()
+        condition = f"{expression.path(f'{claim}.token')} = {expression.value(token)}"
+        update = f"REMOVE {expression.path(removed)}"
+        return self._conditional_update(user_id, update, condition, expression)
 
 
 def _item_as_it_was(error: Exception) -> dict[str, Any] | None:
