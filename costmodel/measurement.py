@@ -71,9 +71,14 @@ def schema() -> dict[str, Any]:
     return loaded
 
 
+@cache
+def _validator() -> jsonschema.Draft202012Validator:
+    return jsonschema.Draft202012Validator(schema())
+
+
 def validation_errors(measurement: JsonObject) -> list[str]:
     """Every schema violation as ``path: message``; empty when the measurement is valid."""
-    validator = jsonschema.Draft202012Validator(schema())
+    validator = _validator()
     return [
         f"{'/'.join(str(p) for p in error.absolute_path) or '(root)'}: {error.message}"
         for error in sorted(validator.iter_errors(measurement), key=lambda e: e.path)
@@ -227,7 +232,7 @@ class LogUsage:
 
 
 @dataclass(frozen=True)
-class PerOnboarding:
+class MeasuredPerOnboarding:
     """A measurement's totals over its accepted onboardings, exact: the one division.
 
     Tables are kept apart (``write_request_units`` etc. by table key); ``items_written`` is 1
@@ -333,7 +338,7 @@ class Measurement(RunTotals):
         if errors:
             raise ValueError("measurement does not match its schema: " + "; ".join(errors))
 
-    def per_onboarding(self) -> PerOnboarding:
+    def per_onboarding(self) -> MeasuredPerOnboarding:
         """Totals divided by accepted onboardings (rejected requests' cost rides on them)."""
         accepted = self.onboardings.accepted
 
@@ -341,7 +346,7 @@ class Measurement(RunTotals):
             return exact(total) / accepted
 
         tables = self.dynamodb.items()
-        return PerOnboarding(
+        return MeasuredPerOnboarding(
             api_requests=each(self.api.metered_requests),
             api_request_bytes=each(self.api.request_bytes_total),
             invocations={key: each(f.invocations) for key, f in self.functions.items()},
@@ -368,7 +373,7 @@ class Measurement(RunTotals):
         blocks = {f.name: getattr(self, f.name) for f in fields(self)}
         values = {key: json_value(value) for key, value in blocks.items() if value is not None}
         values["per_onboarding"] = self.per_onboarding().to_dict()
-        order = KEY_ORDER.get(self.source, KEY_ORDER["cloudwatch"])
+        order = KEY_ORDER[self.source]  # the schema admits only these sources
         return {key: values[key] for key in order if key in values}
 
     def to_json(self) -> str:

@@ -12,6 +12,8 @@ Example::
 
 from __future__ import annotations
 
+import copy
+import functools
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -54,8 +56,23 @@ class FunctionSpec:
 
 
 def load_template(path: Path | str = DEFAULT_TEMPLATE) -> dict[str, Any]:
-    """Load a SAM/CloudFormation YAML or JSON template, intrinsics in long form."""
+    """Load a SAM/CloudFormation YAML or JSON template, intrinsics in long form.
+
+    Parsing is most of the work (~0.2 s for stack/template.yaml) and a run reads the template
+    several times (cost facts, alarms, the embedded stack): each version of a file (its path,
+    size and modification time) is parsed once, and every caller gets its own copy.
+    """
     path = Path(path)
+    try:
+        stat = path.stat()
+    except OSError as exc:
+        raise UsageError(f"cannot read template {path}: {exc.strerror}") from exc
+    return copy.deepcopy(_parsed(path, path.resolve(), stat.st_mtime_ns, stat.st_size))
+
+
+@functools.lru_cache(maxsize=32)
+def _parsed(path: Path, _resolved: Path, _mtime_ns: int, _size: int) -> dict[str, Any]:
+    """The template at ``path`` parsed (cached on the resolved path, mtime and size)."""
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:

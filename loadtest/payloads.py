@@ -2,14 +2,14 @@
 
 Importable without Locust. Each payload carries the HTTP statuses the API contract allows for
 its kind, so the locustfile can count an expected 4xx as a success and anything else as a
-failure. Configuration comes from the environment (see ``PayloadFactory.from_env``):
+failure. A ``duplicate`` is an accepted email with a new name and phone: the API answers it
+as it answers a new address (202, the same user id: it never tells a registered address
+apart), and the mailbox gets the already-registered notice, at most one a day.
+Configuration comes from the environment (see ``PayloadFactory.from_env``):
 
 - ``ONRAMP_MIX``: shares of the bad kinds, e.g. ``invalid_email=0.05,duplicate=2%``; the rest
   is ``valid``. Unset means ``DEFAULT_MIX``; empty means every payload is valid.
 - ``ONRAMP_EMAIL_DOMAINS``: comma-separated domains for accepted emails.
-- ``duplicate``: an accepted email with a new name and phone. The API answers it as it
-  answers a new address (202, the same user id: it never tells a registered address apart);
-  the mailbox gets the already-registered notice, at most one a day.
 - ``ONRAMP_DISALLOWED_DOMAIN``: the domain the stack's allow-list rejects (at enrichment, so
   the API still answers 202 and the user ends ``failed`` with ``domain_not_allowed``).
 - ``ONRAMP_OVERSIZED_BYTES``: body size of the ``oversized`` kind (the API limit is 8 KB).

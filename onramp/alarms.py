@@ -255,8 +255,7 @@ class _RunMetrics:
             & (self._metrics["namespace"] == namespace)
             & (self._metrics["metric"] == name)
         ]
-        moments = rows["start"].map(pd.Timestamp.timestamp).to_numpy(dtype=float)
-        return list(zip(moments, rows["value"].to_numpy(dtype=float), strict=True))
+        return _row_points(rows)
 
     def _custom_points(
         self, namespace: str, name: str, dimensions: dict[str, Any]
@@ -269,8 +268,13 @@ class _RunMetrics:
             & (self._metrics["metric"] == name)
             & (self._metrics["dimensions"] == dimensions_text(tuple(dimensions.items())))
         ]
-        moments = rows["start"].map(pd.Timestamp.timestamp).to_numpy(dtype=float)
-        return list(zip(moments, rows["value"].to_numpy(dtype=float), strict=True))
+        return _row_points(rows)
+
+
+def _row_points(rows: pd.DataFrame) -> list[tuple[float, float]]:
+    """(moment, value) of each metric row (EMF values of one series)."""
+    moments = rows["start"].map(pd.Timestamp.timestamp).to_numpy(dtype=float)
+    return list(zip(moments, rows["value"].to_numpy(dtype=float), strict=True))
 
 
 def _function_key(value: Any) -> str | None:

@@ -41,11 +41,12 @@ from __future__ import annotations
 import json
 import time
 import uuid
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from onramp.local.aws.stream_retention import table_name
 from onramp.local.streams.event_filter import passes
 from onramp.local.streams.event_source import lambda_record
 
@@ -99,7 +100,7 @@ class MessageReport:
     batch: str = ""
     outcome: str = ""
     """replayed | replayed-from-table | nothing-to-replay | would-replay | missed-sweep |
-    expired | failed | unreadable"""
+    failed | unreadable"""
     replayed: list[str] = field(default_factory=list)
     skipped: dict[str, str] = field(default_factory=dict)  # user id -> its current status
     unsettled: list[str] = field(default_factory=list)  # replayed, still in flight after it
@@ -178,16 +179,15 @@ def replay_message(
         return report
     report.batch = f"{shard} {first}..{last}"
     filters = target.filters(report.function_arn, stream_arn)
-    table = target.table or stream_arn.split(":table/", 1)[-1].split("/", 1)[0]
+    table = target.table or table_name(stream_arn)
+    records: list[dict[str, Any]] | None = None
     try:
         records = list(_read_range(target.streams, stream_arn, shard, first, last))
     except Exception as error:  # botocore ClientError: the range is gone
         code = getattr(error, "response", {}).get("Error", {}).get("Code", "")
         if code not in EXPIRED_ERRORS:
             raise
-        records = None
         report.detail = f"{code}: the stream records expired (24 h); re-driven from the table"
-    if records is None:
         stuck = _from_table(target, table, stream_arn, filters, record, report)
     else:
         stuck = _still_stuck(target, table, stream_arn, filters, records, report)
@@ -313,10 +313,9 @@ def _unsettled(dynamodb: Any, table: str, replayed: list[dict[str, Any]]) -> lis
     settled by enrich)."""
     unsettled = []
     for payload in replayed:
-        keys = payload["dynamodb"]["Keys"]
-        item = dynamodb.get_item(TableName=table, Key=keys, ConsistentRead=True).get("Item") or {}
-        if item.get("status", {}).get("S") == payload["dynamodb"]["NewImage"]["status"]["S"]:
-            unsettled.append(keys.get("user_id", {}).get("S", json.dumps(keys)))
+        user_id, status = _user_and_status(dynamodb, table, payload)
+        if status == payload["dynamodb"]["NewImage"]["status"]["S"]:
+            unsettled.append(user_id)
     return unsettled
 
 
@@ -376,17 +375,17 @@ def _user_and_status(dynamodb: Any, table: str, payload: dict[str, Any]) -> tupl
 
 
 def local_targets(
+    runtime: Mapping[str, Any],
     client: Callable[[str], Any],
-    queue_urls: Iterable[str],
-    region: str,
-    functions: Mapping[str, str],
-    filters: Mapping[tuple[str, str], list[dict[str, Any]]],
     invoke_local: Callable[[str, dict[str, Any]], dict[str, Any]],
     table: str | None = None,
 ) -> list[ReplayTarget]:
-    """One target per dead-letter queue of an embedded stack. ``functions`` maps a function ARN
-    to its local key; ``invoke_local(key, event)`` answers as ``POST /_onramp/invoke/<key>``
-    does (``outcome``, ``error_type``, ``value``); ``client(service)`` gives boto3 clients."""
+    """One target per dead-letter queue of an embedded stack, from its runtime description
+    (``GET /_onramp/runtime``: functions, event sources, queues). ``invoke_local(key, event)``
+    answers as ``POST /_onramp/invoke/<key>`` does (``outcome``, ``error_type``, ``value``);
+    ``client(service)`` gives boto3 clients on its AWS."""
+    functions = {arn: key for key, arn in runtime["functions"].items()}
+    filters = {(s["function_arn"], s["stream_arn"]): s["filters"] for s in runtime["event_sources"]}
 
     def invoke(function_arn: str, event: dict[str, Any]) -> InvokeResult:
         if function_arn not in functions:
@@ -402,10 +401,10 @@ def local_targets(
             streams=streams,
             dynamodb=dynamodb,
             queue_url=url,
-            region=region,
+            region=runtime["region"],
             invoke=invoke,
             filters=lambda function_arn, stream_arn: filters.get((function_arn, stream_arn), []),
             table=table,
         )
-        for url in queue_urls
+        for url in runtime["dead_letter_queues"]
     ]

@@ -63,7 +63,7 @@ def breakeven(
     def bill(users: int) -> Decimal:
         return scenario.bill(users).total
 
-    at_zero = bill(0)
+    at_zero = scenario.fixed_bill.total
     if at_zero > budget:
         return BreakEven(budget, None, 0, None, at_zero)
     low, low_bill, high = 0, at_zero, 1

@@ -80,11 +80,6 @@ def parse_count(text: str, flag: str, minimum: int = 0) -> int:
     return int(value)
 
 
-def parse_usd(text: str, flag: str) -> Decimal:
-    """A USD amount (``100``, ``$0.15``, ``1.5k``)."""
-    return parse_amount(text, flag)
-
-
 @dataclass(frozen=True)
 class Threshold:
     """One limit: ``kind`` (see the module), the limit, and the volume it is judged at."""
@@ -227,13 +222,13 @@ class CostCheck:
             for text in texts:
                 amount, _, volume = str(text).partition("@")
                 at = parse_count(volume, f"--{kind}", minimum=1) if volume else default_users
-                found.append(Threshold(kind, parse_usd(amount, f"--{kind}"), at))
+                found.append(Threshold(kind, parse_amount(amount, f"--{kind}"), at))
         if min_breakeven is not None:
             found.append(
                 Threshold("min-breakeven", Decimal(parse_count(min_breakeven, "--min-breakeven")))
             )
         if max_fixed is not None:
-            found.append(Threshold("max-fixed", parse_usd(max_fixed, "--max-fixed")))
+            found.append(Threshold("max-fixed", parse_amount(max_fixed, "--max-fixed")))
         return cls(tuple(found), budget)
 
     def evaluate(self, scenario: Scenario) -> CheckResult:
@@ -255,7 +250,7 @@ class CostCheck:
             elif threshold.kind == "max-monthly":
                 actual = at(threshold.users or DEFAULT_VOLUME).total
             elif threshold.kind == "max-fixed":
-                actual = scenario.bill(0).total
+                actual = scenario.fixed_bill.total
             else:
                 found_breakeven = found_breakeven or breakeven(scenario, budget)
                 actual = found_breakeven.within_budget

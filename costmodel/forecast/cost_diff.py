@@ -17,15 +17,18 @@ Example::
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Hashable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, fields
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
 from costmodel.forecast.breakeven import BreakEven, breakeven
 from costmodel.forecast.scenario import Estimate, PerOnboarding, Scenario, estimate
-from costmodel.pricing.engine import Bill, catalog_item
+from costmodel.pricing.arithmetic import to_cents
+from costmodel.pricing.engine import Bill
 from costmodel.pricing.template_costs import LambdaSpec, StackSpec
+
+K = TypeVar("K", bound=Hashable)
 
 DURATION = frozenset({"duration_x86_64", "duration_arm64"})
 ALARM_ITEMS = frozenset({"alarm_metrics", "high_resolution_alarm_metrics"})
@@ -82,7 +85,7 @@ def _shown(value: object) -> str:
 def template_changes(before: StackSpec, after: StackSpec) -> list[Change]:
     """The cost-relevant differences between two templates' cost facts, in template order."""
     changes: list[Change] = []
-    api = "rest_api" if after.api_type == "rest" else "http_api"
+    api = after.api_service
     if before.api_type != after.api_type:
         changes.append(Change(f"API type {_was(before.api_type, after.api_type)}", api))
     if before.api_access_logs != after.api_access_logs:
@@ -114,7 +117,7 @@ def template_changes(before: StackSpec, after: StackSpec) -> list[Change]:
 
 
 def _function_changes(before: StackSpec, after: StackSpec) -> Iterator[Change]:
-    for key in [*before.functions, *(k for k in after.functions if k not in before.functions)]:
+    for key in _union(before.functions, after.functions):
         old, new = before.functions.get(key), after.functions.get(key)
         if old is None or new is None:
             verb = "added" if old is None else "removed"
@@ -155,7 +158,7 @@ def _days(spec: LambdaSpec) -> str:
 
 
 def _table_changes(before: StackSpec, after: StackSpec) -> Iterator[Change]:
-    for key in [*before.tables, *(k for k in after.tables if k not in before.tables)]:
+    for key in _union(before.tables, after.tables):
         old, new = before.tables.get(key), after.tables.get(key)
         if old is None or new is None:
             yield Change(f"table {key} {'added' if old is None else 'removed'}", "dynamodb", key)
@@ -167,7 +170,7 @@ def _table_changes(before: StackSpec, after: StackSpec) -> Iterator[Change]:
 def _alarm_changes(before: StackSpec, after: StackSpec) -> Iterator[Change]:
     old = {a.logical_id: a for a in before.alarms}
     new = {a.logical_id: a for a in after.alarms}
-    for name in [*old, *(n for n in new if n not in old)]:
+    for name in _union(old, new):
         a, b = old.get(name), new.get(name)
         if a == b:
             continue
@@ -229,7 +232,7 @@ def _pairs(old: Any, new: Any) -> Iterator[tuple[str, Any, Any]]:
     """(key, before, after) of two shape values: per key for a mapping, once for a number."""
     if isinstance(old, Mapping) or isinstance(new, Mapping):
         old, new = old or {}, new or {}
-        for key in [*old, *(k for k in new if k not in old)]:
+        for key in _union(old, new):
             yield key, old.get(key, ZERO), new.get(key, ZERO)
     else:
         yield "", old, new
@@ -332,9 +335,7 @@ def diff_costs(base: Side, head: Side, users: int, budget: Decimal | None = None
     before, after = estimate(users, base.scenario), estimate(users, head.scenario)
     old, new = base.scenario, head.scenario
     changes = template_changes(old.stack, new.stack)
-    api = "rest_api" if new.stack.api_type == "rest" else "http_api"
-    if old.per != new.per:
-        changes += shape_changes(old.per, new.per, api)
+    changes += shape_changes(old.per, new.per, new.stack.api_service)
     return CostDiff(
         base=base,
         head=head,
@@ -352,7 +353,7 @@ def diff_costs(base: Side, head: Side, users: int, budget: Decimal | None = None
 def _resource_deltas(before: Bill, after: Bill, changes: list[Change]) -> list[Delta]:
     old, new = before.by_resource(), after.by_resource()
     deltas = []
-    for key in [*old, *(k for k in new if k not in old)]:
+    for key in _union(old, new):
         service, resource = key
         causes = tuple(c.what for c in changes if c.touches(service, resource))
         a, b = old.get(key, ZERO), new.get(key, ZERO)
@@ -365,10 +366,15 @@ def _resource_deltas(before: Bill, after: Bill, changes: list[Change]) -> list[D
 def _line_deltas(before: Bill, after: Bill, changes: list[Change]) -> list[Delta]:
     old = {(line.service, line.item): line.usd for line in before.lines}
     new = {(line.service, line.item): line.usd for line in after.lines}
-    deltas = []
-    for key in [*old, *(k for k in new if k not in old)]:
+    items = {(line.service, line.item): line.catalog_item for line in [*before.lines, *after.lines]}
+    zero, deltas = to_cents(ZERO), []
+    for key in _union(old, new):
         service, item = key
-        causes = tuple(c.what for c in changes if c.touches(service, item=catalog_item(item)))
-        zero = ZERO.quantize(Decimal("0.01"))
+        causes = tuple(c.what for c in changes if c.touches(service, item=items[key]))
         deltas.append(Delta(service, item, old.get(key, zero), new.get(key, zero), causes))
     return deltas
+
+
+def _union(first: Iterable[K], second: Iterable[K]) -> list[K]:
+    """The keys of both, in order: ``first``'s, then those only ``second`` has."""
+    return list(dict.fromkeys([*first, *second]))

@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, fields, replace
 from decimal import Decimal
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -375,7 +376,7 @@ def monthly_quantities(
     (``stored`` is cumulative, this month's included).
     """
     stored = users if stored_onboardings is None else stored_onboardings
-    api = "rest_api" if stack.api_type == "rest" else "http_api"
+    api = stack.api_service
     log_gb = users * per.log_bytes / GIB
     init_ms = per.init_ms or {}
     q: dict[tuple[str, str, str], Any] = {(api, "api", "requests"): users * per.api_requests}
@@ -395,13 +396,12 @@ def monthly_quantities(
     log_gb = log_gb + sweeps * fixed(SCHEDULED_LOG_BYTES_PER_RUN) / GIB
     for key, table in stack.tables.items():
         storage_gb = stored * per.stored_bytes.get(key, 0) / GIB
+        reads = users * per.read_units.get(key, 0)
         if table.indexes:  # the sparse in-flight index: only users in flight (Little's law)
             in_flight = users * fixed(IN_FLIGHT_SECONDS) / SECONDS_PER_MONTH
             storage_gb = storage_gb + in_flight * fixed(INDEX_ENTRY_BYTES) / GIB
+            reads = reads + sweeps * fixed(SCHEDULED_READ_UNITS_PER_RUN)  # the sweeps' queries
         q[("dynamodb", key, "write_request_units")] = users * per.write_units.get(key, 0)
-        reads = users * per.read_units.get(key, 0)
-        if table.indexes:
-            reads = reads + sweeps * fixed(SCHEDULED_READ_UNITS_PER_RUN)
         q[("dynamodb", key, "read_request_units")] = reads
         q[("dynamodb", key, "storage_gb")] = storage_gb
         q[("dynamodb", key, "pitr_gb")] = storage_gb if table.pitr else 0 * storage_gb
@@ -531,6 +531,11 @@ class Scenario:
         """The exact Decimal bill of ``users`` onboardings in a month."""
         return price_usage(self.usage(users, inputs, stored_onboardings))
 
+    @cached_property
+    def fixed_bill(self) -> Bill:
+        """The bill of a month with no onboarding (the fixed part), priced once a scenario."""
+        return self.bill(0)
+
 
 def load_scenario(
     measurement: Path | str | None = None,
@@ -611,4 +616,4 @@ class Estimate:
 def estimate(users: int, scenario: Scenario | None = None) -> Estimate:
     """Price ``users`` onboardings a month, with the zero-onboarding bill as the fixed part."""
     scenario = scenario or load_scenario()
-    return Estimate(users, scenario.bill(users), scenario.bill(0))
+    return Estimate(users, scenario.bill(users), scenario.fixed_bill)

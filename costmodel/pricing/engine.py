@@ -176,11 +176,6 @@ def _line_label(item: str, tier: int, unit_price: Decimal) -> str:
     return item if tier == 0 else f"{item} (tier {tier + 1})"
 
 
-def catalog_item(label: str) -> str:
-    """The catalog item of a line's label (``duration_arm64 (free tier)`` -> ``duration_arm64``)."""
-    return label.split(" (", 1)[0]
-
-
 @dataclass(frozen=True)
 class CostLine:
     """One invoice line: a usage type (and tier) in the region, all resources summed, in cents."""
@@ -195,6 +190,8 @@ class CostLine:
     resources: int = 1
     unconfirmed: bool = False
     """The unit price has no AWS confirmation (catalog confidence U): the line says so."""
+    catalog_item: str = ""
+    """The catalog item the line bills (``item`` is its label, tier and free tier included)."""
 
     @property
     def price_status(self) -> str:
@@ -306,6 +303,7 @@ def bill_of(metering: Metering, catalog: Catalog, free_tier: str) -> Bill:
                 region=catalog.region,
                 resources=len({p.resource for p in parts if p.line == key}),
                 unconfirmed=price.unconfirmed,
+                catalog_item=key[1],
             )
         )
     for part in parts:

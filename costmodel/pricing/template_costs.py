@@ -29,6 +29,7 @@ from costmodel.pricing.custom_metrics import (
 from kernel.errors import UsageError
 from kernel.sam_template import (
     DEFAULT_TEMPLATE,
+    FunctionSpec,
     Resolver,
     functions,
     load_template,
@@ -128,6 +129,11 @@ class StackSpec:
         """Anomaly-detection alarms (each billed as 3 alarm metrics)."""
         return sum(1 for a in self.alarms if a.kind == "anomaly")
 
+    @property
+    def api_service(self) -> str:
+        """The catalog service of the API: ``rest_api`` or ``http_api``."""
+        return "rest_api" if self.api_type == "rest" else "http_api"
+
 
 def read_stack(
     path: Path | str = DEFAULT_TEMPLATE, parameters: Mapping[str, Any] | None = None
@@ -148,7 +154,7 @@ def read_stack(
                 "AccessLogSettings" in api.get("Properties", {})
                 for api in resources_of_type(template, "AWS::Serverless::HttpApi").values()
             ),
-            functions=_functions(template, path.parent, resolver),
+            functions=_functions(template, deployed, resolver),
             tables=_tables(template, resolver),
             alarms=tuple(
                 _alarm(logical_id, resource["Properties"])
@@ -202,13 +208,11 @@ def _api_type(template: Mapping[str, Any]) -> str:
 
 
 def _functions(
-    template: Mapping[str, Any], template_dir: Path, resolver: Resolver
+    template: Mapping[str, Any], deployed: list[FunctionSpec], resolver: Resolver
 ) -> dict[str, LambdaSpec]:
     retention = _log_retention(template, resolver)
     specs = {}
-    for fn in functions(template, template_dir):
-        if fn.condition and not resolver.condition(fn.condition):
-            continue
+    for fn in deployed:
         storage = resolver.resolve(fn.properties.get("EphemeralStorage", {})).get("Size", 512)
         log_group = fn.properties.get("LoggingConfig", {}).get("LogGroup", {})
         specs[fn.key] = LambdaSpec(

@@ -17,7 +17,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from costmodel.forecast.cost_check import DEFAULT_VOLUME, CostCheck, parse_usd
+from costmodel.forecast.cost_check import DEFAULT_VOLUME, CostCheck, parse_amount
 from costmodel.forecast.scenario import DEFAULT_FREE_TIER, Scenario, load_scenario
 from costmodel.pricing.free_tier import PROFILES
 from kernel.errors import UsageError
@@ -128,7 +128,7 @@ def run_source(run: str, runs_dir: Path = RUNS_DIR) -> Path:
 
 def run(args: argparse.Namespace) -> int:
     """``onramp cost check``: 0 when every threshold passes, 1 on a breach."""
-    budget = parse_usd(args.budget, "--budget") if args.budget else None
+    budget = parse_amount(args.budget, "--budget") if args.budget else None
     check = check_from_args(args, args.check_users, budget)
     if check is None:
         raise UsageError(f"no threshold given: pass at least one of {', '.join(THRESHOLD_FLAGS)}")

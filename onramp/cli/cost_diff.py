@@ -16,7 +16,7 @@ from pathlib import Path
 from tempfile import TemporaryDirectory
 from typing import Any
 
-from costmodel.forecast.cost_check import parse_count, parse_usd
+from costmodel.forecast.cost_check import parse_amount, parse_count
 from costmodel.forecast.cost_diff import Side, diff_costs
 from costmodel.forecast.scenario import load_scenario
 from kernel.errors import UsageError
@@ -72,7 +72,7 @@ def _side(text: str, args: argparse.Namespace, shape: Path | str | None, tmp: Ex
 def run(args: argparse.Namespace) -> int:
     """Print the diff in the chosen format; 0 (a diff is information, not a verdict)."""
     users = parse_count(args.users, "--users")
-    budget = parse_usd(args.budget, "--budget") if args.budget else None
+    budget = parse_amount(args.budget, "--budget") if args.budget else None
     shape = run_source(args.run) if args.run else args.measurement
     with ExitStack() as tmp:
         base = _side(args.base, args, shape, tmp)

@@ -19,7 +19,7 @@ from typing import Any
 from kernel.errors import UsageError
 from onramp.cli.local import FALLBACK_URL, default_url, fetch_admin
 from onramp.local.api.admin_guard import ADMIN_HEADER
-from onramp.local.aws.server import FAKE_CREDENTIALS
+from onramp.local.aws.server import aws_client
 from onramp.local.streams.event_filter import parse_filter_criteria
 from onramp.replay_dlq import (
     VISIBILITY_TIMEOUT_S,
@@ -85,25 +85,13 @@ def run_replay(args: argparse.Namespace) -> int:
 
 def _local_targets(url: str, table: str | None) -> list[ReplayTarget]:
     runtime = fetch_admin(url, "runtime")
-    import boto3
-
-    session = boto3.session.Session(
-        aws_access_key_id=FAKE_CREDENTIALS["AWS_ACCESS_KEY_ID"],
-        aws_secret_access_key=FAKE_CREDENTIALS["AWS_SECRET_ACCESS_KEY"],
-        region_name=runtime["region"],
-    )
-
-    def client(service: str) -> Any:
-        return session.client(service, endpoint_url=runtime["aws_endpoint"])
-
-    keys = {arn: key for key, arn in runtime["functions"].items()}
-    filters = {(s["function_arn"], s["stream_arn"]): s["filters"] for s in runtime["event_sources"]}
 
     def invoke(key: str, event: dict[str, Any]) -> dict[str, Any]:
         return _post_json(f"{url.rstrip('/')}/_onramp/invoke/{key}", event)
 
-    queues = runtime["dead_letter_queues"]
-    return local_targets(client, queues, runtime["region"], keys, filters, invoke, table)
+    return local_targets(
+        runtime, lambda service: aws_client(runtime["aws_endpoint"], service), invoke, table
+    )
 
 
 def _aws_targets(args: argparse.Namespace) -> list[ReplayTarget]:

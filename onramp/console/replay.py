@@ -20,10 +20,8 @@ import threading
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-import boto3
-
 from onramp.local.api import admin
-from onramp.local.aws.server import FAKE_CREDENTIALS, REGION
+from onramp.local.aws.server import aws_client
 from onramp.local.metering.traces import Touch
 from onramp.replay_dlq import (
     MessageReport,
@@ -47,52 +45,38 @@ def dead_letter_report(stack: EmbeddedStack) -> dict[str, Any]:
     reports = [
         replay_message(reading[0], json.dumps(body), dry_run=True) for body in stack.dead_letters()
     ]
-    return {"messages": [_report(stack, r) for r in reports]}
+    functions = _function_keys(stack)
+    return {"messages": [_report(functions, r) for r in reports]}
 
 
 def replay(stack: EmbeddedStack) -> dict[str, Any]:
     """Replay every dead-letter message once, as ``onramp replay-dlq`` does."""
     with _lock:  # two clicks: the second waits, then finds what the first left
         reports = [r for t in targets(stack, metered=True) for r in replay_dead_letters(t)]
-    settled = sum(r.done for r in reports)
+    settled, functions = sum(r.done for r in reports), _function_keys(stack)
     return {
         "settled": settled,
         "kept": len(reports) - settled,
-        "messages": [_report(stack, r) for r in reports],
+        "messages": [_report(functions, r) for r in reports],
     }
 
 
 def targets(stack: EmbeddedStack, metered: bool) -> list[ReplayTarget]:
     """One replay target per OnFailure queue of the stack (``metered``: its calls are metered
     AWS traffic, as the command's are; the listing's are not)."""
-    keys = {runtime.arn: key for key, runtime in stack.runtimes.items()}
-    arns = {runtime.spec.logical_id: runtime.arn for runtime in stack.runtimes.values()}
-    filters = {
-        (arns[p.source.function_logical_id], p.source.stream_arn): p.source.filters
-        for p in stack.pumps
-    }
 
     def client(service: str) -> Any:
-        if not metered:
-            return stack.client(service)
-        return boto3.client(
-            service,
-            endpoint_url=stack.endpoint_url,
-            region_name=REGION,
-            aws_access_key_id=FAKE_CREDENTIALS["AWS_ACCESS_KEY_ID"],
-            aws_secret_access_key=FAKE_CREDENTIALS["AWS_SECRET_ACCESS_KEY"],
-        )
+        return aws_client(stack.endpoint_url, service) if metered else stack.client(service)
 
     def invoke(key: str, event: dict[str, Any]) -> dict[str, Any]:
         return admin.invoke(stack, key, event)
 
-    queues = stack.resources.queue_urls.values()
-    return local_targets(client, queues, REGION, keys, filters, invoke)
+    return local_targets(admin.runtime_description(stack), client, invoke)
 
 
 def dead_letters_of(stack: EmbeddedStack, touches: Sequence[Touch]) -> list[dict[str, Any]]:
     """The queued dead letters whose batch held one of these touches' stream records."""
-    functions = {runtime.arn: key for key, runtime in stack.runtimes.items()}
+    functions = _function_keys(stack)
     found = []
     for body in stack.dead_letters():
         info = body.get("DDBStreamBatchInfo", {})
@@ -118,8 +102,12 @@ def dead_letters_of(stack: EmbeddedStack, touches: Sequence[Touch]) -> list[dict
     return found
 
 
-def _report(stack: EmbeddedStack, report: MessageReport) -> dict[str, Any]:
-    functions = {runtime.arn: key for key, runtime in stack.runtimes.items()}
+def _function_keys(stack: EmbeddedStack) -> dict[str, str]:
+    """Function ARN -> the stack's key of that function."""
+    return {runtime.arn: key for key, runtime in stack.runtimes.items()}
+
+
+def _report(functions: dict[str, str], report: MessageReport) -> dict[str, Any]:
     return {
         "message_id": report.message_id,
         "function": functions.get(report.function_arn, report.function_arn),

@@ -459,14 +459,7 @@ class EmbeddedStack:
         return self._clients[service]
 
     def _scan(self, table: str) -> list[dict[str, Any]]:
-        deserializer = TypeDeserializer()
-        items: list[dict[str, Any]] = []
-        paginator = self._client("dynamodb").get_paginator("scan")
-        for page in paginator.paginate(TableName=table):
-            items.extend(
-                {k: deserializer.deserialize(v) for k, v in item.items()} for item in page["Items"]
-            )
-        return items
+        return scan_items(self._client("dynamodb"), table)
 
     def _environment(self, spec: FunctionSpec) -> dict[str, str]:
         """The function's resolved variables plus what the fault plan adds for it."""
@@ -488,7 +481,8 @@ class EmbeddedStack:
         return expired
 
     def _send_dead_letter(self, queue_arn: str, event: dict[str, Any]) -> None:
-        """Lambda's dead-letter queue of an asynchronous event (a failed scheduled sweep)."""
+        """Send ``event`` to the queue ``queue_arn`` and count it: Lambda's dead-letter queue
+        of an asynchronous event (a failed scheduled sweep), or a stream's OnFailure record."""
         url = self.resources.queue_url_for_arn(queue_arn)
         self._client("sqs").send_message(QueueUrl=url, MessageBody=json.dumps(event))
         self.recorder.add_dead_letter(time.time())
@@ -501,9 +495,17 @@ class EmbeddedStack:
         self._aws.keep_stream_records(
             batch["streamArn"], int(batch["startSequenceNumber"]), int(batch["endSequenceNumber"])
         )
-        url = self.resources.queue_url_for_arn(queue_arn)
-        self._client("sqs").send_message(QueueUrl=url, MessageBody=json.dumps(record))
-        self.recorder.add_dead_letter(time.time())
+        self._send_dead_letter(queue_arn, record)
+
+
+def scan_items(dynamodb: Any, table: str) -> list[dict[str, Any]]:
+    """Every item of ``table`` (a boto3 DynamoDB client's scan) as plain Python values."""
+    deserializer = TypeDeserializer()
+    return [
+        {key: deserializer.deserialize(value) for key, value in item.items()}
+        for page in dynamodb.get_paginator("scan").paginate(TableName=table)
+        for item in page["Items"]
+    ]
 
 
 def _serves_http(spec: FunctionSpec) -> bool:

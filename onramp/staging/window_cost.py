@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from costmodel.forecast.scenario import DAYS_PER_MONTH, load_scenario
-from costmodel.measurement import load_measurement
+from costmodel.measurement import exact, load_measurement
 from costmodel.pricing.engine import price_usage, to_cents
 
 STORAGE_KEYS = ("storage_gb", "pitr_gb", "log_storage_gb")
@@ -48,7 +48,7 @@ def window_cost(measurement_path: Path, free_tier: str = "none") -> WindowCost:
     scenario = load_scenario(measurement_path, free_tier=free_tier)
     accepted = measurement.onboardings.accepted
     seconds = float(measurement.window.seconds)
-    share = Decimal(repr(seconds)) / SECONDS_PER_MONTH
+    share = exact(measurement.window.seconds) / SECONDS_PER_MONTH
     with_traffic = price_usage(_without_storage(scenario.usage(accepted, stored_onboardings=0)))
     fixed = price_usage(_without_storage(scenario.usage(0, stored_onboardings=0))).by_service()
     by_service = {

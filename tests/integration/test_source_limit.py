@@ -13,10 +13,9 @@ import json
 import urllib.error
 import urllib.request
 
-import boto3
 import pytest
 
-from onramp.local.aws.server import FAKE_CREDENTIALS, REGION
+from onramp.local.aws.server import aws_client
 from onramp.local.stack import EmbeddedStack
 
 pytestmark = pytest.mark.integration
@@ -48,13 +47,7 @@ def test_over_the_limit_a_source_gets_429_with_a_json_body() -> None:
         assert 1 <= int(headers["Retry-After"]) <= 3600
         assert stack.wait_until_drained(30)
         assert len(stack.users()) == LIMIT  # nothing written for a refused request
-        dynamodb = boto3.client(
-            "dynamodb",
-            endpoint_url=stack.endpoint_url,
-            region_name=REGION,
-            aws_access_key_id=FAKE_CREDENTIALS["AWS_ACCESS_KEY_ID"],
-            aws_secret_access_key=FAKE_CREDENTIALS["AWS_SECRET_ACCESS_KEY"],
-        )
+        dynamodb = aws_client(stack.endpoint_url, "dynamodb")
         table = stack.resources.table_names["RegisterLimitsTable"]
         [counter] = dynamodb.scan(TableName=table)["Items"]
         assert counter["source"]["S"].startswith("127.0.0.1#")  # loopback: one source

@@ -7,6 +7,7 @@ carries provision's PII-free ``lake`` row), as Lambda delivers them.
 import json
 
 from onboarding.adapters.dynamo import from_item
+from onboarding.domain.lake import lake_row
 from onboarding.handlers import datalake
 from onboarding_events import load_event, stream_event, stream_record
 
@@ -48,8 +49,25 @@ def test_sample_event_from_aws_lands_as_one_pii_free_row(aws, lambda_context):
             "has_mx": True,
         }
     ]
-    raw = json.dumps(rows)
-    for secret in ("Ada", "Lovelace", "+442079460958", "message_id", "welcome"):
+
+
+def test_the_lake_row_provision_writes_carries_no_pii():
+    """The row is built by provision from the whole processing user (the handler above only
+    copies it): name, email, phone and the welcome email stay out."""
+    user = {
+        "user_id": "u1",
+        "status": "processing",
+        "name": "Ada Lovelace",
+        "email": "ada.lovelace@example.com",
+        "phone": "+442079460958",
+        "email_domain": "example.com",
+        "phone_region": "GB",
+        "created_at": "2026-11-29T10:15:00.123+00:00",
+        "welcome_email": {"token": "t", "message_id": "m-1"},
+        "lookup": {"status": "ok", "has_mx": True},
+    }
+    raw = json.dumps(lake_row(user, "2026-11-29T10:15:01.402+00:00"))
+    for secret in ("Ada", "Lovelace", "ada.lovelace", "+442079460958", "message_id", "welcome"):
         assert secret not in raw
 
 

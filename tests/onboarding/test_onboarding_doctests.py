@@ -15,6 +15,11 @@ MODULES = [
     "onboarding.domain.model",
     "onboarding.adapters.dynamo",
     "onboarding.adapters.observability",
+    "onboarding.adapters.accounts",
+    "onboarding.domain.lake",
+    "onboarding.domain.notice",
+    "onboarding.domain.redrive",
+    "onboarding.domain.source_limit",
 ]
 
 

@@ -30,21 +30,18 @@ import sys
 import time
 import uuid
 from collections.abc import Iterator, Sequence
-from contextlib import ExitStack, contextmanager
+from contextlib import ExitStack, contextmanager, nullcontext
 from dataclasses import dataclass
 from typing import Any
 
-from costmodel.measurement import json_value
 from kernel.sam_template import DEFAULT_TEMPLATE
 from onramp.bench.peer import ministack
 from onramp.bench.peer.targets import Target, ministack_target, onramp_target
 from onramp.bench.result import BenchResult, Figure
-from onramp.bench.throughput import TARGET_P95_MS, epoch, ms_between, send_on_schedule
-from onramp.local.metering.recorder import percentiles
+from onramp.bench.throughput import TARGET_P95_MS, run_figures, send_on_schedule
 
 DRAIN_TIMEOUT_S = 90.0
 DRAIN_POLL_S = 0.5
-TERMINAL = ("completed", "failed")
 ONRAMP, FAST, PEER = "onramp (aws)", "onramp (fast)", "MiniStack"
 SATURATION_GOAL = 1.5  # onramp's completed/s at saturation against MiniStack's
 FAST_P50_GOAL = 1.5  # onramp fast's p50 at 5/s against MiniStack's, at most
@@ -78,28 +75,6 @@ def loads(sizes: PeerSizes) -> list[Load]:
     runs.append(Load("20/s + busy core", 20.0, busy_core=True))
     runs.append(Load(f"{sizes.saturation_rate:g}/s (saturation)", sizes.saturation_rate))
     return runs
-
-
-def run_figures(users: Sequence[dict[str, Any]], emails: set[str]) -> dict[str, Any]:
-    """The figures of one run from the users it registered (by e-mail address): completed
-    count, register-to-completed percentiles (ms), completed/s over the run's span (first
-    created to last completed)."""
-    mine = [u for u in users if u.get("email") in emails and u.get("created_at")]
-    completed = [u for u in mine if u.get("status") == "completed"]
-    latencies = [ms_between(u["created_at"], u["updated_at"]) for u in completed]
-    span = 0.0
-    if completed:
-        span = max(epoch(u["updated_at"]) for u in completed) - min(
-            epoch(u["created_at"]) for u in mine
-        )
-    return {
-        "sent": len(emails),
-        "users": len(mine),
-        "completed": len(completed),
-        "settled": sum(1 for u in mine if u.get("status") in TERMINAL),
-        "latency_ms": json_value(percentiles(latencies)),
-        "completed_per_s": round(len(completed) / span, 2) if span > 0 else 0.0,
-    }
 
 
 def spread(values: Sequence[float]) -> dict[str, float]:
@@ -136,7 +111,7 @@ def open_loop(target: Target, load: Load, seconds: float, seed: int) -> dict[str
     factory = PayloadFactory({}, seed=seed)
     bodies = [factory.next().body for _ in range(max(1, int(load.rate * seconds)))]
     emails = {json.loads(body)["email"] for body in bodies}
-    with busy_core() if load.busy_core else _nothing():
+    with busy_core() if load.busy_core else nullcontext():
         statuses = send_on_schedule(target.api_url, bodies, load.rate)
         accepted = statuses.get(202, 0)
         deadline = time.monotonic() + DRAIN_TIMEOUT_S
@@ -151,11 +126,6 @@ def open_loop(target: Target, load: Load, seconds: float, seed: int) -> dict[str
         "unanswered": statuses.get(0, 0),
         "drained": figures["settled"] >= accepted,
     }
-
-
-@contextmanager
-def _nothing() -> Iterator[None]:
-    yield
 
 
 def put_items_per_s(target: Target, count: int) -> float:

@@ -35,6 +35,7 @@ import contextlib
 import hashlib
 import io
 import json
+import signal
 import socket
 import subprocess
 import sys
@@ -146,23 +147,7 @@ class MiniStackServer:
         """Stop the server and every Lambda worker it started (thawed first, if frozen)."""
         if self.process is None:
             return
-        try:
-            tree = [psutil.Process(self.process.pid)]
-            tree += tree[0].children(recursive=True)
-        except psutil.Error:
-            tree = []
-        for process in tree:
-            with contextlib.suppress(psutil.Error):
-                process.resume()
-        self.process.terminate()
-        try:
-            self.process.wait(10)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
-        for process in tree[1:]:  # a worker the server left behind
-            with contextlib.suppress(psutil.Error):
-                process.kill()
+        stop_tree(self.process, (signal.SIGTERM,), 10)
         self.process = None
 
     def __enter__(self) -> MiniStackServer:
@@ -176,6 +161,34 @@ class MiniStackServer:
         traceback: TracebackType | None,
     ) -> None:
         self.stop()
+
+
+def process_tree(pid: int) -> list[psutil.Process]:
+    """The process ``pid`` and all its descendants (empty once it is gone)."""
+    try:
+        root = psutil.Process(pid)
+        return [root, *root.children(recursive=True)]
+    except psutil.Error:
+        return []
+
+
+def stop_tree(process: subprocess.Popen[Any], signals: tuple[int, ...], timeout_s: float) -> None:
+    """Thaw ``process`` and its descendants (a frozen one never sees a signal), send it
+    ``signals``, kill it after ``timeout_s``, then kill whatever it left behind."""
+    tree = process_tree(process.pid)
+    for member in tree:
+        with contextlib.suppress(psutil.Error):
+            member.resume()
+    for signum in signals:
+        process.send_signal(signum)
+    try:
+        process.wait(timeout_s)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+    for member in tree[1:]:
+        with contextlib.suppress(psutil.Error):
+            member.kill()
 
 
 @dataclass

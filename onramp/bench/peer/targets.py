@@ -29,9 +29,9 @@ from pathlib import Path
 from typing import Any
 
 import psutil
-from boto3.dynamodb.types import TypeDeserializer
 
 from onramp.bench.peer import ministack
+from onramp.local.stack import scan_items
 
 START_TIMEOUT_S = 90.0
 _API_LINE = re.compile(r"onramp: local API at (\S+)")
@@ -55,10 +55,7 @@ class Target:
 
     def processes(self) -> list[psutil.Process]:
         """The root process and all its descendants."""
-        try:
-            return [self.root, *self.root.children(recursive=True)]
-        except psutil.Error:
-            return []
+        return ministack.process_tree(self.root.pid)
 
     def rss_bytes(self) -> int:
         """Resident memory of every process of the tree, summed."""
@@ -107,18 +104,8 @@ def onramp_target(stream_timing: str) -> Iterator[Target]:
             read_users=lambda: _admin_users(api_url),
         )
     finally:
-        tree = _tree(process.pid)
-        for member in tree:
-            _quietly(member.resume)  # thawed, else it never sees the signal
-        process.send_signal(signal.SIGINT)
-        process.send_signal(signal.SIGINT)  # the second one: stop at once, no drain
-        try:
-            process.wait(30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-        for member in tree[1:]:
-            _quietly(member.kill)  # nothing outlives the runtime
+        # The second SIGINT: stop at once, no drain; nothing outlives the runtime.
+        ministack.stop_tree(process, (signal.SIGINT, signal.SIGINT), 30)
 
 
 def _announced_urls(process: subprocess.Popen[str]) -> tuple[str, str]:
@@ -171,25 +158,4 @@ def ministack_target(template_path: Path, venv: Path = ministack.VENV) -> Iterat
 
 def scan_users(endpoint_url: str, table: str) -> list[dict[str, Any]]:
     """Every item of ``table`` on ``endpoint_url`` as plain Python values."""
-    deserializer = TypeDeserializer()
-    dynamodb = ministack.client(endpoint_url, "dynamodb")
-    return [
-        {key: deserializer.deserialize(value) for key, value in item.items()}
-        for page in dynamodb.get_paginator("scan").paginate(TableName=table)
-        for item in page["Items"]
-    ]
-
-
-def _tree(pid: int) -> list[psutil.Process]:
-    try:
-        root = psutil.Process(pid)
-        return [root, *root.children(recursive=True)]
-    except psutil.Error:
-        return []
-
-
-def _quietly(action: Callable[..., Any], *args: Any) -> None:
-    try:
-        action(*args)
-    except psutil.Error:
-        return
+    return scan_items(ministack.client(endpoint_url, "dynamodb"), table)

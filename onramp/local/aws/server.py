@@ -186,15 +186,23 @@ class SdkEnvironment:
         self._saved = {}
 
 
-def internal_client(endpoint_url: str, service: str) -> Any:
-    """A boto3 client of the runtime itself: its requests are marked and not metered."""
-    client = boto3.session.Session().client(
+def aws_client(endpoint_url: str, service: str, config: Config | None = None) -> Any:
+    """A boto3 client on the embedded AWS with its fake credentials; its requests are metered
+    as a handler's are (the replay's, a test's)."""
+    return boto3.session.Session().client(
         service,
         endpoint_url=endpoint_url,
         region_name=REGION,
         aws_access_key_id=FAKE_CREDENTIALS["AWS_ACCESS_KEY_ID"],
         aws_secret_access_key=FAKE_CREDENTIALS["AWS_SECRET_ACCESS_KEY"],
-        config=Config(retries={"max_attempts": 2, "mode": "standard"}),
+        config=config,
+    )
+
+
+def internal_client(endpoint_url: str, service: str) -> Any:
+    """A boto3 client of the runtime itself: its requests are marked and not metered."""
+    client = aws_client(
+        endpoint_url, service, Config(retries={"max_attempts": 2, "mode": "standard"})
     )
     client.meta.events.register("before-sign", _mark_internal)
     return client

@@ -87,12 +87,11 @@ class TraceStore:
 
     def add(self, invocation: Invocation) -> None:
         """Record a touch for every user ``invocation`` carried (none: nothing recorded)."""
+        log_lines = invocation.log.splitlines()
         for user_id, sequence, record, result in _users_of(invocation):
-            lines = tuple(
-                _cut(line, MAX_LOG_LINE_BYTES)
-                for line in invocation.log.splitlines()
-                if user_id in line
-            )[:MAX_LOG_LINES]
+            lines = tuple(_cut(line, MAX_LOG_LINE_BYTES) for line in log_lines if user_id in line)[
+                :MAX_LOG_LINES
+            ]
             with self._lock:
                 attempt = 1 + sum(
                     1

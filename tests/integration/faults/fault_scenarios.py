@@ -10,9 +10,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-import boto3
-
-from onramp.local.aws.server import FAKE_CREDENTIALS, REGION
+from onramp.local.aws import server
 from onramp.local.faults.plan import FaultPlan
 from onramp.local.registrations import seed_users
 from onramp.local.stack import EmbeddedStack
@@ -42,13 +40,7 @@ class Outcome:
 
 def aws_client(stack: EmbeddedStack, service: str) -> Any:
     """A boto3 client on the stack's moto server (fake credentials, loopback)."""
-    return boto3.client(
-        service,
-        endpoint_url=stack.endpoint_url,
-        region_name=REGION,
-        aws_access_key_id=FAKE_CREDENTIALS["AWS_ACCESS_KEY_ID"],
-        aws_secret_access_key=FAKE_CREDENTIALS["AWS_SECRET_ACCESS_KEY"],
-    )
+    return server.aws_client(stack.endpoint_url, service)
 
 
 def user_spaces(stack: EmbeddedStack) -> Counter[str]:

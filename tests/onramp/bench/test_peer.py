@@ -6,6 +6,7 @@ from pathlib import Path
 import pytest
 
 from kernel.sam_template import DEFAULT_TEMPLATE, load_template
+from onramp.bench import throughput
 from onramp.bench.peer import compare, ministack
 
 TEMPLATE = load_template(DEFAULT_TEMPLATE)
@@ -43,7 +44,7 @@ def test_a_runs_figures_come_from_its_own_users() -> None:
         _user("c@x.io", "2026-12-01T10:00:02+00:00", "2026-12-01T10:00:02+00:00", "pending"),
         _user("old@x.io", "2026-12-01T09:00:00+00:00", "2026-12-01T09:59:00+00:00"),
     ]
-    figures = compare.run_figures(users, {"a@x.io", "b@x.io", "c@x.io", "lost@x.io"})
+    figures = throughput.run_figures(users, {"a@x.io", "b@x.io", "c@x.io", "lost@x.io"})
     assert figures["sent"] == 4 and figures["users"] == 3
     assert figures["completed"] == figures["settled"] == 2
     assert figures["latency_ms"]["max"] == pytest.approx(300.0)

@@ -65,9 +65,9 @@ def send_welcome(
     return _send(to_address, WELCOME_SUBJECT, body, sender)
 
 
-def send_notice(to_address: str, sender: str | None = None) -> str:
+def send_notice(to_address: str) -> str:
     """Send the already-registered notice; return the message id (errors as send_welcome)."""
-    return _send(to_address, NOTICE_SUBJECT, NOTICE_TEXT, sender)
+    return _send(to_address, NOTICE_SUBJECT, NOTICE_TEXT, None)
 
 
 def _send(to_address: str, subject: str, body: str, sender: str | None) -> str:

@@ -11,7 +11,7 @@ import time
 from onboarding.adapters import config
 from onboarding.adapters.clients import client
 from onboarding.adapters.dynamo import Expression, is_condition_failure, to_item
-from onboarding.domain.source_limit import SourceWindow, window_for
+from onboarding.domain.source_limit import window_for
 
 EXPIRY_MARGIN_S = 3_600
 """Kept this long after its window, so a late request never sees a window's count vanish."""
@@ -23,11 +23,12 @@ class SourceLimits:
     def __init__(self, name: str | None = None) -> None:
         self.name = name or config.register_limits_table()
 
-    def admit(self, source: str, now: float | None = None) -> SourceWindow | None:
-        """Count one request of ``source``: None when admitted, else the full window (its
-        :meth:`SourceWindow.retry_after` is when to come back)."""
+    def admit(self, source: str) -> int | None:
+        """Count one request of ``source``: None when admitted, else the whole seconds until
+        its full window ends (the ``Retry-After`` value)."""
         limit, window_s = config.register_limit_per_source(), config.register_limit_window_s()
-        window = window_for(source, time.time() if now is None else now, window_s)
+        now = time.time()
+        window = window_for(source, now, window_s)
         expression = Expression()
         count = expression.path("requests")
         expires = expression.value(window.ends_at + EXPIRY_MARGIN_S)
@@ -45,6 +46,6 @@ class SourceLimits:
             )
         except Exception as error:
             if is_condition_failure(error):
-                return window
+                return window.retry_after(now)
             raise
         return None

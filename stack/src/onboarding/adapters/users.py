@@ -68,8 +68,16 @@ class UsersTable:
         """(True, None) when written; (False, the item as it was, if ``return_old``) when the
         condition failed (ReturnValuesOnConditionCheckFailure: no extra read)."""
         extra = {"ReturnValuesOnConditionCheckFailure": "ALL_OLD"} if return_old else {}
+        response, old = self._update(user_id, update, condition, expression, **extra)
+        return response is not None, old
+
+    def _update(
+        self, user_id: str, update: str, condition: str, expression: Expression, **extra: str
+    ) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
+        """(UpdateItem's response, None) when written; (None, the item as it was when asked
+        for with ``extra``) when the condition failed."""
         try:
-            client("dynamodb").update_item(
+            response: dict[str, Any] = client("dynamodb").update_item(
                 TableName=self.name,
                 Key=to_item({"user_id": user_id}),
                 UpdateExpression=update,
@@ -79,9 +87,9 @@ class UsersTable:
             )
         except Exception as error:
             if is_condition_failure(error):
-                return False, _item_as_it_was(error)
+                return None, _item_as_it_was(error)
             raise
-        return True, None
+        return response, None
 
     def update_status(
         self, user_id: str, expected: Status, target: Status, fields: dict[str, Any]
@@ -118,19 +126,11 @@ class UsersTable:
             f"{expression.path('status')} = {expression.value(str(expected))} AND "
             f"(attribute_not_exists({count}) OR {count} < {expression.value(max_redrives)})"
         )
-        try:
-            response = client("dynamodb").update_item(
-                TableName=self.name,
-                Key=to_item({"user_id": user_id}),
-                UpdateExpression=update,
-                ConditionExpression=condition,
-                ReturnValues="UPDATED_NEW",
-                **expression.arguments(),
-            )
-        except Exception as error:
-            if is_condition_failure(error):
-                return None
-            raise
+        response, _ = self._update(
+            user_id, update, condition, expression, ReturnValues="UPDATED_NEW"
+        )
+        if response is None:
+            return None
         return int(from_item(response["Attributes"])[REDRIVES_ATTRIBUTE])
 
     def in_flight_before(self, status: Status, cutoff: str) -> list[str]:
@@ -182,18 +182,18 @@ class UsersTable:
         """Drop this caller's claim (after a transient send failure) so a retry can send."""
         return self._remove_if_claimed(user_id, "welcome_email", "welcome_email", token)
 
-    def request_notice(self, user_id: str, notice: dict[str, str], now: str) -> bool:
-        """Set ``notice`` on a registered, not failed user unless a notice was requested and
-        its interval (``notice.until``) has not passed by ``now``; False when nothing was
-        written (bounded, or no such user)."""
+    def request_notice(self, user_id: str, notice: dict[str, str]) -> bool:
+        """Set ``notice`` on a registered, not failed user unless an earlier notice's interval
+        (``notice.until``) has not passed by this one's ``requested_at``; False when nothing
+        was written (bounded, or no such user)."""
         expression = Expression()
         update = expression.set_clause({"notice": notice})
         field = expression.path("notice")
         condition = (
             f"attribute_exists({expression.path('user_id')}) AND "
-            f"{expression.path('status')} <> {expression.value('failed')} AND "
+            f"{expression.path('status')} <> {expression.value(str(Status.FAILED))} AND "
             f"(attribute_not_exists({field}) OR "
-            f"{expression.path('notice.until')} < {expression.value(now)})"
+            f"{expression.path('notice.until')} < {expression.value(notice['requested_at'])})"
         )
         return self._conditional_update(user_id, update, condition, expression)
 

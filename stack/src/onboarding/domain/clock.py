@@ -3,9 +3,14 @@
 from datetime import UTC, datetime
 
 
+def iso(moment: datetime) -> str:
+    """``moment`` in UTC, e.g. ``2026-11-29T10:15:00.123+00:00`` (the items' format)."""
+    return moment.astimezone(UTC).isoformat(timespec="milliseconds")
+
+
 def now_iso() -> str:
-    """The current UTC time, e.g. ``2026-11-29T10:15:00.123+00:00``."""
-    return datetime.now(UTC).isoformat(timespec="milliseconds")
+    """The current UTC time in the items' format (:func:`iso`)."""
+    return iso(datetime.now(UTC))
 
 
 def epoch_seconds() -> int:

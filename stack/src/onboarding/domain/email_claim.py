@@ -25,6 +25,7 @@ from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
+from onboarding.domain.clock import iso
 from onboarding.domain.status import Status
 
 LEASE = timedelta(seconds=15)
@@ -48,7 +49,7 @@ def new_claim(token: str, now: datetime, lease: timedelta = LEASE) -> dict[str, 
     >>> new_claim("t1", datetime(2026, 1, 1, tzinfo=UTC))["until"]
     '2026-01-01T00:00:15.000+00:00'
     """
-    return {"token": token, "claimed_at": _iso(now), "until": _iso(now + lease)}
+    return {"token": token, "claimed_at": iso(now), "until": iso(now + lease)}
 
 
 def lease_end(claim: dict[str, Any]) -> datetime:
@@ -77,7 +78,3 @@ def claim_state(item: dict[str, Any] | None, now: datetime) -> ClaimState:
     if claim.get("message_id"):
         return ClaimState.SENT
     return ClaimState.HELD if now < lease_end(claim) else ClaimState.UNCONFIRMED
-
-
-def _iso(moment: datetime) -> str:
-    return moment.astimezone(UTC).isoformat(timespec="milliseconds")

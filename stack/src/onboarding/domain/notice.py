@@ -14,20 +14,19 @@ The notice carries no caller text at all (no name, no phone, no link): only the 
 what to do about it.
 """
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
+
+from onboarding.domain.clock import iso
 
 NOTICE_INTERVAL = timedelta(hours=24)
 """At most one notice per address in this interval: 31 a month at the very most."""
 
 
-def notice_request(now: datetime, interval: timedelta = NOTICE_INTERVAL) -> dict[str, str]:
+def notice_request(now: datetime) -> dict[str, str]:
     """The ``notice`` map register writes: when it was asked for, and until when no other.
 
+    >>> from datetime import UTC
     >>> notice_request(datetime(2026, 1, 1, tzinfo=UTC))["until"]
     '2026-01-02T00:00:00.000+00:00'
     """
-    return {"requested_at": _iso(now), "until": _iso(now + interval)}
-
-
-def _iso(moment: datetime) -> str:
-    return moment.astimezone(UTC).isoformat(timespec="milliseconds")
+    return {"requested_at": iso(now), "until": iso(now + NOTICE_INTERVAL)}

@@ -18,10 +18,11 @@ Example::
     next_step({"status": "processing", "redrives": 3}, 3)    # Step.GIVE_UP
 """
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
+from onboarding.domain.clock import iso
 from onboarding.domain.status import IN_FLIGHT, Status
 
 IN_FLIGHT_ATTRIBUTE = "in_flight"
@@ -57,10 +58,11 @@ def in_flight_marker(status: Status) -> str | None:
 def stuck_cutoff(now: datetime, stuck_after: timedelta) -> str:
     """Users created before this moment (``created_at``'s format) and still in flight are stuck.
 
+    >>> from datetime import UTC
     >>> stuck_cutoff(datetime(2026, 1, 1, 0, 10, tzinfo=UTC), timedelta(minutes=10))
     '2026-01-01T00:00:00.000+00:00'
     """
-    return (now - stuck_after).astimezone(UTC).isoformat(timespec="milliseconds")
+    return iso(now - stuck_after)
 
 
 def redrives(user: dict[str, Any]) -> int:

@@ -26,7 +26,7 @@ from onboarding.handlers.stream import MalformedRecord, TimedBatchProcessor, use
 processor = TimedBatchProcessor()
 
 
-def lake_row(record: DynamoDBRecord) -> tuple[str, dict[str, Any]]:
+def _day_and_row(record: DynamoDBRecord) -> tuple[str, dict[str, Any]]:
     """The audit record's partition date (``YYYY-MM-DD``) and the PII-free row it carries."""
     entry = user_image(record)
     created = record.dynamodb.approximate_creation_date_time if record.dynamodb else None
@@ -64,7 +64,7 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     rows: dict[str, tuple[str, dict[str, Any]]] = {}
 
     def collect(record: DynamoDBRecord) -> None:
-        rows[str(record.dynamodb.sequence_number)] = lake_row(record)
+        rows[str(record.dynamodb.sequence_number)] = _day_and_row(record)
 
     with processor(records=records, handler=collect):
         processor.process()

@@ -20,21 +20,21 @@ from onboarding.adapters.users import UsersTable
 from onboarding.domain.clock import now_iso
 
 
-def requested_notice(record: DynamoDBRecord) -> dict[str, Any] | None:
-    """The unclaimed notice request of the record's new image, or None."""
+def requested_notice(record: DynamoDBRecord) -> tuple[dict[str, Any], dict[str, Any]] | None:
+    """The record's new image and its unclaimed notice request, or None."""
     image = (record.dynamodb.new_image if record.dynamodb else None) or {}
     notice = image.get("notice")
     if not isinstance(notice, dict) or not notice.get("requested_at") or notice.get("token"):
         return None
-    return notice
+    return image, notice
 
 
 def send_requested_notice(record: DynamoDBRecord, users: UsersTable) -> None:
     """Send the notice the record asks for, at most once (module doc); a no-op otherwise."""
-    notice = requested_notice(record)
-    if notice is None:
+    requested = requested_notice(record)
+    if requested is None:
         return
-    image = record.dynamodb.new_image  # type: ignore[union-attr]
+    image, notice = requested
     user_id, token = str(image["user_id"]), uuid.uuid4().hex
     if not users.claim_notice(user_id, str(notice["requested_at"]), token):
         logger.info("notice claimed by another delivery")

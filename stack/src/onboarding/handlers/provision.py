@@ -42,7 +42,7 @@ from onboarding.domain.lake import lake_row
 from onboarding.domain.metric_catalog import PROVISIONS
 from onboarding.domain.status import FailureReason, Status
 from onboarding.handlers.notice import send_requested_notice
-from onboarding.handlers.stream import partial_batch_handler, user_in_status
+from onboarding.handlers.stream import partial_batch_handler, seconds_left, user_in_status
 
 RESERVE_S = 10.0
 """Invocation time kept for the rest of the batch: a delivery waits for another's email claim
@@ -116,10 +116,7 @@ def _now() -> datetime:
 
 def _time_left(context: LambdaContext | None) -> Callable[[], float]:
     """Seconds this invocation has left (0 without a Lambda context: never wait)."""
-    remaining = getattr(context, "get_remaining_time_in_millis", None)
-    if remaining is None:
-        return lambda: 0.0
-    return lambda: remaining() / 1000
+    return lambda: seconds_left(context, 0.0)
 
 
 def _reject(
@@ -138,19 +135,21 @@ def provision_record(record: DynamoDBRecord, lambda_context: LambdaContext | Non
     provision the user if the record is its move to ``processing`` (a no-op otherwise)."""
     users = UsersTable()
     send_requested_notice(record, users)
-    old = record.dynamodb.old_image if record.dynamodb else None
-    if old and old.get("status") != Status.PENDING:
-        return  # a later change of a processing user: its move to processing provisions it
-    user = user_in_status(record, Status.PROCESSING)
+    # Only the move from pending provisions: a later change of a processing user does not.
+    user = user_in_status(record, Status.PROCESSING, previous=Status.PENDING)
     if user is not None:
-        provision_user(user, lambda_context)
+        provision_user(user, lambda_context, users)
 
 
-def provision_user(user: dict[str, Any], lambda_context: LambdaContext | None = None) -> None:
+def provision_user(
+    user: dict[str, Any],
+    lambda_context: LambdaContext | None = None,
+    users: UsersTable | None = None,
+) -> None:
     """Provision a processing user, given its item (a stream image, or the table's item when
     the sweeper re-drives it): the same claim, so never a second email."""
     user_id = user["user_id"]
-    spaces, users, audit = UserSpaces(), UsersTable(), AuditLog()
+    spaces, users, audit = UserSpaces(), users or UsersTable(), AuditLog()
     spaces.ensure_prefix(user_id)
     try:
         with _EMAIL_STEP:

@@ -18,7 +18,6 @@ is written for it but the source's count. Duplicates: see :mod:`onboarding.domai
 import base64
 import binascii
 import json
-import time
 from datetime import UTC, datetime
 from typing import Any
 
@@ -111,16 +110,17 @@ def register_user() -> Response:
     logger.append_keys(user_id=user_id)
     registration = {"email": request.email, "name": request.name, "phone": request.phone}
     pending = {**registration, "correlation_id": correlation_id, "created_at": now_iso()}
-    created, stored = UsersTable().create_pending({"user_id": user_id, **pending})
+    users = UsersTable()
+    created, stored = users.create_pending({"user_id": user_id, **pending})
     if created or _same_registration(stored, registration):
-        first = pending if created else {**pending, **(stored or {})}
+        first = pending if created or stored is None else {**pending, **stored}
         # The pending entry (enrich writes it too, idempotently): a retry's is a no-op.
         AuditLog().record(user_id, Status.PENDING, first["correlation_id"], at=first["created_at"])
         if created:
             count(REGISTRATIONS)
         logger.info("registered" if created else "registration retried")
     else:
-        asked = UsersTable().request_notice(user_id, notice_request(_now()), now_iso())
+        asked = users.request_notice(user_id, notice_request(_now()))
         logger.info("registration of a registered address", extra={"notice_requested": asked})
     return _json_response(202, {"user_id": user_id, "status": str(Status.PENDING)}, correlation_id)
 
@@ -132,9 +132,8 @@ def _same_registration(stored: dict[str, Any] | None, registration: dict[str, st
 
 def _admit_source(source_ip: str) -> None:
     """Count this request on its source's window; 429 with ``Retry-After`` when over."""
-    full = SourceLimits().admit(source_of(source_ip))
-    if full is not None:
-        retry_after = full.retry_after(time.time())
+    retry_after = SourceLimits().admit(source_of(source_ip))
+    if retry_after is not None:
         raise RequestRejected(
             429,
             "source",

@@ -44,8 +44,15 @@ def user_image(record: DynamoDBRecord) -> dict[str, Any]:
     return image
 
 
-def user_in_status(record: DynamoDBRecord, expected: Status) -> dict[str, Any] | None:
-    """The record's user if its new status is ``expected``; None (logged) for any other."""
+def user_in_status(
+    record: DynamoDBRecord, expected: Status, previous: Status | None = None
+) -> dict[str, Any] | None:
+    """The record's user if its new status is ``expected`` (and, given ``previous``, a change
+    with an old image moved it from ``previous``: a later change of a user already in
+    ``expected`` is not its move there); None for any other (logged once it is read)."""
+    old = record.dynamodb.old_image if record.dynamodb else None
+    if previous is not None and old and old.get("status") != previous:
+        return None
     user = user_image(record)
     if user["status"] != expected:
         logger.info("skipped", extra={"status": user["status"], "expected": str(expected)})
@@ -126,3 +133,9 @@ def partial_batch_handler(
         )
 
     return instrumented(handler)
+
+
+def seconds_left(context: LambdaContext | None, default: float) -> float:
+    """Seconds this invocation has left (``default`` without a Lambda context)."""
+    remaining = getattr(context, "get_remaining_time_in_millis", None)
+    return remaining() / 1000 if remaining is not None else default

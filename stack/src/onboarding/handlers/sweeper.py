@@ -23,7 +23,6 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from onboarding.adapters import config
 from onboarding.adapters.audit import AuditLog
-from onboarding.adapters.clients import warm
 from onboarding.adapters.observability import bind_user, count_failure, gauge, instrumented, logger
 from onboarding.adapters.transitions import change_status
 from onboarding.adapters.users import UsersTable
@@ -33,12 +32,11 @@ from onboarding.domain.redrive import Step, next_step, stuck_cutoff
 from onboarding.domain.status import IN_FLIGHT, FailureReason, Status
 from onboarding.handlers.enrich import enrich_user
 from onboarding.handlers.provision import provision_user
+from onboarding.handlers.stream import seconds_left
 
 MAX_REDRIVES_PER_SWEEP = 50
 RESERVE_S = 30.0
 """Invocation time kept back: a provision re-drive may wait up to its email claim's lease."""
-
-warm(("dynamodb", "s3", "cognito-idp", "ses"))
 
 
 def sweep_user(
@@ -82,11 +80,10 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     stuck = [uid for status in sorted(IN_FLIGHT) for uid in users.in_flight_before(status, cutoff)]
     gauge(STUCK_USERS, len(stuck))
     outcomes: Counter[str] = Counter()
-    for user_id in stuck:
-        started = sum(outcomes.values())
-        if started >= MAX_REDRIVES_PER_SWEEP or _seconds_left(context) < RESERVE_S:
-            outcomes["deferred"] += 1
-            continue
+    for started, user_id in enumerate(stuck):
+        if started >= MAX_REDRIVES_PER_SWEEP or seconds_left(context, float("inf")) < RESERVE_S:
+            outcomes["deferred"] = len(stuck) - started  # the next sweep takes the rest
+            break
         outcomes[sweep_user(users, user_id, max_redrives, context)] += 1
     logger.thread_safe_clear_keys()
     logger.info(
@@ -94,8 +91,3 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
         extra={"stuck": len(stuck), "scheduled_time": event.get("scheduled_time"), **outcomes},
     )
     return {"stuck": len(stuck), **outcomes}
-
-
-def _seconds_left(context: LambdaContext | None) -> float:
-    remaining = getattr(context, "get_remaining_time_in_millis", None)
-    return remaining() / 1000 if remaining is not None else float("inf")
