@@ -3,9 +3,10 @@
 The embedded stack runs it in a process of its own (``aws_process``); tests of the
 AWS-side pieces (stream retention, GetRecords, stored-data sizes) run it directly.
 
-We build the server from moto's own WSGI pieces (``DomainDispatcherApplication``,
-``create_backend_app``, ``MotoRequestHandler``, as ``ThreadedMotoServer`` does) so that a
-WSGI middleware can watch every request, and so that stop closes keep-alive connections.
+We build the app from moto's own WSGI pieces (``DomainDispatcherApplication``,
+``create_backend_app``, as ``ThreadedMotoServer`` does) so that a WSGI middleware can watch
+every request, and serve it on our keep-alive server (``loopback``: werkzeug's closes every
+connection after one response).
 
 Example::
 
@@ -25,17 +26,12 @@ from typing import Any
 import boto3
 from botocore.config import Config
 from moto.core.model_instances import model_data
-from moto.moto_server.werkzeug_app import (
-    DomainDispatcherApplication,
-    MotoRequestHandler,
-    create_backend_app,
-)
-from werkzeug.serving import ThreadedWSGIServer
+from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
 
 from onramp.local.aws.stream_reads import fast_get_records
 from onramp.local.aws.stream_retention import StreamRetention
 from onramp.local.aws.wsgi import WsgiApp
-from onramp.local.loopback import LOOPBACK, ConnectionTrackingMixin, ServerThread
+from onramp.local.loopback import LOOPBACK, KeepAliveServer
 
 REGION = "us-east-1"
 ACCOUNT_ID = "123456789012"
@@ -97,15 +93,6 @@ class _Dispatcher(DomainDispatcherApplication):
         return app
 
 
-class _QuietRequestHandler(MotoRequestHandler):
-    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
-        """No per-request access line (the recorder meters requests)."""
-
-
-class _MotoWSGIServer(ConnectionTrackingMixin, ThreadedWSGIServer):
-    daemon_threads = False
-
-
 class MotoServer:
     """moto's server on loopback; ``middleware`` (optional) wraps moto's WSGI app."""
 
@@ -114,34 +101,33 @@ class MotoServer:
     ) -> None:
         self._port = port
         self._middleware = middleware
-        self._thread: ServerThread | None = None
+        self._server: KeepAliveServer | None = None
         self._sdk = SdkEnvironment()
         self.stream_retention = StreamRetention(ACCOUNT_ID, REGION)
 
     @property
     def endpoint_url(self) -> str:
         """``http://127.0.0.1:<port>``; valid after ``start()``."""
-        if self._thread is None:
+        if self._server is None:
             raise RuntimeError("MotoServer is not started")
-        return f"http://{LOOPBACK}:{self._thread.port}"
+        return f"http://{LOOPBACK}:{self._server.port}"
 
     def start(self) -> str:
         """Serve, point this process's AWS SDK at the server, and return the endpoint URL."""
         app: WsgiApp = fast_get_records(_Dispatcher(create_backend_app), self.stream_retention)
         if self._middleware is not None:
             app = self._middleware(app)
-        server = _MotoWSGIServer(LOOPBACK, self._port, app, handler=_QuietRequestHandler)
-        self._thread = ServerThread(server, name="onramp-moto-server")
-        self._thread.start()
+        self._server = KeepAliveServer(app, self._port, name="onramp-moto-server")
+        self._server.start()
         self._reset_state()
         self._sdk.point_at(self.endpoint_url)
         return self.endpoint_url
 
     def stop(self) -> None:
         """Stop serving, restore the SDK environment, leave no thread or port behind."""
-        if self._thread is not None:
-            self._thread.stop()
-            self._thread = None
+        if self._server is not None:
+            self._server.stop()
+            self._server = None
         self._sdk.restore()
 
     def internal_client(self, service: str) -> Any:
