@@ -59,7 +59,8 @@ CATEGORIES: tuple[tuple[str, tuple[str, ...]], ...] = (
      "invoker.py")),
     ("worker IPC (socket protocol, JSON, log capture)", ("runtime/worker.py",)),
     ("local HTTP API (payload 2.0, routing)", ("local/api/",)),
-    ("HTTP servers (werkzeug, waitress, socketserver)", ("werkzeug/", "waitress/", "socketserver")),
+    ("HTTP servers (the AWS's keep-alive server, waitress)", ("local/loopback.py", "werkzeug/",
+     "waitress/", "socketserver")),
 )  # fmt: skip
 SDK = ("botocore/", "urllib3/", "http/client", "boto3/", "s3transfer/")
 SDK_ELSEWHERE = "SDK elsewhere (botocore, urllib3, http.client)"
@@ -127,7 +128,10 @@ def profile_run(rate: float, seconds: float, out: Path) -> dict[str, Any]:
         processes = target.processes()
         before = {p.pid: _cpu_seconds(p) for p in processes}
         py_spy = [str(Path(sys.executable).with_name("py-spy")), "record", "--format", "raw"]
-        py_spy += ["--rate", str(SAMPLE_RATE_HZ), "--nonblocking"]
+        # --gil: only threads running Python count. py-spy's idle test misses a thread blocked
+        # in a socket read or a lock (the AWS's keep-alive threads wait so between requests),
+        # and such samples, spread over the process's CPU time, would be CPU it never spent.
+        py_spy += ["--rate", str(SAMPLE_RATE_HZ), "--nonblocking", "--gil"]
         recorders = [
             subprocess.Popen(
                 [*py_spy, "--pid", str(p.pid), "--output", str(out / f"{p.pid}.txt")],
@@ -210,8 +214,8 @@ def profile_result(raw: dict[str, Any]) -> BenchResult:
             )
         )
     result.notes += [
-        f"py-spy {SAMPLE_RATE_HZ} Hz on every process (non-blocking; idle threads not sampled); "
-        "CPU from each process's user+system time over the run; a stack goes to the first "
+        f"py-spy {SAMPLE_RATE_HZ} Hz on every process (non-blocking; only the thread holding "
+        "the GIL sampled); CPU from each process's user+system time over the run; a stack goes to the first "
         "component its innermost frames name (`classify`, onramp/bench/profile.py).",
         f"Raw stacks (py-spy --format raw) in {raw['out']}.",
     ]

@@ -295,10 +295,13 @@ def deploy(endpoint_url: str, template_path: Path, build_dir: Path) -> Deployed:
     s3.create_bucket(Bucket=CODE_BUCKET)
     s3.put_object(Bucket=CODE_BUCKET, Key="code.zip", Body=code_zip(template_path, build_dir))
     body, skipped = deployable_template(template, f"s3://{CODE_BUCKET}/code.zip")
+    # CloudFormation takes at most 51,200 bytes of TemplateBody in a request, 1 MB from S3
+    # (its quotas page): this template is past the first, so it goes by S3, as sam deploy does.
+    s3.put_object(Bucket=CODE_BUCKET, Key="template.json", Body=json.dumps(body).encode())
     cloudformation = client(endpoint_url, "cloudformation")
     cloudformation.create_stack(
         StackName=STACK_NAME,
-        TemplateBody=json.dumps(body),
+        TemplateURL=f"{endpoint_url}/{CODE_BUCKET}/template.json",
         Parameters=[{"ParameterKey": k, "ParameterValue": v} for k, v in PARAMETERS.items()],
         Capabilities=["CAPABILITY_IAM", "CAPABILITY_NAMED_IAM", "CAPABILITY_AUTO_EXPAND"],
     )

@@ -14,14 +14,12 @@ Example::
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import signal
 import subprocess
 import sys
 import threading
-import urllib.request
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -31,7 +29,9 @@ from typing import Any
 import psutil
 
 from onramp.bench.peer import ministack
-from onramp.local.stack import scan_items
+from onramp.local.aws.resources import physical_name
+from onramp.local.aws.server import internal_client
+from onramp.local.stack import USERS_TABLE, scan_items
 
 START_TIMEOUT_S = 90.0
 _API_LINE = re.compile(r"onramp: local API at (\S+)")
@@ -101,7 +101,9 @@ def onramp_target(stream_timing: str) -> Iterator[Target]:
             api_url=api_url,
             dynamodb_endpoint=endpoint,
             root=psutil.Process(process.pid),
-            read_users=lambda: _admin_users(api_url),
+            read_users=lambda: scan_items(
+                internal_client(endpoint, "dynamodb"), physical_name(USERS_TABLE)
+            ),
         )
     finally:
         # The second SIGINT: stop at once, no drain; nothing outlives the runtime.
@@ -129,11 +131,6 @@ def _announced_urls(process: subprocess.Popen[str]) -> tuple[str, str]:
     stdout = process.stdout
     threading.Thread(target=lambda: [None for _ in stdout], daemon=True).start()
     return found["api"], found["moto"]
-
-
-def _admin_users(api_url: str) -> list[dict[str, Any]]:
-    with urllib.request.urlopen(f"{api_url}/_onramp/users", timeout=60) as response:
-        return list(json.loads(response.read()))
 
 
 @contextmanager

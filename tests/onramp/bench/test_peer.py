@@ -109,3 +109,18 @@ def test_the_template_deploys_on_ministack_and_registers_a_user() -> None:
         assert "MonthlyBudget" in dict(deployed.skipped)
         body = b'{"email": "ann@example.com", "name": "Ann Lee", "phone": "+14155550100"}'
         assert post_registration(deployed.api_url, body, timeout_s=60) == 202
+
+
+@pytest.mark.integration
+def test_the_onramp_target_reads_its_users_with_their_addresses() -> None:
+    """The figures of a run are matched to its users by address: the target must read the
+    table itself (the console's pages mask addresses)."""
+    from onramp.bench.peer.targets import onramp_target
+    from onramp.local.registrations import post_registration
+
+    with onramp_target("fast") as target:
+        body = b'{"email": "ann@example.com", "name": "Ann Lee", "phone": "+14155550100"}'
+        assert post_registration(target.api_url, body, timeout_s=60) == 202
+        users = target.users()
+        assert [u["email"] for u in users] == ["ann@example.com"]
+        assert users[0]["status"] in ("pending", "processing", "completed")
