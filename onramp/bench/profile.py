@@ -215,8 +215,8 @@ def profile_result(raw: dict[str, Any]) -> BenchResult:
         )
     result.notes += [
         f"py-spy {SAMPLE_RATE_HZ} Hz on every process (non-blocking; only the thread holding "
-        "the GIL sampled); CPU from each process's user+system time over the run; a stack goes to the first "
-        "component its innermost frames name (`classify`, onramp/bench/profile.py).",
+        "the GIL sampled); CPU from each process's user+system time over the run; a stack goes "
+        "to the first component its innermost frames name (`classify`, onramp/bench/profile.py).",
         f"Raw stacks (py-spy --format raw) in {raw['out']}.",
     ]
     return result
