@@ -28,6 +28,7 @@ from botocore.config import Config
 from moto.core.model_instances import model_data
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
 
+from onramp.local.aws import dynamodb_json
 from onramp.local.aws.stream_reads import fast_get_records
 from onramp.local.aws.stream_retention import StreamRetention
 from onramp.local.aws.wsgi import WsgiApp
@@ -114,6 +115,7 @@ class MotoServer:
 
     def start(self) -> str:
         """Serve, point this process's AWS SDK at the server, and return the endpoint URL."""
+        dynamodb_json.install()
         app: WsgiApp = fast_get_records(_Dispatcher(create_backend_app), self.stream_retention)
         if self._middleware is not None:
             app = self._middleware(app)
