@@ -6,10 +6,14 @@ process, never the runtime's, so each one's memory can be read on its own (the s
 
 Run as ``python -m onramp.local.aws.process <channel-fd> <account-json>`` by ``AwsProcess``
 (the account profile: the SES limits it plays, ``onramp.local.aws.ses_account``). On the
-inherited socket (``multiprocessing.connection`` framing, pickled tuples, both ends ours):
+inherited socket (``multiprocessing.connection`` framing, pickled, both ends ours):
 
-- AWS process -> runtime: ``("ready", endpoint_url)`` once serving; ``("call", AwsCall)``
-  for every metered request, sent before its response; ``("reply", id, ok, value)``.
+- AWS process -> runtime: lists of messages, in the order they were made: ``("ready",
+  endpoint_url)`` once serving; ``("call", AwsCall)`` for every metered request, queued
+  before its response; ``("reply", id, ok, value)``. One sender thread sends whatever has
+  queued as one list, so a request never waits for the runtime to read (profiled at 40/s,
+  request threads spent two thirds of their time queued on a shared send when each call was
+  sent alone) and the runtime reads many calls per wake-up.
 - runtime -> AWS process: ``(id, request, args)``, answered in order. A reply therefore
   arrives after every call metered before the request: ``sync()`` relies on that.
 
@@ -48,6 +52,7 @@ START_TIMEOUT_S = 60.0
 REPLY_TIMEOUT_S = 120.0
 STOP_GRACE_S = 10.0
 NEEDS_REPORT_INTERVAL_S = 0.25
+MAX_BATCH = 1000  # messages in one send
 
 
 class AwsProcessError(RuntimeError):
@@ -108,7 +113,7 @@ class AwsProcess:
             self.stop()
             raise AwsProcessError(f"the embedded AWS did not start within {START_TIMEOUT_S:g} s")
         try:
-            _ready, self._endpoint_url = self._channel.recv()
+            ((_ready, self._endpoint_url),) = self._channel.recv()
         except EOFError:
             code = self._process.wait()
             self.stop()
@@ -259,17 +264,18 @@ class AwsProcess:
         assert self._channel is not None
         while True:
             try:
-                message = self._channel.recv()
+                messages = self._channel.recv()
             except (EOFError, OSError):
                 self._exited.set()
                 self._replies.put(("eof",))  # wakes a request waiting for its answer
                 if not self._stopping and self._on_exit is not None:
                     self._on_exit()
                 return
-            if message[0] == "call":
-                self._on_call(message[1])
-            else:
-                self._replies.put(message)
+            for message in messages:
+                if message[0] == "call":
+                    self._on_call(message[1])
+                else:
+                    self._replies.put(message)
 
 
 # -------------------------------------------------------------------- the AWS process
@@ -322,6 +328,26 @@ def serve(channel_fd: int, account: AccountProfile) -> None:
                 send(("reply", request_id, False, f"{type(exc).__name__}: {exc}"))
     finally:
         server.stop()
+        outbox.put(None)  # after every call the server metered
+        sender.join()
+
+
+def _send_queued(outbox: queue.SimpleQueue[tuple[Any, ...] | None], channel: Connection) -> None:
+    """Send what has queued, as one list each time, until the ``None`` that ends it."""
+    while True:
+        batch = [outbox.get()]
+        with contextlib.suppress(queue.Empty):
+            while len(batch) < MAX_BATCH:
+                batch.append(outbox.get_nowait())
+        done = batch[-1] is None
+        messages = [m for m in batch if m is not None]
+        try:
+            if messages:
+                channel.send(messages)
+        except OSError:
+            return  # the runtime is gone: nobody to tell
+        if done:
+            return
 
 
 if __name__ == "__main__":
