@@ -28,8 +28,8 @@ import functools
 from typing import Any
 
 from moto.core import responses
-from moto.dynamodb.parsing.ast_nodes import DepthFirstTraverser
-from moto.dynamodb.parsing.expressions import UpdateExpressionParser
+from moto.dynamodb.parsing.ast_nodes import DepthFirstTraverser  # type: ignore[attr-defined]
+from moto.dynamodb.parsing.expressions import UpdateExpressionParser  # type: ignore[attr-defined]
 
 PARSED_EXPRESSIONS = 4096  # distinct update expressions kept (a pipeline has a handful)
 
