@@ -372,6 +372,10 @@ class EmbeddedStack:
         """Bytes the embedded AWS holds per store (rows, stream records, objects, emails...)."""
         return self._aws.stored_data()
 
+    def clear_stored_data(self) -> None:
+        """Empty the embedded AWS's stores (rows, objects, pool users, emails, messages)."""
+        self._aws.clear_stored_data()
+
     def status(self) -> dict[str, Any]:
         """Users by status, failure reasons, emails sent, dead letters, invocation counters."""
         self._aws.sync()

@@ -234,6 +234,10 @@ class AwsProcess:
         """Bytes of stored data per store (``stored_data.stored_data_bytes``)."""
         return dict(self._request("stored_data"))
 
+    def clear_stored_data(self) -> None:
+        """Empty the stores (``stored_data.clear_stored_data``): rows, objects, users, mail."""
+        self._request("clear_stored_data")
+
     def console_query(self, name: str, **arguments: Any) -> dict[str, Any]:
         """Ask ``console_queries.<name>`` (``users_page``, ``mailbox_page``) in the AWS process."""
         return dict(self._request("console_query", name, arguments))
@@ -286,18 +290,14 @@ def serve(channel_fd: int, account: AccountProfile) -> None:
     from onramp.local.aws.moto_stores import queued_messages, sent_email_count, sent_emails
     from onramp.local.aws.server import MotoServer
     from onramp.local.aws.ses_account import SesAccount
-    from onramp.local.aws.stored_data import stored_data_bytes
+    from onramp.local.aws.stored_data import clear_stored_data, stored_data_bytes
     from onramp.local.aws.traffic import TrafficMeter
 
     for signum in (signal.SIGINT, signal.SIGTERM):  # the runtime's to handle: it stops us
         signal.signal(signum, signal.SIG_IGN)
     channel = Connection(channel_fd)
-    send_lock = threading.Lock()
-
-    def send(message: tuple[Any, ...]) -> None:
-        with send_lock:
-            channel.send(message)
-
+    outbox: queue.SimpleQueue[tuple[Any, ...] | None] = queue.SimpleQueue()
+    send = outbox.put
     meter = TrafficMeter(lambda call: send(("call", call)))
     ses = SesAccount(account)
     server = MotoServer(middleware=lambda app: meter.wrap(ses.wrap(app)))
@@ -312,10 +312,13 @@ def serve(channel_fd: int, account: AccountProfile) -> None:
         "sent_email_count": sent_email_count,
         "queued_messages": queued_messages,
         "stored_data": stored_data_bytes,
+        "clear_stored_data": clear_stored_data,
         "ses_refusals": ses.refusals,
         "console_query": lambda name, arguments: console_queries.QUERIES[name](**arguments),
     }
-    send(("ready", server.start()))
+    channel.send([("ready", server.start())])
+    sender = threading.Thread(target=_send_queued, args=(outbox, channel), name="onramp-aws-out")
+    sender.start()
     try:
         while True:
             try:

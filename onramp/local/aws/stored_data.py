@@ -8,9 +8,14 @@ stores). Sizes are ``sys.getsizeof`` summed over every object reachable from the
 (strings, dicts, moto's models), each counted once and rounded as the allocator rounds it;
 free space inside the allocator's pools is not included, so the figure is a lower bound.
 
+``clear_stored_data`` empties the same stores (not the stream records, which stream
+retention trims once every reader has settled them): the soak's second leg shows whether the
+memory the data took is used again once it is gone.
+
 Example::
 
     by_store = stored_data_bytes()   # {"dynamodb items": 5_112_000, "s3 objects": ...}
+    clear_stored_data()              # tables, buckets and pools stay, empty
 """
 
 from __future__ import annotations
@@ -68,6 +73,25 @@ def stored_data_bytes() -> dict[str, int]:
             [q._messages for q in sqs_backends[ACCOUNT_ID][REGION].queues.values()], seen
         ),
     }
+
+
+def clear_stored_data() -> None:
+    """Empty every store ``stored_data_bytes`` measures but the stream records; the tables,
+    buckets, pools and queues themselves stay."""
+    for table in dynamodb_backends[ACCOUNT_ID][REGION].tables.values():
+        table.items.clear()
+    s3 = s3_backends[ACCOUNT_ID]["aws"]
+    for bucket in s3.buckets.values():
+        bucket.keys.clear()
+    # an object's tags are kept by its ARN (``arn:aws:s3:::bucket/key/version``), a bucket's
+    # by the bucket's: a new dict of the buckets' (a dict does not shrink as keys go)
+    s3.tagger.tags = {arn: tags for arn, tags in s3.tagger.tags.items() if "/" not in arn}
+    for pool in cognitoidp_backends[ACCOUNT_ID][REGION].user_pools.values():
+        pool.users.clear()
+    ses_backends[ACCOUNT_ID][REGION].sent_messages.clear()
+    for queue in sqs_backends[ACCOUNT_ID][REGION].queues.values():
+        queue._messages.clear()
+    gc.collect()
 
 
 def _size(roots: Iterable[Any], seen: set[int]) -> int:

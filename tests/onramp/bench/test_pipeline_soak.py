@@ -34,28 +34,36 @@ def test_highest_sustained_rate() -> None:
     assert result.rows[2][7] == "4000" and "20/s" in result.notes[-1]
 
 
-def test_soak_verdicts_on_hand_numbers(tmp_path: Path) -> None:
-    verification = {"accepted": 9, "completed": 8, "failed": 1, "emails": 8, "dead_letters": 0}
+def _leg(
+    start_total: int, end_total: int, stored: tuple[int, int], peak: int = 0
+) -> soak.MemoryLeg:
     mib = soak.MIB
-    aws_grew = soak.MemoryRun(
-        soak.MemoryPoint(100 * mib, aws=50 * mib, stored=30 * mib),
-        soak.MemoryPoint(95 * mib, aws=150 * mib, stored=100 * mib),
-        peak_runtime=105 * mib,
+    return soak.MemoryLeg(
+        soak.MemoryPoint(start_total * mib, aws=50 * mib, stored=stored[0] * mib),
+        soak.MemoryPoint(end_total * mib, aws=90 * mib, stored=stored[1] * mib),
+        peak=peak * mib,
     )
-    ok = soak.soak_result(5, 60, {**verification, "problems": []}, True, aws_grew, tmp_path)
-    assert [f.met for f in ok.figures] == [True, True]
-    assert ok.figures[1].ratio == pytest.approx(1.05)  # the peak, not the drained end
-    assert any("AWS" in note and "50 MiB -> 150 MiB" in note for note in ok.notes)
-    leaked = soak.MemoryRun(
-        soak.MemoryPoint(100 * mib, aws=50 * mib, stored=30 * mib),
-        soak.MemoryPoint(120 * mib, aws=50 * mib, stored=30 * mib),
-        peak_runtime=100 * mib,
-    )
-    lost = soak.soak_result(5, 60, {**verification, "problems": ["1 lost"]}, True, leaked, tmp_path)
-    assert [f.met for f in lost.figures] == [False, False]
 
 
-def test_the_runtime_is_measured_without_the_aws_process() -> None:
+def test_soak_verdicts_on_hand_numbers(tmp_path: Path) -> None:
+    verification = {"accepted": 1000, "completed": 999, "failed": 1, "emails": 999}
+    legs = [{**verification, "dead_letters": 0, "problems": []}] * 2
+    # 14 MiB grown for 10 MiB stored (1.4x); refilled to at most 1.05x the first end
+    held = soak.MemoryRun(_leg(300, 314, (20, 30)), _leg(314, 320, (0, 10), peak=329))
+    ok = soak.soak_result(5, 60, legs, True, held, tmp_path)
+    assert [f.met for f in ok.figures] == [True, True, True]
+    assert ok.figures[1].ratio == pytest.approx(1.4)
+    assert "14.0 MiB per 1,000 onboardings for 10.0 MiB stored" in ok.figures[1].value
+    assert ok.figures[2].ratio == pytest.approx(329 / 314)  # the peak, not the drained end
+    # 20 MiB for 10 (2x), and the second leg kept growing: neither is met
+    kept = soak.MemoryRun(_leg(300, 320, (20, 30)), _leg(320, 360, (0, 10)))
+    lost = [{**legs[0], "problems": ["1 lost"]}, legs[1]]
+    bad = soak.soak_result(5, 60, lost, True, kept, tmp_path)
+    assert [f.met for f in bad.figures] == [False, False, False]
+    assert [row[0] for row in bad.rows] == ["first", "second (after clearing)"]
+
+
+def test_every_process_is_measured_together() -> None:
     filled = "x = bytearray(b'x') * (200 << 20); print(flush=True); input()"
     aws = subprocess.Popen(
         [sys.executable, "-c", filled], stdin=subprocess.PIPE, stdout=subprocess.PIPE
@@ -64,13 +72,12 @@ def test_the_runtime_is_measured_without_the_aws_process() -> None:
         aws.stdout.readline()  # its 200 MiB are written
         with soak.MemorySampler(0.0, aws.pid, stored=lambda: 42, interval_s=0.05) as sampler:
             time.sleep(0.5)
-        everything = soak.runtime_rss()
     finally:
         aws.communicate(b"\n")
-    memory = sampler.run()
-    assert memory.end.aws > 200 << 20 and memory.end.stored == 42
-    assert everything - memory.end.runtime > 190 << 20
-    assert 0 < sampler.peak_runtime < everything - (190 << 20)  # sampled without the AWS either
+    leg = sampler.leg()
+    assert leg.end.aws > 200 << 20 and leg.end.stored == 42
+    assert leg.end.total > leg.end.aws  # the child counted with this process
+    assert leg.peak > 200 << 20  # sampled with it too
 
 
 @pytest.mark.integration
@@ -87,4 +94,5 @@ def test_a_real_pipeline_run() -> None:
 def test_a_real_short_soak(tmp_path: Path) -> None:
     result = soak.run(rate=5, duration_s=3, out=tmp_path)
     assert result.figures[0].met, result.notes
-    assert result.figures[1].ratio > 0
+    assert result.figures[1].ratio is not None and result.figures[2].ratio > 0
+    assert (tmp_path / "first").is_dir() and (tmp_path / "second").is_dir()
