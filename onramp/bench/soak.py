@@ -198,7 +198,7 @@ def soak_result(
             for label, v in zip(("first", "second (after clearing)"), verifications, strict=True)
         ],
         notes=[
-            f"Locust runs: {run_dir}",
+            f"Locust runs: {run_dir}/first and {run_dir}/second",
             f"all processes: {first.start.total / MIB:.0f} MiB after the warm-up -> "
             f"{first.end.total / MIB:.0f} MiB after the first drain; of which the embedded AWS "
             f"{first.start.aws / MIB:.0f} -> {first.end.aws / MIB:.0f} MiB; stored data "
@@ -229,24 +229,24 @@ def run(rate: float, duration_s: float, out: Path) -> BenchResult:
 
         first = MemorySampler(WARM_UP_SHARE * duration_s, stack.aws_pid, stored)
         with first:
-            drained, verification, run_dir = _leg(stack, rate, duration_s, out / "first")
+            drained, verification = _leg(stack, rate, duration_s, out / "first")
         stack.clear_stored_data()
         second = MemorySampler(0.0, stack.aws_pid, stored)
         with second:
-            drained_again, verified_again, _ = _leg(stack, rate, duration_s, out / "second")
+            drained_again, verified_again = _leg(stack, rate, duration_s, out / "second")
     return soak_result(
         rate,
         duration_s,
         [verification, verified_again],
         drained and drained_again,
         MemoryRun(first.leg(), second.leg()),
-        run_dir.parent,
+        out,
     )
 
 
 def _leg(
     stack: EmbeddedStack, rate: float, duration_s: float, out: Path
-) -> tuple[bool, dict[str, Any], Path]:
+) -> tuple[bool, dict[str, Any]]:
     """Locust at ``rate`` for ``duration_s``, the drain, the verification of what it sent."""
     from loadtest.progress import ConsoleProgress
     from loadtest.runner import run_locust
@@ -261,4 +261,4 @@ def _leg(
     verification = verify_run(
         load.accepted_ids(), stack.users(), stack.sent_emails(), stack.dead_letters()
     )
-    return drained, verification.to_dict(), load.run_dir
+    return drained, verification.to_dict()
