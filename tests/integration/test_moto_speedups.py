@@ -89,3 +89,44 @@ def test_every_update_answers_as_moto_does_alone():
     finally:
         moto_speedups.install()
         server.stop()
+
+
+def _put(dynamodb, table, item):
+    try:
+        dynamodb.put_item(TableName=table, Item=item)
+        answer = ("ok",)
+    except ClientError as error:
+        answer = ("error", error.response["Error"]["Code"], error.response["Error"]["Message"])
+    return answer, dynamodb.get_item(TableName=table, Key={"id": item["id"]}).get("Item")
+
+
+def test_items_are_built_and_refused_as_moto_builds_and_refuses_them():
+    server = MotoServer()
+    url = server.start()
+    try:
+        dynamodb = boto3.client("dynamodb", endpoint_url=url, region_name="us-east-1")
+        for table in ("plain", "faster"):
+            dynamodb.create_table(
+                TableName=table,
+                AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
+                KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
+                BillingMode="PAY_PER_REQUEST",
+            )
+        items = [
+            {"id": {"S": "small"}, **START},
+            {"id": {"S": "near"}, "a": {"S": "x" * 200_000}, "b": {"S": "y" * 204_000}},
+            {"id": {"S": "over"}, "a": {"S": "x" * 200_000}, "b": {"S": "y" * 205_000}},
+            {"id": {"S": "bytes"}, "b": {"B": b"\x00" * 404_000}, "k": {"S": "é" * 800}},
+        ]
+        outcomes = []
+        for item in items:
+            moto_speedups.uninstall()
+            plain = _put(dynamodb, "plain", item)
+            moto_speedups.install()
+            faster = _put(dynamodb, "faster", item)
+            assert faster == plain, item["id"]
+            outcomes.append(plain[0][0])
+        assert outcomes == ["ok", "ok", "error", "error"]  # the limit is where moto puts it
+    finally:
+        moto_speedups.install()
+        server.stop()

@@ -33,6 +33,7 @@ import contextlib
 import itertools
 import json
 import os
+import pickle
 import queue
 import signal
 import socket
@@ -113,7 +114,7 @@ class AwsProcess:
             self.stop()
             raise AwsProcessError(f"the embedded AWS did not start within {START_TIMEOUT_S:g} s")
         try:
-            ((_ready, self._endpoint_url),) = self._channel.recv()
+            ((_ready, self._endpoint_url),) = _received(self._channel)
         except EOFError:
             code = self._process.wait()
             self.stop()
@@ -268,7 +269,7 @@ class AwsProcess:
         assert self._channel is not None
         while True:
             try:
-                messages = self._channel.recv()
+                messages = _received(self._channel)
             except (EOFError, OSError):
                 self._exited.set()
                 self._replies.put(("eof",))  # wakes a request waiting for its answer
@@ -280,6 +281,17 @@ class AwsProcess:
                     self._on_call(message[1])
                 else:
                     self._replies.put(message)
+
+
+def _send(channel: Connection, messages: list[tuple[Any, ...]]) -> None:
+    """One list of messages, pickled as plain pickle (``Connection.send`` builds a
+    ``ForkingPickler`` per call, for reducers these messages never need)."""
+    channel.send_bytes(pickle.dumps(messages, pickle.HIGHEST_PROTOCOL))
+
+
+def _received(channel: Connection) -> list[tuple[Any, ...]]:
+    """The next list of messages from the AWS process."""
+    return list(pickle.loads(channel.recv_bytes()))
 
 
 # -------------------------------------------------------------------- the AWS process
@@ -316,7 +328,7 @@ def serve(channel_fd: int, account: AccountProfile) -> None:
         "ses_refusals": ses.refusals,
         "console_query": lambda name, arguments: console_queries.QUERIES[name](**arguments),
     }
-    channel.send([("ready", server.start())])
+    _send(channel, [("ready", server.start())])
     sender = threading.Thread(target=_send_queued, args=(outbox, channel), name="onramp-aws-out")
     sender.start()
     try:
@@ -346,7 +358,7 @@ def _send_queued(outbox: queue.SimpleQueue[tuple[Any, ...] | None], channel: Con
         messages = [m for m in batch if m is not None]
         try:
             if messages:
-                channel.send(messages)
+                _send(channel, messages)
         except OSError:
             return  # the runtime is gone: nobody to tell
         if done:

@@ -28,13 +28,10 @@ from botocore.config import Config
 from botocore.exceptions import ClientError
 from flask import Response
 from moto.core.model_instances import model_data
+from moto.core.request import Request
 from moto.core.utils import convert_to_flask_response
 from moto.moto_api import recorder
-from moto.moto_server.werkzeug_app import (
-    BackendRequest,
-    DomainDispatcherApplication,
-    create_backend_app,
-)
+from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
 from werkzeug.exceptions import HTTPException
 
 from onramp.local.aws import dynamodb_json, moto_speedups
@@ -46,6 +43,7 @@ from onramp.local.loopback import LOOPBACK, KeepAliveServer
 REGION = "us-east-1"
 ACCOUNT_ID = "123456789012"
 INTERNAL_HEADER = "X-Onramp-Internal"
+DYNAMODB_TARGET = "DynamoDB_20120810."  # X-Amz-Target of every DynamoDB call (not Streams')
 FAKE_CREDENTIALS = {
     "AWS_ACCESS_KEY_ID": "testing",
     "AWS_SECRET_ACCESS_KEY": "testing",
@@ -88,19 +86,26 @@ class _Dispatcher(DomainDispatcherApplication):
     moto's Flask view would (``convert_to_flask_response``: the request normalised, recorded,
     a ``ClientError`` as 400), without Flask's request context, hooks and response
     finalising around it (an eighth of an UpdateItem's CPU). What the map does not route,
-    and moto's own API (reset, dashboard), still go through Flask.
+    and moto's own API (reset, dashboard), still go through Flask. DynamoDB has one route
+    (``/``, the action in ``X-Amz-Target``): once its app exists, its calls skip the lookup.
     """
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
+        dynamodb = environ.get("HTTP_X_AMZ_TARGET", "").startswith(DYNAMODB_TARGET)
+        if dynamodb and self._dynamodb_handler is not None:  # one route: no lookup, no lock
+            return _respond(self._dynamodb_handler, environ, start_response)
         app = self.get_application(environ)
         view = None if app.service == "moto_api" else _view(app, environ)
         if view is None:
             return app(environ, start_response)
+        if dynamodb and app.service == "dynamodb":
+            self._dynamodb_handler = view.callback
         return _respond(view.callback, environ, start_response)
 
     def __init__(self, create_app: Callable[[str], Any]) -> None:
         super().__init__(create_app)
         self._backend_by_host: dict[str | None, Any] = {}
+        self._dynamodb_handler: Callable[..., Any] | None = None
 
     def get_backend_for_host(self, host: str | None) -> Any:
         if host not in self._backend_by_host:
@@ -114,6 +119,13 @@ class _Dispatcher(DomainDispatcherApplication):
             stop_instance_tracking()
             app.debug = False
         return app
+
+
+class _ServerRequest(Request):
+    """moto's request as its server builds it (``BackendRequest``), without Flask's request
+    class: that one asks Flask's app context (there is none here) for limits on every body."""
+
+    from_wsgi_server = True
 
 
 def _view(app: Any, environ: dict[str, Any]) -> convert_to_flask_response | None:
@@ -130,7 +142,7 @@ def _respond(
     handler: Callable[..., Any], environ: dict[str, Any], start_response: Callable[..., Any]
 ) -> Any:
     """What ``convert_to_flask_response`` answers, and Flask around it for an HTTP error."""
-    request = BackendRequest(environ)
+    request = _ServerRequest(environ)
     recorder._record_request(request)
     try:
         result = handler(request, request.raw_url, dict(request.headers))
