@@ -52,81 +52,70 @@ CASES = [
 ]  # fmt: skip
 
 
-def _outcome(dynamodb, table, case):
-    try:
-        reply = dynamodb.update_item(
-            TableName=table, Key={"id": {"S": "u"}}, ReturnValues="ALL_NEW", **case
-        )
-        answer = ("ok", reply.get("Attributes"))
-    except ClientError as error:
-        answer = ("error", error.response["Error"]["Code"], error.response["Error"]["Message"])
-    item = dynamodb.get_item(TableName=table, Key={"id": {"S": "u"}}).get("Item")
-    return answer, item
-
-
-def test_every_update_answers_as_moto_does_alone():
-    server = MotoServer()
-    url = server.start()  # installs the speedups
-    try:
-        dynamodb = boto3.client("dynamodb", endpoint_url=url, region_name="us-east-1")
-        for table in ("plain", "faster"):
-            dynamodb.create_table(
-                TableName=table,
-                AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
-                KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
-                BillingMode="PAY_PER_REQUEST",
-            )
-            dynamodb.put_item(TableName=table, Item={"id": {"S": "u"}, **START})
-        outcomes = []
-        for case in CASES:
-            moto_speedups.uninstall()
-            plain = _outcome(dynamodb, "plain", case)
-            moto_speedups.install()
-            faster = _outcome(dynamodb, "faster", case)
-            assert faster == plain, case["UpdateExpression"]
-            outcomes.append(plain[0][0])
-        assert outcomes.count("error") >= 8 and outcomes.count("ok") >= 5  # both paths tried
-    finally:
-        moto_speedups.install()
-        server.stop()
-
-
-def _put(dynamodb, table, item):
-    try:
-        dynamodb.put_item(TableName=table, Item=item)
-        answer = ("ok",)
-    except ClientError as error:
-        answer = ("error", error.response["Error"]["Code"], error.response["Error"]["Message"])
-    return answer, dynamodb.get_item(TableName=table, Key={"id": item["id"]}).get("Item")
-
-
-def test_items_are_built_and_refused_as_moto_builds_and_refuses_them():
+@pytest.fixture
+def dynamodb():
+    """A moto server (its start installs the speedups) with two tables, plain and faster."""
     server = MotoServer()
     url = server.start()
-    try:
-        dynamodb = boto3.client("dynamodb", endpoint_url=url, region_name="us-east-1")
-        for table in ("plain", "faster"):
-            dynamodb.create_table(
-                TableName=table,
-                AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
-                KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
-                BillingMode="PAY_PER_REQUEST",
-            )
-        items = [
-            {"id": {"S": "small"}, **START},
-            {"id": {"S": "near"}, "a": {"S": "x" * 200_000}, "b": {"S": "y" * 204_000}},
-            {"id": {"S": "over"}, "a": {"S": "x" * 200_000}, "b": {"S": "y" * 205_000}},
-            {"id": {"S": "bytes"}, "b": {"B": b"\x00" * 404_000}, "k": {"S": "é" * 800}},
-        ]
-        outcomes = []
-        for item in items:
-            moto_speedups.uninstall()
-            plain = _put(dynamodb, "plain", item)
-            moto_speedups.install()
-            faster = _put(dynamodb, "faster", item)
-            assert faster == plain, item["id"]
-            outcomes.append(plain[0][0])
-        assert outcomes == ["ok", "ok", "error", "error"]  # the limit is where moto puts it
-    finally:
+    client = boto3.client("dynamodb", endpoint_url=url, region_name="us-east-1")
+    for table in ("plain", "faster"):
+        client.create_table(
+            TableName=table,
+            AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
+            KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
+            BillingMode="PAY_PER_REQUEST",
+        )
+    yield client
+    moto_speedups.install()
+    server.stop()
+
+
+def _both_ways(cases, outcome):
+    """Each case on the plain table without the speedups, then on the faster one with them;
+    the outcomes must be equal. Returns how each case ended (``ok`` or ``error``)."""
+    ended = []
+    for case in cases:
+        moto_speedups.uninstall()
+        plain = outcome("plain", case)
         moto_speedups.install()
-        server.stop()
+        assert outcome("faster", case) == plain, case
+        ended.append(plain[0][0])
+    return ended
+
+
+def _answer(call):
+    try:
+        return ("ok", call().get("Attributes"))
+    except ClientError as error:
+        return ("error", error.response["Error"]["Code"], error.response["Error"]["Message"])
+
+
+def test_every_update_answers_as_moto_does_alone(dynamodb):
+    key = {"id": {"S": "u"}}
+    for table in ("plain", "faster"):
+        dynamodb.put_item(TableName=table, Item={**key, **START})
+
+    def update(table, case):
+        answer = _answer(
+            lambda: dynamodb.update_item(TableName=table, Key=key, ReturnValues="ALL_NEW", **case)
+        )
+        return answer, dynamodb.get_item(TableName=table, Key=key).get("Item")
+
+    ended = _both_ways(CASES, update)
+    assert ended.count("error") >= 8 and ended.count("ok") >= 5  # both paths tried
+
+
+def test_items_are_built_and_refused_as_moto_builds_and_refuses_them(dynamodb):
+    items = [
+        {"id": {"S": "small"}, **START},
+        {"id": {"S": "near"}, "a": {"S": "x" * 200_000}, "b": {"S": "y" * 204_000}},
+        {"id": {"S": "over"}, "a": {"S": "x" * 200_000}, "b": {"S": "y" * 205_000}},
+        {"id": {"S": "bytes"}, "b": {"B": b"\x00" * 404_000}, "k": {"S": "é" * 800}},
+    ]
+
+    def put(table, item):
+        answer = _answer(lambda: dynamodb.put_item(TableName=table, Item=item))
+        return answer, dynamodb.get_item(TableName=table, Key={"id": item["id"]}).get("Item")
+
+    ended = _both_ways(items, put)
+    assert ended == ["ok", "ok", "error", "error"]  # the limit is where moto puts it
