@@ -57,6 +57,7 @@ class KeepAliveServer:
         self._app = app
         self._name = name
         self._listener = socket.create_server((LOOPBACK, port), backlog=1024)
+        self._port = int(self._listener.getsockname()[1])
         self._connections: dict[socket.socket, threading.Thread] = {}
         self._lock = threading.Lock()
         self._stopping = False
@@ -65,7 +66,7 @@ class KeepAliveServer:
     @property
     def port(self) -> int:
         """The bound port (useful when the server was created on port 0)."""
-        return int(self._listener.getsockname()[1])
+        return self._port
 
     def start(self) -> None:
         """Begin accepting connections."""
@@ -106,7 +107,8 @@ class KeepAliveServer:
     def _serve(self, connection: socket.socket) -> None:
         reader = connection.makefile("rb", buffering=65536)
         try:
-            while not self._stopping and self._serve_one(connection, reader):
+            peer = connection.getpeername()  # once per connection, not per request
+            while not self._stopping and self._serve_one(connection, reader, peer):
                 pass
         except (OSError, BadRequest):
             pass  # the client went away mid-request, or sent what HTTP cannot frame
@@ -117,7 +119,7 @@ class KeepAliveServer:
             with self._lock:
                 self._connections.pop(connection, None)
 
-    def _serve_one(self, connection: socket.socket, reader: Any) -> bool:
+    def _serve_one(self, connection: socket.socket, reader: Any, peer: tuple[str, int]) -> bool:
         """Answer one request; whether the connection stays open for another."""
         line = reader.readline(MAX_LINE_BYTES + 1)
         if not line:
@@ -131,7 +133,7 @@ class KeepAliveServer:
         if headers.get("expect", "").lower() == "100-continue":
             connection.sendall(b"HTTP/1.1 100 Continue\r\n\r\n")
         body = _read_body(reader, headers)
-        environ = self._environ(method, target, version, headers, body, connection)
+        environ = self._environ(method, target, version, headers, body, peer)
         status, response_headers, payload = _run(self._app, environ)
         names = {name.lower() for name, _ in response_headers}
         head = [f"HTTP/1.1 {status}"]
@@ -151,12 +153,11 @@ class KeepAliveServer:
         version: str,
         headers: _Headers,
         body: bytes,
-        connection: socket.socket,
+        peer: tuple[str, int],
     ) -> dict[str, Any]:
         path, _, query = target.partition("?")
         if "://" in path:  # an absolute URL: the path is what follows its authority
             path = "/" + path.split("://", 1)[1].partition("/")[2]
-        peer = connection.getpeername()
         environ: dict[str, Any] = {
             "wsgi.version": (1, 0),
             "wsgi.url_scheme": "http",
@@ -174,7 +175,7 @@ class KeepAliveServer:
             "REMOTE_ADDR": peer[0],
             "REMOTE_PORT": peer[1],
             "SERVER_NAME": LOOPBACK,
-            "SERVER_PORT": str(self.port),
+            "SERVER_PORT": str(self._port),
             "SERVER_PROTOCOL": version,
             "CONTENT_LENGTH": str(len(body)),
         }
