@@ -1,9 +1,12 @@
 """``moto_speedups`` changes no answer: the same UpdateItems, with it and without, on two
 tables of one moto server, give the same replies, the same errors and the same items."""
 
+import string
+
 import boto3
 import pytest
 from botocore.exceptions import ClientError
+from moto.moto_api._internal import mock_random
 
 from onramp.local.aws import moto_speedups
 from onramp.local.aws.server import MotoServer
@@ -119,3 +122,24 @@ def test_items_are_built_and_refused_as_moto_builds_and_refuses_them(dynamodb):
 
     ended = _both_ways(items, put)
     assert ended == ["ok", "ok", "error", "error"]  # the limit is where moto puts it
+
+
+@pytest.mark.parametrize(
+    ("options", "alphabet"),
+    [
+        ({}, string.ascii_letters + string.digits),
+        ({"include_digits": False}, string.ascii_letters),
+        ({"lower_case": True}, string.ascii_lowercase + string.digits),
+    ],
+)
+def test_random_strings_are_drawn_from_motos_alphabet(options, alphabet):
+    """moto's request ids and names: its length and characters, every one of them drawn, and
+    the same string again for the same seed (moto's ``/moto-api/seed``)."""
+    moto_speedups.install()
+    drawn = [mock_random.get_random_string(length=52, **options) for _ in range(400)]
+    assert {len(text) for text in drawn} == {52}
+    assert set("".join(drawn)) == set(alphabet)
+    mock_random.seed(7)
+    first = mock_random.get_random_string(**options)
+    mock_random.seed(7)
+    assert mock_random.get_random_string(**options) == first

@@ -28,6 +28,7 @@ Example::
 from __future__ import annotations
 
 import functools
+import string
 from typing import Any
 
 from moto.core import responses
@@ -36,6 +37,7 @@ from moto.dynamodb.models.dynamo_type import DynamoType, Item, LimitedSizeDict
 from moto.dynamodb.models.utilities import bytesize
 from moto.dynamodb.parsing.ast_nodes import DepthFirstTraverser  # type: ignore[attr-defined]
 from moto.dynamodb.parsing.expressions import UpdateExpressionParser  # type: ignore[attr-defined]
+from moto.moto_api._internal.moto_random import MotoRandom
 
 PARSED_EXPRESSIONS = 4096  # distinct update expressions kept (a pipeline has a handful)
 ITEM_SIZE_LIMIT = 405_000  # moto's own figure (LimitedSizeDict): between AWS's 409 and 410 KB
@@ -48,6 +50,7 @@ _MOTOS = {
     (DepthFirstTraverser, "process"): vars(DepthFirstTraverser)["process"],
     (responses, "method_names_from_class"): responses.method_names_from_class,
     (Item, "__init__"): vars(Item)["__init__"],
+    (MotoRandom, "get_random_string"): vars(MotoRandom)["get_random_string"],
 }
 
 
@@ -59,6 +62,7 @@ def install() -> None:
         "process": _process,
         "method_names_from_class": _method_names,
         "__init__": _item_init,
+        "get_random_string": _random_string,
     }
     for owner, name in _MOTOS:
         setattr(owner, name, ours[name])
@@ -98,6 +102,16 @@ def _item_init(
             raise ItemSizeTooLarge
         dict.__setitem__(self.attrs, key, typed)
         size += added
+
+
+def _random_string(
+    self: MotoRandom, length: int = 20, include_digits: bool = True, lower_case: bool = False
+) -> str:
+    """moto's random string (letters, digits unless told not, lower-cased if asked), drawn in
+    one ``choices`` call where moto calls ``choice`` once a character."""
+    pool = string.ascii_letters + (string.digits if include_digits else "")
+    text = "".join(self.choices(pool, k=length))
+    return text.lower() if lower_case else text
 
 
 @functools.cache

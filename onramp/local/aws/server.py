@@ -33,6 +33,7 @@ from moto.core.utils import convert_to_flask_response
 from moto.moto_api import recorder
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
 from werkzeug.exceptions import HTTPException
+from werkzeug.http import HTTP_STATUS_CODES
 
 from onramp.local.aws import dynamodb_json, moto_speedups
 from onramp.local.aws.stream_reads import fast_get_records
@@ -49,6 +50,12 @@ FAKE_CREDENTIALS = {
     "AWS_SECRET_ACCESS_KEY": "testing",
     "AWS_SESSION_TOKEN": "testing",
 }
+
+
+DEFAULT_CONTENT_TYPE = "text/html; charset=utf-8"
+"""Flask's ``Response.default_mimetype`` with the charset werkzeug adds to a text type."""
+_RESPONSE_RULE_HEADERS = {"location", "content-location", "content-length"}
+"""Headers Flask's ``Response`` rewrites: a reply carrying one takes the ``Response`` path."""
 
 
 class _NotRetained(list):
@@ -151,10 +158,37 @@ def _respond(
     except HTTPException as exc:  # moto's errors are werkzeug's: they answer themselves
         return exc(environ, start_response)
     status, headers, content = result if len(result) == 3 else (200, {}, result)
+    plain = _plain_reply(status, headers, content)
+    if plain is not None and request.method != "HEAD":
+        start_response(plain[0], plain[1])
+        return [plain[2]]
     response = Response(response=content, status=status, headers=headers)
     if request.method == "HEAD" and "content-length" in headers:
         response.headers["Content-Length"] = headers["content-length"]
     return response(environ, start_response)
+
+
+def _plain_reply(
+    status: int | str, headers: dict[str, Any], content: Any
+) -> tuple[str, list[tuple[str, str]], bytes] | None:
+    """The status line, headers and body Flask's ``Response`` would send for a whole text or
+    bytes body with plain headers (its default content type appended when there is none, then
+    the length); None for what takes more of Response's rules (redirects, bodiless statuses,
+    streamed bodies, header values that are not text)."""
+    code = int(status)
+    if not isinstance(content, (str, bytes)) or code < 200 or code in (204, 304):
+        return None
+    if not all(isinstance(v, str) and "\n" not in v and "\r" not in v for v in headers.values()):
+        return None  # Response converts other values and refuses a line break
+    names = {name.lower() for name in headers}
+    if names & _RESPONSE_RULE_HEADERS:
+        return None
+    body = content.encode() if isinstance(content, str) else content
+    pairs = list(headers.items())
+    if "content-type" not in names:
+        pairs.append(("Content-Type", DEFAULT_CONTENT_TYPE))
+    pairs.append(("Content-Length", str(len(body))))
+    return f"{code} {HTTP_STATUS_CODES.get(code, 'UNKNOWN').upper()}", pairs, body
 
 
 class MotoServer:
