@@ -106,7 +106,12 @@ class EmbeddedStack:
         self.faults = faults or FaultPlan()  # docs/faults.md
         self._jwt_private_key = jwt_private_key  # PEM of the local JWT issuer (None: generated)
         self.authorizer: LocalJwtAuthorizer | None = None  # set by start() in AuthMode=jwt
-        self._aws = AwsProcess(on_call=self._on_call, on_exit=self._aws_exited, account=account)
+        self._aws = AwsProcess(
+            on_call=self._on_call,
+            on_exit=self._aws_exited,
+            account=account,
+            prompt_writes=self.stream_timing.wake_on_write,  # _on_call wakes the pumps
+        )
         self._api: LocalHttpApi | None = None
         self._pumps: list[StreamPump] = []
         self._specs: list[FunctionSpec] = []

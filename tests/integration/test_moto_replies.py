@@ -8,7 +8,11 @@ from onramp.local.aws.server import _plain_reply
 
 pytestmark = pytest.mark.integration
 
-JSON = {"server": "amazon.com", "x-amzn-requestid": "R", "Content-Type": "application/x-amz-json-1.0"}
+JSON = {
+    "server": "amazon.com",
+    "x-amzn-requestid": "R",
+    "Content-Type": "application/x-amz-json-1.0",
+}
 REPLIES = [
     (200, {**JSON, "status": "200"}, '{"a": "é"}'),
     (400, {"server": "amazon.com", "status": "400"}, '{"__type": "com.amazon.coral#X"}'),

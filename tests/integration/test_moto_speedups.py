@@ -1,11 +1,14 @@
 """``moto_speedups`` changes no answer: the same UpdateItems, with it and without, on two
 tables of one moto server, give the same replies, the same errors and the same items."""
 
+import json
 import string
 
 import boto3
 import pytest
 from botocore.exceptions import ClientError
+from moto.core.parse import JSONParser
+from moto.core.responses import get_service_model
 from moto.moto_api._internal import mock_random
 
 from onramp.local.aws import moto_speedups
@@ -143,3 +146,79 @@ def test_random_strings_are_drawn_from_motos_alphabet(options, alphabet):
     first = mock_random.get_random_string(**options)
     mock_random.seed(7)
     assert mock_random.get_random_string(**options) == first
+
+
+EVERY_TYPE = {
+    "id": {"S": "u"}, "n": {"N": "1.5"}, "b": {"B": "AAE="}, "yes": {"BOOL": False},
+    "none": {"NULL": True}, "ss": {"SS": ["a", "b"]}, "ns": {"NS": ["1", "2"]},
+    "bs": {"BS": ["AAE=", "AQI="]}, "m": {"M": {"l": {"L": [{"S": "a"}, {"M": {}}]}}},
+}  # fmt: skip
+REQUESTS = [
+    (
+        "PutItem",
+        {
+            "TableName": "t",
+            "Item": EVERY_TYPE,
+            "ConditionExpression": "a <> :v",
+            "ExpressionAttributeValues": {":v": {"S": "x"}},
+            "ReturnValues": "ALL_OLD",
+        },
+    ),
+    (
+        "UpdateItem",
+        {
+            "TableName": "t",
+            "Key": {"id": {"S": "u"}},
+            "UpdateExpression": "SET a = :v",
+            "ExpressionAttributeValues": {":v": {"L": []}},
+            "Expected": None,
+        },
+    ),
+    (
+        "Query",
+        {
+            "TableName": "t",
+            "KeyConditionExpression": "id = :v",
+            "Limit": 3,
+            "ExclusiveStartKey": {"id": {"S": "u"}},
+            "ExpressionAttributeValues": {":v": {"S": "u"}},
+        },
+    ),
+    (
+        "TransactWriteItems",
+        {
+            "TransactItems": [
+                {"Put": {"TableName": "t", "Item": EVERY_TYPE}},
+                {"Delete": {"TableName": "t", "Key": {"id": {"S": "v"}}}},
+            ]
+        },
+    ),
+    (
+        "BatchGetItem",
+        {"RequestItems": {"t": {"Keys": [{"id": {"S": "u"}}], "ConsistentRead": True}}},
+    ),
+    ("PutItem", {"TableName": "t", "Item": ["not", "a", "map"]}),  # malformed: as moto ends it
+    ("PutItem", {"TableName": "t", "Item": {"id": "not a structure"}}),
+    ("PutItem", {"TableName": "t", "Unknown": 1, "Item": {"id": {"S": "u", "N": "1"}}}),
+]
+
+
+def _parsed(operation, body):
+    model = get_service_model("dynamodb").operation_model(operation)
+    request = {"method": "POST", "values": {}, "headers": {}, "body": json.dumps(body).encode(),
+               "url_path": "/", "url_params": {}}  # fmt: skip
+    try:
+        parsed = JSONParser(model, map_type=dict).parse(request)
+    except Exception as error:  # moto's own failure on a malformed body, compared as such
+        return ("error", type(error).__name__, str(error))
+    return ("ok", parsed, json.dumps(parsed, default=repr))  # key order too
+
+
+@pytest.mark.parametrize(("operation", "body"), REQUESTS)
+def test_requests_are_parsed_as_moto_parses_them(operation, body):
+    moto_speedups.uninstall()
+    try:
+        plain = _parsed(operation, body)
+    finally:
+        moto_speedups.install()
+    assert _parsed(operation, body) == plain

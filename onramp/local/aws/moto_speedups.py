@@ -32,6 +32,7 @@ import string
 from typing import Any
 
 from moto.core import responses
+from moto.core.parse import BaseJSONParser
 from moto.dynamodb.exceptions import ItemSizeTooLarge
 from moto.dynamodb.models.dynamo_type import DynamoType, Item, LimitedSizeDict
 from moto.dynamodb.models.utilities import bytesize
@@ -51,6 +52,7 @@ _MOTOS = {
     (responses, "method_names_from_class"): responses.method_names_from_class,
     (Item, "__init__"): vars(Item)["__init__"],
     (MotoRandom, "get_random_string"): vars(MotoRandom)["get_random_string"],
+    (BaseJSONParser, "_parse_structure"): vars(BaseJSONParser)["_parse_structure"],
 }
 
 
@@ -63,6 +65,7 @@ def install() -> None:
         "method_names_from_class": _method_names,
         "__init__": _item_init,
         "get_random_string": _random_string,
+        "_parse_structure": _parse_structure,
     }
     for owner, name in _MOTOS:
         setattr(owner, name, ours[name])
@@ -112,6 +115,34 @@ def _random_string(
     pool = string.ascii_letters + (string.digits if include_digits else "")
     text = "".join(self.choices(pool, k=length))
     return text.lower() if lower_case else text
+
+
+def _parse_structure(self: BaseJSONParser, shape: Any, value: Any) -> Any:
+    """moto's JSON parse of a structure, looking up the members the value has, in the shape's
+    order (moto tries each of the shape's members on the value: ten for each DynamoDB
+    attribute value, which has one)."""
+    members = _members_by_wire_name(shape)
+    if members is None or type(value) is not dict or shape.is_document_type:
+        return _MOTOS[(BaseJSONParser, "_parse_structure")](self, shape, value)
+    found = sorted(members[name] for name in value if name in members and value[name] is not None)
+    parsed = self.MAP_TYPE()
+    for _, wire_name, member_name, member_shape in found:
+        parsed[member_name] = self._parse_shape(member_shape, value[wire_name])
+    return parsed
+
+
+def _members_by_wire_name(shape: Any) -> dict[str, tuple[int, str, str, Any]] | None:
+    """``{name on the wire: (position, that name, member name, member shape)}``, kept on the
+    shape; None when two members share a wire name (moto's walk then parses both)."""
+    cached = shape.__dict__.get("_onramp_members", False)
+    if cached is False:
+        members = {}
+        for position, (name, member) in enumerate(shape.members.items()):
+            wire_name = member.serialization.get("name", name)
+            members[wire_name] = (position, wire_name, name, member)
+        unique = len(members) == len(shape.members)
+        cached = shape.__dict__["_onramp_members"] = members if unique else None
+    return cached  # type: ignore[no-any-return]
 
 
 @functools.cache

@@ -10,10 +10,13 @@ inherited socket (``multiprocessing.connection`` framing, pickled, both ends our
 
 - AWS process -> runtime: lists of messages, in the order they were made: ``("ready",
   endpoint_url)`` once serving; ``("call", AwsCall)`` for every metered request, queued
-  before its response; ``("reply", id, ok, value)``. One sender thread sends whatever has
-  queued as one list, so a request never waits for the runtime to read (profiled at 40/s,
-  request threads spent two thirds of their time queued on a shared send when each call was
-  sent alone) and the runtime reads many calls per wake-up.
+  before its response; ``("reply", id, ok, value)``. One sender thread (``_Outbox``) sends
+  whatever has queued as one list, so a request never waits for the runtime to read (profiled
+  at 40/s, request threads spent two thirds of their time queued on a shared send when each
+  call was sent alone). Calls go out within ``SEND_PERIOD_S``: waking the sender for each one
+  cost the AWS process a tenth of a PutItem's CPU. A reply, and with ``prompt_writes`` (the
+  ``fast`` stream timing, whose pumps poll when a write is metered) a call that wrote items,
+  wakes it at once.
 - runtime -> AWS process: ``(id, request, args)``, answered in order. A reply therefore
   arrives after every call metered before the request: ``sync()`` relies on that.
 
@@ -29,6 +32,7 @@ Example::
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import itertools
 import json
@@ -54,6 +58,8 @@ REPLY_TIMEOUT_S = 120.0
 STOP_GRACE_S = 10.0
 NEEDS_REPORT_INTERVAL_S = 0.25
 MAX_BATCH = 1000  # messages in one send
+SEND_PERIOD_S = 0.01
+"""Longest a metered call waits to be sent while calls keep coming (an idle sender is woken)."""
 
 
 class AwsProcessError(RuntimeError):
@@ -70,8 +76,10 @@ class AwsProcess:
         on_call: Callable[[AwsCall], None],
         on_exit: Callable[[], None] | None = None,
         account: AccountProfile | None = None,
+        prompt_writes: bool = False,
     ) -> None:
         self._on_call = on_call
+        self._prompt_writes = prompt_writes
         self._on_exit = on_exit
         self._stopping = False
         self.account = account or AccountProfile()
@@ -104,6 +112,7 @@ class AwsProcess:
                     "onramp.local.aws.process",
                     str(child_end.fileno()),
                     json.dumps(self.account.to_dict()),
+                    *(["--prompt-writes"] if self._prompt_writes else []),
                 ],
                 stdin=subprocess.DEVNULL,
                 pass_fds=(child_end.fileno(),),
@@ -295,9 +304,9 @@ def _received(channel: Connection) -> list[tuple[Any, ...]]:
 
 
 # -------------------------------------------------------------------- the AWS process
-def serve(channel_fd: int, account: AccountProfile) -> None:
+def serve(channel_fd: int, account: AccountProfile, prompt_writes: bool = False) -> None:
     """Serve moto with metering, the account's SES limits and stream retention; answer the
-    runtime until EOF."""
+    runtime until EOF. ``prompt_writes``: a call that wrote items is sent at once."""
     from onramp.local.aws import console_queries
     from onramp.local.aws.moto_stores import queued_messages, sent_email_count, sent_emails
     from onramp.local.aws.server import MotoServer
@@ -308,9 +317,12 @@ def serve(channel_fd: int, account: AccountProfile) -> None:
     for signum in (signal.SIGINT, signal.SIGTERM):  # the runtime's to handle: it stops us
         signal.signal(signum, signal.SIG_IGN)
     channel = Connection(channel_fd)
-    outbox: queue.SimpleQueue[tuple[Any, ...] | None] = queue.SimpleQueue()
-    send = outbox.put
-    meter = TrafficMeter(lambda call: send(("call", call)))
+    outbox = _Outbox(channel)
+
+    def metered(call: AwsCall) -> None:
+        outbox.put(("call", call), now=prompt_writes and call.items_written > 0)
+
+    meter = TrafficMeter(metered)
     ses = SesAccount(account)
     server = MotoServer(middleware=lambda app: meter.wrap(ses.wrap(app)))
     retention = server.stream_retention
@@ -329,7 +341,7 @@ def serve(channel_fd: int, account: AccountProfile) -> None:
         "console_query": lambda name, arguments: console_queries.QUERIES[name](**arguments),
     }
     _send(channel, [("ready", server.start())])
-    sender = threading.Thread(target=_send_queued, args=(outbox, channel), name="onramp-aws-out")
+    sender = threading.Thread(target=outbox.send_until_closed, name="onramp-aws-out")
     sender.start()
     try:
         while True:
@@ -338,32 +350,63 @@ def serve(channel_fd: int, account: AccountProfile) -> None:
             except EOFError:
                 return
             try:
-                send(("reply", request_id, True, answers[name](*args)))
+                outbox.put(("reply", request_id, True, answers[name](*args)), now=True)
             except Exception as exc:  # reported to the runtime, which raises it there
-                send(("reply", request_id, False, f"{type(exc).__name__}: {exc}"))
+                outbox.put(("reply", request_id, False, f"{type(exc).__name__}: {exc}"), now=True)
     finally:
         server.stop()
-        outbox.put(None)  # after every call the server metered
+        outbox.put(None, now=True)  # after every call the server metered
         sender.join()
 
 
-def _send_queued(outbox: queue.SimpleQueue[tuple[Any, ...] | None], channel: Connection) -> None:
-    """Send what has queued, as one list each time, until the ``None`` that ends it."""
-    while True:
-        batch = [outbox.get()]
-        with contextlib.suppress(queue.Empty):
+class _Outbox:
+    """Messages for the runtime, sent in order by one thread (``send_until_closed``) as lists:
+    within ``SEND_PERIOD_S`` of being put, or at once with ``now`` (or when the sender was idle).
+    ``None`` closes it once what came before is sent."""
+
+    def __init__(self, channel: Connection) -> None:
+        self._channel = channel
+        self._messages: collections.deque[tuple[Any, ...] | None] = collections.deque()
+        self._wake = threading.Event()
+        self._idle = True
+
+    def put(self, message: tuple[Any, ...] | None, now: bool = False) -> None:
+        """Queue ``message`` (any thread)."""
+        self._messages.append(message)
+        if now or self._idle:
+            self._wake.set()
+
+    def send_until_closed(self) -> None:
+        """The sender thread: send what has queued, every period while messages keep coming."""
+        while True:
+            self._wake.wait(None if self._idle else SEND_PERIOD_S)
+            self._wake.clear()  # before taking: a message put after this wakes the next wait
+            batch = self._take()
+            if not batch:
+                self._idle = True
+                self._idle = not self._messages  # one put before the flag was up: go again
+                continue
+            self._idle = False
+            messages = [m for m in batch if m is not None]
+            try:
+                if messages:
+                    _send(self._channel, messages)
+            except OSError:
+                return  # the runtime is gone: nobody to tell
+            if len(messages) != len(batch):
+                return
+
+    def _take(self) -> list[tuple[Any, ...] | None]:
+        batch: list[tuple[Any, ...] | None] = []
+        with contextlib.suppress(IndexError):
             while len(batch) < MAX_BATCH:
-                batch.append(outbox.get_nowait())
-        done = batch[-1] is None
-        messages = [m for m in batch if m is not None]
-        try:
-            if messages:
-                _send(channel, messages)
-        except OSError:
-            return  # the runtime is gone: nobody to tell
-        if done:
-            return
+                batch.append(self._messages.popleft())
+        return batch
 
 
 if __name__ == "__main__":
-    serve(int(sys.argv[1]), AccountProfile(**json.loads(sys.argv[2])))
+    serve(
+        int(sys.argv[1]),
+        AccountProfile(**json.loads(sys.argv[2])),
+        prompt_writes="--prompt-writes" in sys.argv[3:],
+    )

@@ -52,6 +52,8 @@ FAKE_CREDENTIALS = {
 }
 
 
+FORMS = ("multipart/form-data", "application/x-www-form-urlencoded")
+"""The bodies werkzeug's ``FormDataParser`` parses (werkzeug 3: ``FormDataParser.parse``)."""
 DEFAULT_CONTENT_TYPE = "text/html; charset=utf-8"
 """Flask's ``Response.default_mimetype`` with the charset werkzeug adds to a text type."""
 _RESPONSE_RULE_HEADERS = {"location", "content-location", "content-length"}
@@ -133,6 +135,15 @@ class _ServerRequest(Request):
     class: that one asks Flask's app context (there is none here) for limits on every body."""
 
     from_wsgi_server = True
+
+    def _load_form_data(self) -> None:
+        """werkzeug's, without a form parser for a body that is no form (DynamoDB's JSON): for
+        any other type the parser hands back the stream and two empty multidicts."""
+        if "form" in self.__dict__ or not self.want_form_data_parsed or self.mimetype in FORMS:
+            super()._load_form_data()
+            return
+        empty = self.parameter_storage_class
+        self.__dict__.update(stream=self._get_stream_for_parsing(), form=empty(), files=empty())
 
 
 def _view(app: Any, environ: dict[str, Any]) -> convert_to_flask_response | None:
