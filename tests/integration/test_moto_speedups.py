@@ -1,6 +1,7 @@
 """``moto_speedups`` changes no answer: the same UpdateItems, with it and without, on two
 tables of one moto server, give the same replies, the same errors and the same items."""
 
+import copy
 import json
 import string
 
@@ -9,6 +10,8 @@ import pytest
 from botocore.exceptions import ClientError
 from moto.core.parse import JSONParser
 from moto.core.responses import get_service_model
+from moto.dynamodb.models.dynamo_type import DynamoType
+from moto.dynamodb.parsing.expressions import UpdateExpressionParser
 from moto.moto_api._internal import mock_random
 
 from onramp.local.aws import moto_speedups
@@ -222,3 +225,37 @@ def test_requests_are_parsed_as_moto_parses_them(operation, body):
     finally:
         moto_speedups.install()
     assert _parsed(operation, body) == plain
+
+
+def _shape(value, seen):
+    """A value's structure: types, attributes and which objects are the same object."""
+    if isinstance(value, (str, int, float, bool, type(None))):
+        return value
+    if id(value) in seen:
+        return ("seen", seen[id(value)])
+    seen[id(value)] = len(seen)
+    if isinstance(value, list):
+        return [_shape(item, seen) for item in value]
+    return (type(value), {name: _shape(item, seen) for name, item in vars(value).items()})
+
+
+def _objects(value, found):
+    if not isinstance(value, (str, int, float, bool, type(None))) and id(value) not in found:
+        found[id(value)] = value
+        for item in value if isinstance(value, list) else vars(value).values():
+            _objects(item, found)
+    return found
+
+
+@pytest.mark.parametrize("expression", sorted({case["UpdateExpression"] for case in CASES[:7]}))
+def test_an_expression_tree_is_copied_as_deepcopy_copies_it(expression):
+    """The validators' copy of a parsed tree: the same nodes, parents and values, nothing
+    shared with the cached tree but text and numbers."""
+    moto_speedups.install()
+    tree = UpdateExpressionParser.make(expression)
+    copied = moto_speedups._deepcopy(tree)
+    assert _shape(copied, {}) == _shape(copy.deepcopy(tree), {})
+    assert not set(_objects(copied, {})) & set(_objects(tree, {}))
+    typed = DynamoType({"S": "x"})  # not a plain node: deepcopy's own copy
+    (copied_value,) = moto_speedups._deepcopy([typed])
+    assert copied_value == typed and copied_value is not typed
