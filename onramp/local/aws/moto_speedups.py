@@ -212,7 +212,7 @@ def _traverse(self: DepthFirstTraverser, node: Any, child_id: int = -1) -> Any:
         for index, child_node in enumerate(node.children):
             self.pre_processing_of_child(node, index)
             self.traverse_node_recursively(child_node, index)
-    processed_as = _processed_as(type(self), type(node), self)
+    processed_as = _processed_as(self, kind)
     if processed_as is not None:
         node = _processing_map(self)[processed_as](node)
         node.parent = parent_node
@@ -231,9 +231,7 @@ def _find_clauses(self: Node, clause_types: Any) -> list[Any]:
             continue
         descends = _HOLDS_CLAUSES.get(kind)
         if descends is None:
-            descends = _HOLDS_CLAUSES[kind] = issubclass(
-                kind, (Expression, UpdateExpressionFunction)
-            )
+            descends = _HOLDS_CLAUSES[kind] = issubclass(kind, _CLAUSE_HOLDERS)
         if descends:
             clauses.extend(child.find_clauses(clause_types))
     return clauses
@@ -251,14 +249,12 @@ _PROCESSED_AS: dict[tuple[type, type], type | None] = {}
 (moto's ``process`` order), or None. The maps' classes are constant per walker class."""
 
 
-def _processed_as(walker_class: type, kind: type, walker: DepthFirstTraverser) -> type | None:
-    key = (walker_class, kind)
-    if key in _PROCESSED_AS:
-        return _PROCESSED_AS[key]
-    found = _PROCESSED_AS[key] = next(
-        (c for c in _processing_map(walker) if issubclass(kind, c)), None
-    )
-    return found
+def _processed_as(walker: DepthFirstTraverser, kind: type) -> type | None:
+    key = (type(walker), kind)
+    if key not in _PROCESSED_AS:
+        classes = _processing_map(walker)
+        _PROCESSED_AS[key] = next((c for c in classes if issubclass(kind, c)), None)
+    return _PROCESSED_AS[key]
 
 
 class _NotPlain(Exception):

@@ -383,8 +383,9 @@ class _Outbox:
             self._wake.clear()  # before taking: a message put after this wakes the next wait
             batch = self._take()
             if not batch:
-                self._idle = True
-                self._idle = not self._messages  # one put before the flag was up: go again
+                self._idle = True  # a put from now on wakes the wait
+                if self._messages:  # one came between the take and the flag: go again
+                    self._idle = False
                 continue
             self._idle = False
             messages = [m for m in batch if m is not None]

@@ -169,8 +169,8 @@ def _respond(
     except HTTPException as exc:  # moto's errors are werkzeug's: they answer themselves
         return exc(environ, start_response)
     status, headers, content = result if len(result) == 3 else (200, {}, result)
-    plain = _plain_reply(status, headers, content)
-    if plain is not None and request.method != "HEAD":
+    plain = None if request.method == "HEAD" else _plain_reply(status, headers, content)
+    if plain is not None:
         start_response(plain[0], plain[1])
         return [plain[2]]
     response = Response(response=content, status=status, headers=headers)
