@@ -77,7 +77,7 @@ class TrafficMeter:
         if service in _JSON_SERVICES | _FORM_SERVICES:
             body = buffered_body(environ)
         request = _Request(environ, service, body)
-        before = _dynamodb_items(request) if service == "dynamodb" else {}
+        before = _written_items(request) if service == "dynamodb" else []
         status_holder: list[int] = []
 
         def capture(status: str, headers: Any, exc_info: Any = None) -> Any:
@@ -118,7 +118,9 @@ class _Request:
         return f"{self.method} {self.path}"
 
 
-def _classify(request: _Request, status: int, response: bytes, before: dict[Any, Any]) -> AwsCall:
+def _classify(
+    request: _Request, status: int, response: bytes, before: list[_WriteTarget]
+) -> AwsCall:
     now = time.time()
     base = {"at": now, "service": request.service, "operation": request.operation}
     if request.service == "dynamodb":
@@ -139,6 +141,17 @@ def _classify(request: _Request, status: int, response: bytes, before: dict[Any,
 # --- DynamoDB ----------------------------------------------------------------------------
 
 _WRITE_OPERATIONS = {"PutItem", "UpdateItem", "DeleteItem", "BatchWriteItem", "TransactWriteItems"}
+
+
+@dataclass(frozen=True)
+class _WriteTarget:
+    """One item a write request touches: its table and key, the new item of a put (None for
+    an update or delete) and the item as stored before the request (None when absent)."""
+
+    table: str
+    key: dict[str, Any]
+    new_item: dict[str, Any] | None
+    old_item: dict[str, Any] | None
 
 
 def _write_targets(request: _Request) -> list[tuple[str, dict[str, Any], dict[str, Any] | None]]:
@@ -169,21 +182,22 @@ def _write_targets(request: _Request) -> list[tuple[str, dict[str, Any], dict[st
     return []
 
 
-def _dynamodb_items(request: _Request) -> dict[Any, dict[str, Any] | None]:
-    """Every item a write request will touch as it is now, by (table, key)."""
+def _written_items(request: _Request) -> list[_WriteTarget]:
+    """Every item a write request will touch, with the item as it is now (read before the
+    request runs); empty for a read, or a request too malformed to name its items."""
     if request.operation not in _WRITE_OPERATIONS:
-        return {}
+        return []
     try:
-        return {
-            _target_id(table, key): _stored_item(table, key)
-            for table, key, _ in _write_targets(request)
-        }
-    except (KeyError, ValueError, LookupError):
-        return {}
+        return [
+            _WriteTarget(table, key, new_item, _stored_item(table, key))
+            for table, key, new_item in _write_targets(request)
+        ]
+    except (KeyError, ValueError, LookupError, TypeError, AttributeError):
+        return []
 
 
 def _dynamodb_units(
-    request: _Request, status: int, response: bytes, before: dict[Any, Any]
+    request: _Request, status: int, response: bytes, before: list[_WriteTarget]
 ) -> dict[str, Any]:
     op = request.operation
     if op in _WRITE_OPERATIONS:
@@ -221,7 +235,7 @@ def _dynamodb_units(
 
 
 def _write_units(
-    request: _Request, status: int, condition_failed: bool, before: dict[Any, Any]
+    request: _Request, status: int, condition_failed: bool, targets: list[_WriteTarget]
 ) -> dict[str, Any]:
     """Units of a write: the larger item size before/after; a failed condition still costs;
     a written item's global secondary indexes (:func:`_index_write_units`)."""
@@ -232,11 +246,11 @@ def _write_units(
     units = 0.0
     sizes = []
     table = ""
-    for table, key, new_item in _write_targets(request):
-        old_item = before.get(_target_id(table, key))
+    for target in targets:
+        table, old_item, new_item = target.table, target.old_item, target.new_item
         old_size = capacity.item_size(old_item)
         if new_item is None and succeeded and request.operation != "DeleteItem":
-            new_item = _stored_item(table, key)
+            new_item = _stored_item(table, target.key)
         new_size = capacity.item_size(new_item)
         units += capacity.write_units(max(old_size, new_size), transactional)
         if succeeded:
@@ -303,10 +317,6 @@ def _key_of(table: str, item: dict[str, Any]) -> dict[str, Any]:
     spec = dynamodb_backends[ACCOUNT_ID][REGION].get_table(table)
     names = [spec.hash_key_attr, spec.range_key_attr]
     return {name: item[name] for name in names if name}
-
-
-def _target_id(table: str, key: dict[str, Any]) -> tuple[str, str]:
-    return table, json.dumps(key, sort_keys=True)
 
 
 def _first_table(request: _Request) -> str:
