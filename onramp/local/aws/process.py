@@ -309,7 +309,7 @@ def serve(channel_fd: int, account: AccountProfile, prompt_writes: bool = False)
     runtime until EOF. ``prompt_writes``: a call that wrote items is sent at once."""
     from onramp.local.aws import console_queries
     from onramp.local.aws.moto_stores import queued_messages, sent_email_count, sent_emails
-    from onramp.local.aws.server import MotoServer
+    from onramp.local.aws.server import BACKEND_LOCK, MotoServer
     from onramp.local.aws.ses_account import SesAccount
     from onramp.local.aws.stored_data import clear_stored_data, stored_data_bytes
     from onramp.local.aws.traffic import TrafficMeter
@@ -350,7 +350,9 @@ def serve(channel_fd: int, account: AccountProfile, prompt_writes: bool = False)
             except EOFError:
                 return
             try:
-                outbox.put(("reply", request_id, True, answers[name](*args)), now=True)
+                with BACKEND_LOCK:
+                    answer = answers[name](*args)
+                outbox.put(("reply", request_id, True, answer), now=True)
             except Exception as exc:  # reported to the runtime, which raises it there
                 outbox.put(("reply", request_id, False, f"{type(exc).__name__}: {exc}"), now=True)
     finally:

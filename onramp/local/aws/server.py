@@ -19,6 +19,7 @@ Example::
 from __future__ import annotations
 
 import os
+import threading
 import urllib.request
 from collections.abc import Callable
 from typing import Any
@@ -38,7 +39,7 @@ from werkzeug.http import HTTP_STATUS_CODES
 from onramp.local.aws import dynamodb_json, moto_speedups
 from onramp.local.aws.stream_reads import fast_get_records
 from onramp.local.aws.stream_retention import StreamRetention
-from onramp.local.aws.wsgi import WsgiApp
+from onramp.local.aws.wsgi import WsgiApp, one_at_a_time
 from onramp.local.loopback import LOOPBACK, KeepAliveServer
 
 REGION = "us-east-1"
@@ -51,6 +52,14 @@ FAKE_CREDENTIALS = {
     "AWS_SESSION_TOKEN": "testing",
 }
 
+
+BACKEND_LOCK = threading.Lock()
+"""Held by every request the server answers, and by whatever reads or changes moto's stores
+apart from it (the AWS process's channel): moto's backends are not thread-safe, and the
+server answers each connection on a thread of its own. Without it a Query on a sparse
+index raised ``KeyError`` (a 500, which the SDK retried) when an UpdateItem removed the
+index key between the Query's selection and its sort (tests/integration/test_moto_threads.py);
+DynamoDB itself answers such a Query from one consistent view."""
 
 FORMS = ("multipart/form-data", "application/x-www-form-urlencoded")
 """The bodies werkzeug's ``FormDataParser`` parses (werkzeug 3: ``FormDataParser.parse``)."""
@@ -228,7 +237,9 @@ class MotoServer:
         app: WsgiApp = fast_get_records(_Dispatcher(create_backend_app), self.stream_retention)
         if self._middleware is not None:
             app = self._middleware(app)
-        self._server = KeepAliveServer(app, self._port, name="onramp-moto-server")
+        self._server = KeepAliveServer(
+            one_at_a_time(app, BACKEND_LOCK), self._port, name="onramp-moto-server"
+        )
         self._server.start()
         self._reset_state()
         self._sdk.point_at(self.endpoint_url)
