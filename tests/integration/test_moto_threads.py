@@ -17,6 +17,7 @@ from botocore.exceptions import ClientError
 from moto.dynamodb.models.table import Table
 
 from onramp.local.aws.server import MotoServer, aws_client
+from tests.users_table import users_table
 
 pytestmark = pytest.mark.integration
 
@@ -27,26 +28,13 @@ NO_RETRIES = Config(retries={"total_max_attempts": 1})
 
 
 def _table(dynamodb) -> None:
-    dynamodb.create_table(
-        TableName="users",
-        KeySchema=[{"AttributeName": "user_id", "KeyType": "HASH"}],
-        AttributeDefinitions=[
-            {"AttributeName": n, "AttributeType": "S"} for n in ("user_id", "in_flight", "at")
-        ],
-        GlobalSecondaryIndexes=[
-            {
-                "IndexName": "InFlightIndex",
-                "KeySchema": [
-                    {"AttributeName": "in_flight", "KeyType": "HASH"},
-                    {"AttributeName": "at", "KeyType": "RANGE"},
-                ],
-                "Projection": {"ProjectionType": "KEYS_ONLY"},
-            }
-        ],
-        BillingMode="PAY_PER_REQUEST",
-    )
+    dynamodb.create_table(**users_table("users"))
     for n in range(USERS):
-        item = {"user_id": {"S": f"u{n}"}, "in_flight": {"S": "pending"}, "at": {"S": f"{n:05d}"}}
+        item = {
+            "user_id": {"S": f"u{n}"},
+            "in_flight": {"S": "pending"},
+            "created_at": {"S": f"{n:05d}"},
+        }
         dynamodb.put_item(TableName="users", Item=item)
 
 

@@ -19,6 +19,8 @@ from onboarding.adapters.clients import client
 from onboarding.adapters.dynamo import from_item, to_item
 from onboarding.adapters.observability import logger
 
+from tests.users_table import users_table
+
 REGION = "us-east-1"
 ENVIRONMENT = {
     "AWS_DEFAULT_REGION": REGION,
@@ -113,25 +115,7 @@ def _mocked_account() -> Iterator[tuple[MockAWS, Account]]:
 
 
 def _create_resources(account: Account) -> None:
-    account.dynamodb.create_table(
-        TableName=ENVIRONMENT["USERS_TABLE"],
-        KeySchema=[{"AttributeName": "user_id", "KeyType": "HASH"}],
-        AttributeDefinitions=[
-            {"AttributeName": name, "AttributeType": "S"}
-            for name in ("user_id", "in_flight", "created_at")
-        ],
-        GlobalSecondaryIndexes=[  # as stack/template.yaml's (tests/stack checks that one)
-            {
-                "IndexName": "InFlightIndex",
-                "KeySchema": [
-                    {"AttributeName": "in_flight", "KeyType": "HASH"},
-                    {"AttributeName": "created_at", "KeyType": "RANGE"},
-                ],
-                "Projection": {"ProjectionType": "KEYS_ONLY"},
-            }
-        ],
-        BillingMode="PAY_PER_REQUEST",
-    )
+    account.dynamodb.create_table(**users_table(ENVIRONMENT["USERS_TABLE"]))
     account.dynamodb.create_table(
         TableName=ENVIRONMENT["AUDIT_TABLE"],
         KeySchema=[

@@ -8,6 +8,7 @@ from moto import mock_aws
 
 from onramp.local.aws.server import REGION
 from onramp.local.aws.traffic import _index_write_units
+from tests.users_table import users_table
 
 TABLE = "users"
 
@@ -17,25 +18,7 @@ def table_with_sparse_index(monkeypatch):
     for name, value in {"AWS_ACCESS_KEY_ID": "x", "AWS_SECRET_ACCESS_KEY": "x"}.items():
         monkeypatch.setenv(name, value)
     with mock_aws():
-        boto3.client("dynamodb", region_name=REGION).create_table(
-            TableName=TABLE,
-            KeySchema=[{"AttributeName": "user_id", "KeyType": "HASH"}],
-            AttributeDefinitions=[
-                {"AttributeName": n, "AttributeType": "S"}
-                for n in ("user_id", "in_flight", "created_at")
-            ],
-            GlobalSecondaryIndexes=[
-                {
-                    "IndexName": "InFlightIndex",
-                    "KeySchema": [
-                        {"AttributeName": "in_flight", "KeyType": "HASH"},
-                        {"AttributeName": "created_at", "KeyType": "RANGE"},
-                    ],
-                    "Projection": {"ProjectionType": "KEYS_ONLY"},
-                }
-            ],
-            BillingMode="PAY_PER_REQUEST",
-        )
+        boto3.client("dynamodb", region_name=REGION).create_table(**users_table(TABLE))
         yield
 
 
