@@ -18,7 +18,7 @@ import re
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 from urllib.parse import parse_qs
 
 from moto.dynamodb.models import dynamodb_backends
@@ -143,8 +143,7 @@ def _classify(
 _WRITE_OPERATIONS = {"PutItem", "UpdateItem", "DeleteItem", "BatchWriteItem", "TransactWriteItems"}
 
 
-@dataclass(frozen=True)
-class _WriteTarget:
+class _WriteTarget(NamedTuple):
     """One item a write request touches: its table and key, the new item of a put (None for
     an update or delete) and the item as stored before the request (None when absent)."""
 
@@ -192,7 +191,7 @@ def _written_items(request: _Request) -> list[_WriteTarget]:
             _WriteTarget(table, key, new_item, _stored_item(table, key))
             for table, key, new_item in _write_targets(request)
         ]
-    except (KeyError, ValueError, LookupError, TypeError, AttributeError):
+    except (LookupError, ValueError, TypeError, AttributeError):
         return []
 
 

@@ -18,8 +18,8 @@ def buffered_body(environ: dict[str, Any]) -> bytes:
     return body
 
 
-LONG_POLL_TARGET = "AmazonSQS.ReceiveMessage"
-FORM_LONG_POLL = b"Action=ReceiveMessage"
+_LONG_POLL_TARGET = "AmazonSQS.ReceiveMessage"
+_FORM_LONG_POLL = b"Action=ReceiveMessage"
 
 
 def one_at_a_time(app: WsgiApp, lock: threading.Lock) -> WsgiApp:
@@ -45,7 +45,7 @@ def one_at_a_time(app: WsgiApp, lock: threading.Lock) -> WsgiApp:
 
 def _receives_messages(environ: dict[str, Any]) -> bool:
     """An SQS ReceiveMessage, in the JSON protocol or the query protocol's form."""
-    if environ.get("HTTP_X_AMZ_TARGET") == LONG_POLL_TARGET:
+    if environ.get("HTTP_X_AMZ_TARGET") == _LONG_POLL_TARGET:
         return True
     form = environ.get("CONTENT_TYPE", "").startswith("application/x-www-form-urlencoded")
-    return form and FORM_LONG_POLL in buffered_body(environ)
+    return form and _FORM_LONG_POLL in buffered_body(environ)
